@@ -1,0 +1,56 @@
+/*
+ * config.h - the settings of `ruche serve`.
+ *
+ * Each setting has a default, an environment variable and a flag; a flag
+ * beats the environment, which beats the default.  Parsing is pure (no
+ * side effects but on the struct), so that it is tested without a server.
+ */
+#ifndef RUCHE_CONFIG_H
+#define RUCHE_CONFIG_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+#include "ruche/log.h"
+
+#define CONFIG_MAX_ORIGINS 16
+
+struct config {
+	char listen_host[256];	/* address to bind, e.g. "127.0.0.1" */
+	int listen_port;	/* 0 picks a free port */
+	char db_path[1024];	/* SQLite database file */
+	char client_dir[1024];	/* folder served over HTTP */
+	enum log_level log_level;
+	/* Extra origins allowed to open the WebSocket, besides our own. */
+	char allow_origins[CONFIG_MAX_ORIGINS][256];
+	int nallow_origins;
+	size_t max_message_bytes; /* largest WebSocket message accepted */
+	bool show_help;		/* --help was given: print usage, do nothing */
+};
+
+/* Fills in the defaults. */
+void config_defaults(struct config *cfg);
+
+/*
+ * Applies the RUCHE_* environment variables, read through getenv_fn (pass
+ * getenv; tests pass their own).  On a bad value returns RUCHE_EINVAL and
+ * writes a one-line reason into err.
+ */
+int config_from_env(struct config *cfg, char *(*getenv_fn)(const char *),
+		    char *err, size_t errlen);
+
+/*
+ * Applies the flags in argv[0..argc-1] (the words after "serve").  Returns
+ * 0, or RUCHE_EINVAL with a one-line reason in err for an unknown flag, a
+ * missing value or a bad value.
+ */
+int config_from_args(struct config *cfg, int argc, char **argv, char *err,
+		     size_t errlen);
+
+/* Splits "host:port" or "[v6]:port".  0, or RUCHE_EINVAL. */
+int config_parse_listen(const char *s, char *host, size_t hostlen, int *port);
+
+/* The usage text of `ruche serve`. */
+extern const char config_serve_usage[];
+
+#endif

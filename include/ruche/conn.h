@@ -1,0 +1,105 @@
+/*
+ * conn.h - one client connection, as the protocol sees it.
+ *
+ * A conn assembles inbound WebSocket messages from their fragments, hands
+ * each complete message to dispatch, and keeps the bounded queue of frames
+ * waiting to go out.  It knows nothing of sockets: the transport (ws.c)
+ * feeds it bytes and drains its queue when the socket is writable, and
+ * sets `wake` so the conn can ask for that.  Tests set `wake` to a counter
+ * and read the queue directly.
+ *
+ * Thread rules: event-loop thread only.
+ */
+#ifndef RUCHE_CONN_H
+#define RUCHE_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ruche/frame.h"
+
+struct server;
+
+/* WebSocket close codes Ruche uses (RFC 6455 section 7.4, and 4000+). */
+enum conn_close {
+	CONN_CLOSE_GOING_AWAY = 1001,	/* the server is shutting down */
+	CONN_CLOSE_UNSUPPORTED = 1003,	/* a binary frame */
+	CONN_CLOSE_BAD_DATA = 1007,	/* text that is not UTF-8 */
+	CONN_CLOSE_TOO_BIG = 1009,	/* a message over the size limit */
+	CONN_CLOSE_SLOW = 4008,		/* outbound queue overflowed: resume */
+};
+
+struct conn {
+	struct server *srv;	/* borrowed; outlives the conn */
+	uint64_t id;		/* unique for the life of the process */
+	char peer[64];		/* remote address, for log lines */
+
+	/* The transport's "call me when you can write", and its argument. */
+	void (*wake)(void *arg);
+	void *wake_arg;
+
+	/* Inbound message being assembled across fragments. */
+	char *rx;		/* owned; rx_len bytes used of rx_cap */
+	size_t rx_len, rx_cap;
+
+	/* Outbound queue: a ring of frame references. */
+	struct frame **outq;	/* owned array of out_cap slots */
+	size_t out_head;	/* index of the oldest frame */
+	size_t out_count;	/* frames queued */
+	size_t out_cap;
+	size_t out_bytes;	/* payload bytes queued */
+
+	/* Close requested: sent once the queue drains.  0 when open. */
+	int close_code;
+	char close_reason[64];
+
+	struct conn *prev, *next; /* the server's list of connections */
+};
+
+/* Limits of the outbound queue, past which a consumer is cut off. */
+#define CONN_OUTQ_MAX_FRAMES 4096
+#define CONN_OUTQ_MAX_BYTES (4u << 20)
+
+/*
+ * A new connection registered with srv, or NULL when out of memory.  wake
+ * is called (with wake_arg) whenever the conn has something to send.
+ * Free with conn_free().
+ */
+struct conn *conn_new(struct server *srv, const char *peer,
+		      void (*wake)(void *arg), void *wake_arg);
+
+/* Unregisters and frees the conn and every frame it still holds.  NULL ok. */
+void conn_free(struct conn *c);
+
+/*
+ * Feeds the next piece of an inbound WebSocket message; final marks its
+ * last piece, and binary is true for a binary message.  A complete message is dispatched at once.  Returns 0 to keep
+ * going, or a close code (enum conn_close) when the peer must be cut off:
+ * binary data, a message over the limit (never buffering past it), or text
+ * that is not UTF-8.
+ */
+int conn_receive(struct conn *c, const void *in, size_t len, bool final,
+		 bool binary);
+
+/*
+ * Queues a frame for sending, taking a new reference to it.  When the
+ * queue is past its limits the frame is not queued, the conn is set to
+ * close with CONN_CLOSE_SLOW and RUCHE_EBUSY is returned.  Frames queued
+ * after a close was requested are dropped silently.
+ */
+int conn_send(struct conn *c, struct frame *f);
+
+/* The oldest queued frame (borrowed), or NULL when the queue is empty. */
+struct frame *conn_peek(struct conn *c);
+
+/* Drops the oldest queued frame after the transport has written it. */
+void conn_pop(struct conn *c);
+
+/*
+ * Asks for the connection to close with code and reason once what is
+ * queued has gone out.  The first request wins.
+ */
+void conn_close(struct conn *c, int code, const char *reason);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * err.h - Ruche's error codes.
+ *
+ * Every fallible function returns 0 on success or one of the negative
+ * RUCHE_E* codes below; a failed call changes nothing.  ruche_strerror()
+ * gives the text for people, and ruche_err_code() the stable protocol code
+ * that clients see in {"error": {"code": ...}} (docs/protocol.md lists them).
+ */
+#ifndef RUCHE_ERR_H
+#define RUCHE_ERR_H
+
+enum ruche_err {
+	RUCHE_OK = 0,
+	RUCHE_ENOMEM = -1,	/* out of memory */
+	RUCHE_EINVAL = -2,	/* an argument is malformed */
+	RUCHE_EIO = -3,		/* the store or the file system failed */
+	RUCHE_ENOTFOUND = -4,	/* no such thing, or not visible to the caller */
+	RUCHE_EEXIST = -5,	/* it exists already */
+	RUCHE_EFORBIDDEN = -6,	/* the caller may not do this */
+	RUCHE_ETOOBIG = -7,	/* over a size limit */
+	RUCHE_ESCHEMA = -8,	/* the database is newer than this binary */
+	RUCHE_EUNAUTH = -9,	/* not logged in */
+	RUCHE_EBUSY = -10,	/* try again later */
+};
+
+/* Text for people, e.g. "out of memory".  Never NULL; static storage. */
+const char *ruche_strerror(int err);
+
+/* Stable protocol code, e.g. "not_found".  Never NULL; static storage. */
+const char *ruche_err_code(int err);
+
+#endif

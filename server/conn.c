@@ -1,0 +1,166 @@
+/* conn.c - message assembly and the outbound queue of one connection. */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "ruche/conn.h"
+#include "ruche/dispatch.h"
+#include "ruche/err.h"
+#include "ruche/log.h"
+#include "ruche/server.h"
+#include "ruche/utf8.h"
+
+struct conn *conn_new(struct server *srv, const char *peer,
+		      void (*wake)(void *arg), void *wake_arg)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->srv = srv;
+	c->id = ++srv->next_conn_id;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer ? peer : "?");
+	c->wake = wake;
+	c->wake_arg = wake_arg;
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	return c;
+}
+
+void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->srv->nconns--;
+	while (c->out_count)
+		conn_pop(c);
+	free(c->outq);
+	free(c->rx);
+	free(c);
+}
+
+/* Makes room for n more inbound bytes, growing geometrically. */
+static int rx_reserve(struct conn *c, size_t n)
+{
+	size_t cap = c->rx_cap ? c->rx_cap : 1024;
+	char *p;
+
+	if (c->rx_len + n <= c->rx_cap)
+		return 0;
+	while (cap < c->rx_len + n)
+		cap *= 2;
+	if (cap > c->srv->cfg->max_message_bytes)
+		cap = c->srv->cfg->max_message_bytes;
+	p = realloc(c->rx, cap);
+	if (!p)
+		return RUCHE_ENOMEM;
+	c->rx = p;
+	c->rx_cap = cap;
+	return 0;
+}
+
+int conn_receive(struct conn *c, const void *in, size_t len, bool final,
+		 bool binary)
+{
+	if (binary) {
+		conn_close(c, CONN_CLOSE_UNSUPPORTED, "binary frames not accepted");
+		return CONN_CLOSE_UNSUPPORTED;
+	}
+	/* Count across fragments, and refuse before buffering past the limit. */
+	if (len > c->srv->cfg->max_message_bytes - c->rx_len) {
+		conn_close(c, CONN_CLOSE_TOO_BIG, "message too big");
+		return CONN_CLOSE_TOO_BIG;
+	}
+	if (rx_reserve(c, len)) {
+		conn_close(c, CONN_CLOSE_TOO_BIG, "out of memory");
+		return CONN_CLOSE_TOO_BIG;
+	}
+	memcpy(c->rx + c->rx_len, in, len);
+	c->rx_len += len;
+	if (!final)
+		return 0;
+	if (!utf8_valid(c->rx, c->rx_len)) {
+		conn_close(c, CONN_CLOSE_BAD_DATA, "text is not UTF-8");
+		return CONN_CLOSE_BAD_DATA;
+	}
+	dispatch_message(c, c->rx, c->rx_len);
+	c->rx_len = 0;
+	return 0;
+}
+
+int conn_send(struct conn *c, struct frame *f)
+{
+	if (c->close_code)
+		return 0;
+	if (c->out_count == CONN_OUTQ_MAX_FRAMES ||
+	    c->out_bytes + f->len > CONN_OUTQ_MAX_BYTES) {
+		log_warn("conn %llu: outbound queue full (%zu frames, %zu "
+			 "bytes), cutting it off", (unsigned long long)c->id,
+			 c->out_count, c->out_bytes);
+		conn_close(c, CONN_CLOSE_SLOW, "too slow: resume");
+		return RUCHE_EBUSY;
+	}
+	if (c->out_count == c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap * 2 : 8;
+		struct frame **q = malloc(cap * sizeof(*q));
+
+		if (!q) {
+			conn_close(c, CONN_CLOSE_SLOW, "out of memory");
+			return RUCHE_ENOMEM;
+		}
+		/* Unroll the ring into the new array, oldest first. */
+		for (size_t i = 0; i < c->out_count; i++)
+			q[i] = c->outq[(c->out_head + i) % c->out_cap];
+		free(c->outq);
+		c->outq = q;
+		c->out_cap = cap;
+		c->out_head = 0;
+	}
+	c->outq[(c->out_head + c->out_count) % c->out_cap] = frame_ref(f);
+	c->out_count++;
+	c->out_bytes += f->len;
+	if (c->out_count == 1 && c->wake)
+		c->wake(c->wake_arg);
+	return 0;
+}
+
+struct frame *conn_peek(struct conn *c)
+{
+	return c->out_count ? c->outq[c->out_head] : NULL;
+}
+
+void conn_pop(struct conn *c)
+{
+	struct frame *f;
+
+	if (!c->out_count)
+		return;
+	f = c->outq[c->out_head];
+	c->out_head = (c->out_head + 1) % c->out_cap;
+	c->out_count--;
+	c->out_bytes -= f->len;
+	frame_unref(f);
+}
+
+void conn_close(struct conn *c, int code, const char *reason)
+{
+	if (c->close_code)
+		return;
+	c->close_code = code;
+	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+	/* A consumer cut off for lagging would never drain its queue. */
+	if (code == CONN_CLOSE_SLOW)
+		while (c->out_count)
+			conn_pop(c);
+	if (c->wake)
+		c->wake(c->wake_arg);
+}

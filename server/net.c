@@ -1,0 +1,137 @@
+/*
+ * net.c - the libwebsockets context and Ruche's event loop.
+ *
+ * One thread runs every socket.  Signals only set a flag and wake the loop
+ * (lws_cancel_service() writes to a pipe, which is safe in a handler); the
+ * loop then starts a clean shutdown: every WebSocket is closed with 1001,
+ * and once they are gone (or a grace period has passed) the context is
+ * destroyed and net_run() returns.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ruche/log.h"
+#include "ruche/proto.h"
+#include "ruche/server.h"
+#include "transport.h"
+
+#define SHUTDOWN_GRACE_US (3 * LWS_US_PER_SEC)
+
+/* What a signal handler may touch: the context to wake, the signal seen. */
+static struct lws_context *signal_context;
+static volatile sig_atomic_t signal_seen;
+
+static void on_signal(int sig)
+{
+	signal_seen = sig;
+	if (signal_context)
+		lws_cancel_service(signal_context);
+}
+
+static const struct lws_protocols protocols[] = {
+	{ "http", http_callback, sizeof(struct http_session), 0, 0, NULL, 0 },
+	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct ws_session), 4096, 0,
+	  NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+/* The loop's own state, beside the server. */
+struct net {
+	lws_sorted_usec_list_t grace;	/* fires when shutdown has taken too long */
+	bool grace_over;
+};
+
+static struct net *net_of(lws_sorted_usec_list_t *sul)
+{
+	return lws_container_of(sul, struct net, grace);
+}
+
+static void grace_over(lws_sorted_usec_list_t *sul)
+{
+	net_of(sul)->grace_over = true;
+}
+
+void net_woken(struct server *srv)
+{
+	if (signal_seen && !srv->stopping) {
+		log_info("signal %d: shutting down, closing %zu connections",
+			 (int)signal_seen, srv->nconns);
+		server_begin_shutdown(srv);
+	}
+}
+
+static void lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	/* lws lines end in a newline; ours add their own. */
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_msg(level == LLL_ERR ? LOG_ERROR :
+		level == LLL_WARN ? LOG_WARN : LOG_DEBUG, "lws: %.*s", (int)n,
+		line);
+}
+
+static void install_signals(struct lws_context *ctx)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	signal_context = ctx;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int net_run(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	struct lws_context_creation_info info;
+	struct lws_context *ctx;
+	struct net net = { 0 };
+	bool v6 = strchr(cfg->listen_host, ':') != NULL;
+	int port;
+
+	lws_set_log_level(cfg->log_level >= LOG_DEBUG ?
+			  LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR,
+			  lws_log);
+	memset(&info, 0, sizeof(info));
+	info.port = cfg->listen_port;
+	info.iface = cfg->listen_host;
+	info.protocols = protocols;
+	info.user = srv;
+	info.vhost_name = "ruche";
+	info.server_string = "ruche";
+	info.options = v6 ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6;
+	ctx = lws_create_context(&info);
+	if (!ctx) {
+		log_error("cannot listen on %s:%d", cfg->listen_host,
+			  cfg->listen_port);
+		return 1;
+	}
+	port = lws_get_vhost_listen_port(lws_get_vhost_by_name(ctx, "ruche"));
+	install_signals(ctx);
+	printf("Ruche %s listening on http://%s%s%s:%d/\n", RUCHE_VERSION,
+	       v6 ? "[" : "", cfg->listen_host, v6 ? "]" : "", port);
+	fflush(stdout);
+	log_info("serving %s, database %s", srv->client_root, cfg->db_path);
+
+	while (!(srv->stopping && (srv->nconns == 0 || net.grace_over))) {
+		bool was_stopping = srv->stopping;
+
+		if (lws_service(ctx, 0) < 0)
+			break;
+		if (srv->stopping && !was_stopping)
+			lws_sul_schedule(ctx, 0, &net.grace, grace_over,
+					 SHUTDOWN_GRACE_US);
+	}
+	lws_sul_cancel(&net.grace);
+	signal_context = NULL;
+	lws_context_destroy(ctx);
+	log_info("stopped");
+	return 0;
+}

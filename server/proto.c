@@ -1,0 +1,236 @@
+/* proto.c - the JSON envelope of Ruche's protocol. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ruche/err.h"
+#include "ruche/proto.h"
+#include "ruche/utf8.h"
+
+static int fail(struct proto_error *err, const char *code, const char *msg)
+{
+	err->code = code;
+	snprintf(err->message, sizeof(err->message), "%s", msg);
+	return RUCHE_EINVAL;
+}
+
+static bool id_valid(json_t *id)
+{
+	if (json_is_integer(id))
+		return true;
+	return json_is_string(id) && json_string_length(id) <= PROTO_MAX_ID_LEN;
+}
+
+int proto_parse(const char *text, size_t len, struct request *req,
+		json_t **id_out, struct proto_error *err)
+{
+	json_error_t jerr;
+	json_t *root, *id, *op;
+
+	memset(req, 0, sizeof(*req));
+	*id_out = NULL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+			  &jerr);
+	if (!root) {
+		err->code = PROTO_E_BAD_JSON;
+		snprintf(err->message, sizeof(err->message),
+			 "not valid JSON: %s at character %d", jerr.text,
+			 jerr.position);
+		return RUCHE_EINVAL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return fail(err, PROTO_E_BAD_REQUEST,
+			    "a request must be a JSON object");
+	}
+	id = json_object_get(root, "id");
+	if (!id || !id_valid(id)) {
+		json_decref(root);
+		return fail(err, PROTO_E_BAD_REQUEST, id ?
+			    "\"id\" must be an integer or a short string" :
+			    "a request needs an \"id\"");
+	}
+	op = json_object_get(root, "op");
+	if (!json_is_string(op)) {
+		*id_out = json_incref(id);
+		json_decref(root);
+		return fail(err, PROTO_E_BAD_REQUEST, op ?
+			    "\"op\" must be a string" :
+			    "a request needs an \"op\"");
+	}
+	req->root = root;
+	req->id = id;
+	req->op = json_string_value(op);
+	return 0;
+}
+
+void proto_request_release(struct request *req)
+{
+	json_decref(req->root);
+	memset(req, 0, sizeof(*req));
+}
+
+static const char *type_name(enum param_type t)
+{
+	switch (t) {
+	case PARAM_STRING: return "a string";
+	case PARAM_INT: return "an integer";
+	case PARAM_BOOL: return "a boolean";
+	case PARAM_OBJECT: return "an object";
+	case PARAM_ARRAY: return "an array";
+	}
+	return "?";
+}
+
+static bool type_ok(json_t *v, enum param_type t)
+{
+	switch (t) {
+	case PARAM_STRING: return json_is_string(v);
+	case PARAM_INT: return json_is_integer(v);
+	case PARAM_BOOL: return json_is_boolean(v);
+	case PARAM_OBJECT: return json_is_object(v);
+	case PARAM_ARRAY: return json_is_array(v);
+	}
+	return false;
+}
+
+/* The measure that min/max bound for a value of type t. */
+static long long measure(json_t *v, enum param_type t)
+{
+	switch (t) {
+	case PARAM_STRING:
+		return (long long)utf8_count(json_string_value(v),
+					     json_string_length(v));
+	case PARAM_INT: return json_integer_value(v);
+	case PARAM_ARRAY: return (long long)json_array_size(v);
+	default: return 0;
+	}
+}
+
+static int check_one(json_t *v, const struct param_spec *p,
+		     struct proto_error *err)
+{
+	long long m;
+
+	err->code = PROTO_E_INVALID_PARAM;
+	if (!type_ok(v, p->type)) {
+		snprintf(err->message, sizeof(err->message),
+			 "\"%s\" must be %s", p->name, type_name(p->type));
+		return RUCHE_EINVAL;
+	}
+	if (p->min == 0 && p->max == 0)
+		return 0;
+	m = measure(v, p->type);
+	if (m >= p->min && m <= p->max)
+		return 0;
+	switch (p->type) {
+	case PARAM_STRING:
+		snprintf(err->message, sizeof(err->message),
+			 "\"%s\" must be %lld to %lld characters long",
+			 p->name, p->min, p->max);
+		break;
+	case PARAM_ARRAY:
+		snprintf(err->message, sizeof(err->message),
+			 "\"%s\" must have %lld to %lld items", p->name,
+			 p->min, p->max);
+		break;
+	default:
+		snprintf(err->message, sizeof(err->message),
+			 "\"%s\" must be between %lld and %lld", p->name,
+			 p->min, p->max);
+	}
+	return RUCHE_EINVAL;
+}
+
+int proto_check_params(json_t *root, const struct param_spec *specs,
+		       struct proto_error *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(root, key, v) {
+		const struct param_spec *p;
+
+		if (strcmp(key, "id") == 0 || strcmp(key, "op") == 0)
+			continue;
+		for (p = specs; p && p->name; p++)
+			if (strcmp(p->name, key) == 0)
+				break;
+		if (!p || !p->name) {
+			err->code = PROTO_E_INVALID_PARAM;
+			snprintf(err->message, sizeof(err->message),
+				 "unknown field \"%.40s\"", key);
+			return RUCHE_EINVAL;
+		}
+		if (check_one(v, p, err))
+			return RUCHE_EINVAL;
+	}
+	for (const struct param_spec *p = specs; p && p->name; p++) {
+		if (p->required && !json_object_get(root, p->name)) {
+			err->code = PROTO_E_INVALID_PARAM;
+			snprintf(err->message, sizeof(err->message),
+				 "\"%s\" is required", p->name);
+			return RUCHE_EINVAL;
+		}
+	}
+	return 0;
+}
+
+struct frame *proto_encode(json_t *value)
+{
+	size_t need = json_dumpb(value, NULL, 0, JSON_COMPACT);
+	struct frame *f;
+
+	if (need == 0)
+		return NULL;
+	f = frame_new(need);
+	if (f && json_dumpb(value, (char *)frame_payload(f), need,
+			    JSON_COMPACT) != need) {
+		frame_unref(f);
+		f = NULL;
+	}
+	return f;
+}
+
+/* Builds {"re": id, "ok": ok, key: val} and encodes it; val is stolen. */
+static struct frame *reply(json_t *id, bool ok, const char *key, json_t *val)
+{
+	json_t *o = json_object();
+	struct frame *f = NULL;
+
+	if (o && val &&
+	    !json_object_set(o, "re", id ? id : json_null()) &&
+	    !json_object_set_new(o, "ok", json_boolean(ok)) &&
+	    !json_object_set(o, key, val))
+		f = proto_encode(o);
+	json_decref(val);
+	json_decref(o);
+	return f;
+}
+
+struct frame *proto_reply_ok(json_t *id, json_t *data)
+{
+	return reply(id, true, "data", data ? data : json_object());
+}
+
+struct frame *proto_reply_error(json_t *id, const char *code,
+				const char *message)
+{
+	return reply(id, false, "error",
+		     json_pack("{s:s, s:s}", "code", code, "message", message));
+}
+
+struct frame *proto_event(const char *ev, int64_t pos, json_t *data)
+{
+	json_t *o = json_object();
+	struct frame *f = NULL;
+
+	if (!data)
+		data = json_object();
+	if (o && data && !json_object_set_new(o, "ev", json_string(ev)) &&
+	    (pos < 0 || !json_object_set_new(o, "pos", json_integer(pos))) &&
+	    !json_object_set(o, "data", data))
+		f = proto_encode(o);
+	json_decref(data);
+	json_decref(o);
+	return f;
+}

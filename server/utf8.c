@@ -1,0 +1,55 @@
+/* utf8.c - strict UTF-8 validation (RFC 3629). */
+#include "ruche/utf8.h"
+
+bool utf8_valid(const void *s, size_t len)
+{
+	const unsigned char *p = s, *end = p + len;
+
+	while (p < end) {
+		unsigned char c = *p;
+		size_t n;
+		unsigned lo = 0x80, hi = 0xBF;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			if (c == 0xE0)
+				lo = 0xA0;	/* no overlong forms */
+			else if (c == 0xED)
+				hi = 0x9F;	/* no surrogates */
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			if (c == 0xF0)
+				lo = 0x90;	/* no overlong forms */
+			else if (c == 0xF4)
+				hi = 0x8F;	/* nothing past U+10FFFF */
+		} else {
+			return false;
+		}
+		if ((size_t)(end - p) <= n)
+			return false;
+		if (p[1] < lo || p[1] > hi)
+			return false;
+		for (size_t i = 2; i <= n; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+size_t utf8_count(const void *s, size_t len)
+{
+	const unsigned char *p = s;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}

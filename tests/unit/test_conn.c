@@ -1,0 +1,271 @@
+/*
+ * Unit tests of a connection without a socket: fragments, limits, the
+ * outbound queue and dispatch of hello and ping.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ruche/config.h"
+#include "ruche/conn.h"
+#include "ruche/dispatch.h"
+#include "ruche/err.h"
+#include "ruche/server.h"
+
+struct fixture {
+	struct config cfg;
+	struct clock_fake clock;
+	struct server srv;
+	struct conn *conn;
+	int wakes;
+};
+
+static void count_wake(void *arg)
+{
+	((struct fixture *)arg)->wakes++;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = test_calloc(1, sizeof(*fx));
+
+	config_defaults(&fx->cfg);
+	snprintf(fx->cfg.client_dir, sizeof(fx->cfg.client_dir), ".");
+	fx->cfg.max_message_bytes = 1024;
+	clock_fake_init(&fx->clock, 1700000000000);
+	assert_int_equal(server_init(&fx->srv, &fx->cfg, &fx->clock.clock,
+				     NULL), 0);
+	fx->conn = conn_new(&fx->srv, "test", count_wake, fx);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	server_release(&fx->srv);
+	assert_int_equal(fx->srv.nconns, 0);
+	test_free(fx);
+	return 0;
+}
+
+static int feed(struct conn *c, const char *s, bool final)
+{
+	return conn_receive(c, s, strlen(s), final, false);
+}
+
+/* Pops the next queued frame, checks it holds expect, frees it. */
+static void expect_out(struct conn *c, const char *expect)
+{
+	struct frame *f = conn_peek(c);
+
+	assert_non_null(f);
+	assert_string_equal((char *)frame_payload(f), expect);
+	conn_pop(c);
+}
+
+static void test_hello_ping(void **state)
+{
+	struct fixture *fx = *state;
+	char want[256];
+
+	assert_int_equal(feed(fx->conn, "{\"id\":1,\"op\":\"hello\"}", true), 0);
+	snprintf(want, sizeof(want),
+		 "{\"re\":1,\"ok\":true,\"data\":{\"server\":\"ruche\","
+		 "\"version\":\"%s\",\"protocol\":1,\"limits\":"
+		 "{\"max_message_bytes\":1024}}}", RUCHE_VERSION);
+	expect_out(fx->conn, want);
+	assert_int_equal(fx->wakes, 1);
+
+	assert_int_equal(feed(fx->conn, "{\"id\":\"p\",\"op\":\"ping\"}", true),
+			 0);
+	expect_out(fx->conn,
+		   "{\"re\":\"p\",\"ok\":true,\"data\":{\"time\":1700000000000}}");
+	assert_null(conn_peek(fx->conn));
+}
+
+/* Exactly one reply per frame, whatever is wrong with it. */
+static void test_errors_keep_connection(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(feed(fx->conn, "nope", true), 0);
+	assert_non_null(strstr((char *)frame_payload(conn_peek(fx->conn)),
+			       "\"re\":null,\"ok\":false,\"error\":{\"code\":"
+			       "\"bad_json\""));
+	conn_pop(fx->conn);
+	assert_int_equal(feed(fx->conn, "{\"id\":2,\"op\":\"fly\"}", true), 0);
+	assert_non_null(strstr((char *)frame_payload(conn_peek(fx->conn)),
+			       "\"re\":2,\"ok\":false,\"error\":{\"code\":"
+			       "\"unknown_op\""));
+	conn_pop(fx->conn);
+	assert_int_equal(feed(fx->conn, "{\"id\":3,\"op\":\"ping\",\"x\":1}",
+			      true), 0);
+	assert_non_null(strstr((char *)frame_payload(conn_peek(fx->conn)),
+			       "\"code\":\"invalid_param\""));
+	conn_pop(fx->conn);
+	assert_int_equal(feed(fx->conn, "{\"id\":4,\"op\":\"hello\","
+			      "\"client\":7}", true), 0);
+	assert_non_null(strstr((char *)frame_payload(conn_peek(fx->conn)),
+			       "\"code\":\"invalid_param\""));
+	conn_pop(fx->conn);
+	assert_int_equal(fx->conn->close_code, 0);
+	assert_null(conn_peek(fx->conn));
+}
+
+static void test_fragments(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(feed(fx->conn, "{\"id\":5,", false), 0);
+	assert_int_equal(feed(fx->conn, "\"op\":", false), 0);
+	assert_null(conn_peek(fx->conn));
+	assert_int_equal(feed(fx->conn, "\"ping\"}", true), 0);
+	assert_non_null(strstr((char *)frame_payload(conn_peek(fx->conn)),
+			       "\"re\":5,\"ok\":true"));
+	conn_pop(fx->conn);
+}
+
+/* The limit counts across fragments and nothing past it is buffered. */
+static void test_too_big(void **state)
+{
+	struct fixture *fx = *state;
+	char chunk[600];
+
+	memset(chunk, ' ', sizeof(chunk));
+	assert_int_equal(conn_receive(fx->conn, chunk, sizeof(chunk), false,
+				      false), 0);
+	assert_int_equal(conn_receive(fx->conn, chunk, sizeof(chunk), false,
+				      false), CONN_CLOSE_TOO_BIG);
+	assert_true(fx->conn->rx_cap <= 1024);
+	assert_int_equal(fx->conn->close_code, CONN_CLOSE_TOO_BIG);
+}
+
+static void test_exactly_at_limit(void **state)
+{
+	struct fixture *fx = *state;
+	char msg[1024];
+	int n = snprintf(msg, sizeof(msg), "{\"id\":1,\"op\":\"ping\"}");
+
+	memset(msg + n, ' ', sizeof(msg) - (size_t)n);
+	assert_int_equal(conn_receive(fx->conn, msg, sizeof(msg), true, false),
+			 0);
+	assert_non_null(conn_peek(fx->conn));
+	conn_pop(fx->conn);
+}
+
+static void test_bad_utf8_and_binary(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *other = conn_new(&fx->srv, "test", count_wake, fx);
+
+	/* A character split across fragments is fine... */
+	assert_int_equal(feed(fx->conn, "{\"id\":1,\"op\":\"hello\",\"client\":"
+			      "\"caf\xc3", false), 0);
+	assert_int_equal(feed(fx->conn, "\xa9\"}", true), 0);
+	conn_pop(fx->conn);
+	/* ...but a broken one closes with 1007. */
+	assert_int_equal(feed(fx->conn, "{\"id\":1,\"op\":\"\xc3(\"}", true),
+			 CONN_CLOSE_BAD_DATA);
+	assert_null(conn_peek(fx->conn));
+
+	assert_int_equal(conn_receive(other, "\x01\x02", 2, true, true),
+			 CONN_CLOSE_UNSUPPORTED);
+	assert_null(conn_peek(other));
+	conn_free(other);
+}
+
+static void test_slow_consumer_cut_off(void **state)
+{
+	struct fixture *fx = *state;
+	struct frame *f = frame_from("{}", 2);
+	int rc = 0, sent = 0;
+
+	while (!rc) {
+		rc = conn_send(fx->conn, f);
+		sent++;
+	}
+	frame_unref(f);
+	assert_int_equal(rc, RUCHE_EBUSY);
+	assert_int_equal(sent, CONN_OUTQ_MAX_FRAMES + 1);
+	assert_int_equal(fx->conn->close_code, CONN_CLOSE_SLOW);
+	/* The queue is dropped at once: memory does not wait for the peer. */
+	assert_int_equal(fx->conn->out_count, 0);
+	assert_int_equal(fx->conn->out_bytes, 0);
+}
+
+static void test_queue_bytes_bound(void **state)
+{
+	struct fixture *fx = *state;
+	struct frame *big = frame_new(CONN_OUTQ_MAX_BYTES / 2);
+
+	assert_int_equal(conn_send(fx->conn, big), 0);
+	assert_int_equal(conn_send(fx->conn, big), 0);
+	assert_int_not_equal(conn_send(fx->conn, big), 0);
+	assert_int_equal(fx->conn->close_code, CONN_CLOSE_SLOW);
+	assert_int_equal(big->refs, 1);
+	frame_unref(big);
+}
+
+static void test_shutdown_closes_all(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *other = conn_new(&fx->srv, "test", count_wake, fx);
+
+	assert_int_equal(fx->srv.nconns, 2);
+	server_begin_shutdown(&fx->srv);
+	assert_int_equal(fx->conn->close_code, CONN_CLOSE_GOING_AWAY);
+	assert_int_equal(other->close_code, CONN_CLOSE_GOING_AWAY);
+	conn_free(other);
+	assert_int_equal(fx->srv.nconns, 1);
+}
+
+static void test_queue_wraps(void **state)
+{
+	struct fixture *fx = *state;
+	char buf[8];
+
+	/* Push and pop across the ring's growth and wrap-around. */
+	for (int round = 0; round < 50; round++) {
+		for (int i = 0; i < 5; i++) {
+			struct frame *f;
+
+			snprintf(buf, sizeof(buf), "%d.%d", round, i);
+			f = frame_from(buf, strlen(buf));
+			assert_int_equal(conn_send(fx->conn, f), 0);
+			frame_unref(f);
+		}
+		for (int i = 0; i < 4; i++)
+			conn_pop(fx->conn);
+	}
+	assert_int_equal(fx->conn->out_count, 50);
+	assert_string_equal((char *)frame_payload(conn_peek(fx->conn)), "40.0");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hello_ping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_keep_connection,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fragments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exactly_at_limit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_utf8_and_binary, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_slow_consumer_cut_off,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_bytes_bound, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_closes_all, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_queue_wraps, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
