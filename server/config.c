@@ -28,6 +28,15 @@ const char config_serve_usage[] =
 "                            (RUCHE_ALLOW_ORIGIN, comma-separated)\n"
 "  --max-message-bytes N     largest WebSocket message accepted, 1024 to\n"
 "                            16777216 (RUCHE_MAX_MESSAGE_BYTES) default 65536\n"
+"  --session-ttl DAYS        days a session lasts without use, 1 to 365\n"
+"                            (RUCHE_SESSION_TTL) default 30\n"
+"  --hive-max-capacity N     most learners an admin may give a hive\n"
+"                            (RUCHE_HIVE_MAX_CAPACITY) default 30\n"
+"  --mentor-max-learners N   most learners one mentor leads across their\n"
+"                            hives (RUCHE_MENTOR_MAX_LEARNERS) default 30\n"
+"  --public-url URL          address people use to reach this server, for\n"
+"                            printed links (RUCHE_PUBLIC_URL) default: the\n"
+"                            listen address\n"
 "  -h, --help                show this help\n"
 "\n"
 "SIGINT or SIGTERM stops the server cleanly: open connections are closed\n"
@@ -43,6 +52,9 @@ void config_defaults(struct config *cfg)
 		 RUCHE_CLIENT_DIR);
 	cfg->log_level = LOG_INFO;
 	cfg->max_message_bytes = 65536;
+	cfg->session_ttl_s = 30LL * 86400;
+	cfg->hive_max_capacity = 30;
+	cfg->mentor_max_learners = 30;
 }
 
 int config_parse_listen(const char *s, char *host, size_t hostlen, int *port)
@@ -125,6 +137,16 @@ static int set_size(size_t *dst, const char *value, long long min,
 	return 0;
 }
 
+static int set_int(int *dst, const char *value, long long min, long long max)
+{
+	size_t v;
+	int rc = set_size(&v, value, min, max);
+
+	if (!rc)
+		*dst = (int)v;
+	return rc;
+}
+
 /* Flag names and their environment variables. */
 static const struct {
 	const char *flag;
@@ -136,6 +158,10 @@ static const struct {
 	{ "log-level", "RUCHE_LOG_LEVEL" },
 	{ "allow-origin", "RUCHE_ALLOW_ORIGIN" },
 	{ "max-message-bytes", "RUCHE_MAX_MESSAGE_BYTES" },
+	{ "session-ttl", "RUCHE_SESSION_TTL" },
+	{ "hive-max-capacity", "RUCHE_HIVE_MAX_CAPACITY" },
+	{ "mentor-max-learners", "RUCHE_MENTOR_MAX_LEARNERS" },
+	{ "public-url", "RUCHE_PUBLIC_URL" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -163,7 +189,23 @@ static int apply(struct config *cfg, const char *name, const char *value)
 		return log_level_parse(value, &cfg->log_level);
 	if (strcmp(name, "allow-origin") == 0)
 		return add_origins(cfg, value);
-	return set_size(&cfg->max_message_bytes, value, 1024, 16 << 20);
+	if (strcmp(name, "max-message-bytes") == 0)
+		return set_size(&cfg->max_message_bytes, value, 1024, 16 << 20);
+	if (strcmp(name, "session-ttl") == 0) {
+		size_t days;
+		int rc = set_size(&days, value, 1, 365);
+
+		if (!rc)
+			cfg->session_ttl_s = (long long)days * 86400;
+		return rc;
+	}
+	if (strcmp(name, "hive-max-capacity") == 0)
+		return set_int(&cfg->hive_max_capacity, value, 1, 1000);
+	if (strcmp(name, "mentor-max-learners") == 0)
+		return set_int(&cfg->mentor_max_learners, value, 1, 10000);
+	if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
+		return RUCHE_EINVAL;
+	return set_path(cfg->public_url, sizeof(cfg->public_url), value);
 }
 
 int config_from_env(struct config *cfg, char *(*getenv_fn)(const char *),

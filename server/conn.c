@@ -54,7 +54,7 @@ static int rx_reserve(struct conn *c, size_t n)
 	size_t cap = c->rx_cap ? c->rx_cap : 1024;
 	char *p;
 
-	if (c->rx_len + n <= c->rx_cap)
+	if (c->rx_len + n <= c->rx_cap && c->rx)
 		return 0;
 	while (cap < c->rx_len + n)
 		cap *= 2;
@@ -84,15 +84,17 @@ int conn_receive(struct conn *c, const void *in, size_t len, bool final,
 		conn_close(c, CONN_CLOSE_TOO_BIG, "out of memory");
 		return CONN_CLOSE_TOO_BIG;
 	}
-	memcpy(c->rx + c->rx_len, in, len);
-	c->rx_len += len;
+	if (len) {
+		memcpy(c->rx + c->rx_len, in, len);
+		c->rx_len += len;
+	}
 	if (!final)
 		return 0;
 	if (!utf8_valid(c->rx, c->rx_len)) {
 		conn_close(c, CONN_CLOSE_BAD_DATA, "text is not UTF-8");
 		return CONN_CLOSE_BAD_DATA;
 	}
-	dispatch_message(c, c->rx, c->rx_len);
+	dispatch_message(c, c->rx_len ? c->rx : "", c->rx_len);
 	c->rx_len = 0;
 	return 0;
 }

@@ -1,11 +1,13 @@
 /* dispatch.c - the table of operations and the path from request to reply. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ruche/conn.h"
 #include "ruche/dispatch.h"
 #include "ruche/err.h"
 #include "ruche/log.h"
+#include "ruche/ops.h"
 #include "ruche/server.h"
 
 /* hello: who the server is and what it accepts. */
@@ -14,10 +16,11 @@ static int op_hello(struct conn *c, json_t *params, json_t **data,
 {
 	const struct config *cfg = c->srv->cfg;
 
-	*data = json_pack("{s:s, s:s, s:i, s:{s:I}}",
+	*data = json_pack("{s:s, s:s, s:i, s:b, s:{s:I}}",
 			  "server", "ruche",
 			  "version", RUCHE_VERSION,
 			  "protocol", PROTO_VERSION,
+			  "authenticated", c->user_id != 0,
 			  "limits",
 			  "max_message_bytes", (json_int_t)cfg->max_message_bytes);
 	return *data ? 0 : RUCHE_ENOMEM;
@@ -32,18 +35,104 @@ static int op_ping(struct conn *c, json_t *params, json_t **data,
 	return *data ? 0 : RUCHE_ENOMEM;
 }
 
+/* Parameters, shared where operations take the same ones. */
+#define ID_RANGE 1, (1LL << 53)		/* ids fit a JavaScript number */
+#define HIVE_ID { "hive_id", PARAM_INT, true, ID_RANGE }
+
+static const struct param_spec no_params[] = { { NULL } };
 static const struct param_spec hello_params[] = {
 	{ "client", PARAM_STRING, false, 0, 100 },
 	{ NULL },
 };
-
-static const struct param_spec no_params[] = {
+static const struct param_spec auth_params[] = {
+	{ "token", PARAM_STRING, true, 1, 100 },
+	{ NULL },
+};
+static const struct param_spec set_name_params[] = {
+	{ "display_name", PARAM_STRING, true, 1, 200 },
+	{ NULL },
+};
+static const struct param_spec set_password_params[] = {
+	{ "old_password", PARAM_STRING, true, 1, 1024 },
+	{ "new_password", PARAM_STRING, true, 1, 1024 },
+	{ NULL },
+};
+static const struct param_spec password_params[] = {
+	{ "password", PARAM_STRING, true, 1, 1024 },
+	{ NULL },
+};
+static const struct param_spec hive_create_params[] = {
+	{ "name", PARAM_STRING, true, 1, 200 },
+	{ "description", PARAM_STRING, false, 0, 500 },
+	{ "capacity", PARAM_INT, false, 1, 1000 },
+	{ NULL },
+};
+static const struct param_spec hive_update_params[] = {
+	HIVE_ID,
+	{ "name", PARAM_STRING, false, 1, 200 },
+	{ "description", PARAM_STRING, false, 0, 500 },
+	{ "capacity", PARAM_INT, false, 1, 1000 },
+	{ NULL },
+};
+static const struct param_spec hive_params[] = { HIVE_ID, { NULL } };
+static const struct param_spec member_params[] = {
+	HIVE_ID,
+	{ "user_id", PARAM_INT, true, ID_RANGE },
+	{ NULL },
+};
+static const struct param_spec add_member_params[] = {
+	HIVE_ID,
+	{ "user_id", PARAM_INT, false, ID_RANGE },
+	{ "handle", PARAM_STRING, false, 1, 64 },
+	{ "role", PARAM_STRING, true, 1, 20 },
+	{ NULL },
+};
+static const struct param_spec invite_create_params[] = {
+	HIVE_ID,
+	{ "role", PARAM_STRING, true, 1, 20 },
+	{ "max_uses", PARAM_INT, false, 1, 1000 },
+	{ "expires_in_s", PARAM_INT, false, 60, 90 * 86400 },
+	{ NULL },
+};
+static const struct param_spec invite_list_params[] = {
+	{ "hive_id", PARAM_INT, false, ID_RANGE },
+	{ NULL },
+};
+static const struct param_spec invite_id_params[] = {
+	{ "invite_id", PARAM_INT, true, ID_RANGE },
+	{ NULL },
+};
+static const struct param_spec invite_accept_params[] = {
+	{ "code", PARAM_STRING, true, 1, 100 },
+	{ "waitlist", PARAM_BOOL, false, 0, 0 },
 	{ NULL },
 };
 
 const struct op_def dispatch_ops[] = {
-	{ "hello", op_hello, hello_params },
-	{ "ping", op_ping, no_params },
+	{ "hello", op_hello, hello_params, OP_PUBLIC },
+	{ "ping", op_ping, no_params, OP_PUBLIC },
+	{ "auth", op_auth, auth_params, OP_PUBLIC },
+	{ "account.me", op_account_me, no_params, OP_USER },
+	{ "account.set_name", op_account_set_name, set_name_params, OP_USER },
+	{ "account.set_password", op_account_set_password,
+	  set_password_params, OP_USER },
+	{ "account.delete", op_account_delete, password_params, OP_USER },
+	{ "account.export", op_account_export, no_params, OP_USER },
+	{ "hive.create", op_hive_create, hive_create_params, OP_ADMIN },
+	{ "hive.update", op_hive_update, hive_update_params, OP_ADMIN },
+	{ "hive.archive", op_hive_archive, hive_params, OP_ADMIN },
+	{ "hive.list", op_hive_list, no_params, OP_USER },
+	{ "hive.members", op_hive_members, hive_params, OP_USER },
+	{ "hive.add_member", op_hive_add_member, add_member_params, OP_ADMIN },
+	{ "hive.remove_member", op_hive_remove_member, member_params,
+	  OP_ADMIN },
+	{ "hive.leave", op_hive_leave, hive_params, OP_USER },
+	{ "hive.waitlist", op_hive_waitlist, hive_params, OP_ADMIN },
+	{ "hive.admit", op_hive_admit, member_params, OP_ADMIN },
+	{ "invite.create", op_invite_create, invite_create_params, OP_USER },
+	{ "invite.list", op_invite_list, invite_list_params, OP_USER },
+	{ "invite.revoke", op_invite_revoke, invite_id_params, OP_USER },
+	{ "invite.accept", op_invite_accept, invite_accept_params, OP_USER },
 	{ NULL },
 };
 
@@ -65,6 +154,69 @@ static void send_reply(struct conn *c, struct frame *f)
 	}
 	conn_send(c, f);
 	frame_unref(f);
+}
+
+struct pending {
+	uint64_t conn_id;	/* the connection may be gone when answering */
+	json_t *id;		/* the request id, owned */
+};
+
+struct pending *dispatch_defer(struct conn *c)
+{
+	struct pending *p = malloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->conn_id = c->id;
+	p->id = json_incref(c->req_id);
+	return p;
+}
+
+struct conn *dispatch_pending_conn(struct server *srv, struct pending *p)
+{
+	return server_conn(srv, p->conn_id);
+}
+
+static void reply_rc(struct conn *c, json_t *id, int rc, json_t *data,
+		     struct proto_error *err)
+{
+	if (!rc) {
+		send_reply(c, proto_reply_ok(id, data));
+		return;
+	}
+	json_decref(data);
+	if (!err->code) {
+		err->code = ruche_err_code(rc);
+		snprintf(err->message, sizeof(err->message), "%s",
+			 ruche_strerror(rc));
+	}
+	send_reply(c, proto_reply_error(id, err->code, err->message));
+}
+
+void dispatch_answer(struct server *srv, struct pending *p, int rc,
+		     json_t *data)
+{
+	struct conn *c = server_conn(srv, p->conn_id);
+	struct proto_error err = { 0 };
+
+	if (c)
+		reply_rc(c, p->id, rc, data, &err);
+	else
+		json_decref(data);
+	json_decref(p->id);
+	free(p);
+}
+
+/* Checks the caller may run def at all; hive roles are the handler's. */
+static int check_access(struct conn *c, const struct op_def *def)
+{
+	if (def->access == OP_PUBLIC)
+		return 0;
+	if (!c->user_id)
+		return RUCHE_EUNAUTH;
+	if (def->access == OP_ADMIN && !c->is_admin)
+		return RUCHE_EFORBIDDEN;
+	return 0;
 }
 
 void dispatch_message(struct conn *c, const char *text, size_t len)
@@ -92,18 +244,15 @@ void dispatch_message(struct conn *c, const char *text, size_t len)
 		send_reply(c, proto_reply_error(req.id, err.code, err.message));
 		goto out;
 	}
-	rc = def->handler(c, req.root, &data, &err);
-	if (rc) {
-		if (!err.code) {
-			err.code = ruche_err_code(rc);
-			snprintf(err.message, sizeof(err.message), "%s",
-				 ruche_strerror(rc));
-		}
-		json_decref(data);
-		send_reply(c, proto_reply_error(req.id, err.code, err.message));
-		goto out;
+	rc = check_access(c, def);
+	memset(&err, 0, sizeof(err));
+	if (!rc) {
+		c->req_id = req.id;
+		rc = def->handler(c, req.root, &data, &err);
+		c->req_id = NULL;
 	}
-	send_reply(c, proto_reply_ok(req.id, data));
+	if (rc != OP_LATER)
+		reply_rc(c, req.id, rc, data, &err);
 out:
 	proto_request_release(&req);
 }

@@ -17,6 +17,21 @@ static const struct {
 	{ RUCHE_ESCHEMA, "internal", "database schema is newer than this binary" },
 	{ RUCHE_EUNAUTH, "unauthenticated", "not logged in" },
 	{ RUCHE_EBUSY, "busy", "busy, try again later" },
+	{ RUCHE_EHIVE_FULL, "hive_full", "this hive has no learner seat left" },
+	{ RUCHE_EOVERLOADED, "mentor_overloaded",
+	  "a mentor of this hive would have more learners than allowed" },
+	{ RUCHE_EARCHIVED, "hive_archived", "this hive is archived" },
+	{ RUCHE_EINVITE_UNKNOWN, "invite_not_found", "no such invite" },
+	{ RUCHE_EINVITE_EXPIRED, "invite_expired", "this invite has expired" },
+	{ RUCHE_EINVITE_REVOKED, "invite_revoked",
+	  "this invite was revoked" },
+	{ RUCHE_EINVITE_USED_UP, "invite_used_up",
+	  "this invite has been used up" },
+	{ RUCHE_EMEMBER, "already_member", "already a member of this hive" },
+	{ RUCHE_ECREDENTIALS, "bad_credentials", "wrong handle or password" },
+	{ RUCHE_ERATE, "rate_limited", "too many attempts, try again later" },
+	{ RUCHE_EHANDLE_TAKEN, "handle_taken", "this handle is taken" },
+	{ RUCHE_ENOT_MEMBER, "not_member", "not a member of this hive" },
 };
 
 #define NERRORS (sizeof(errors) / sizeof(errors[0]))

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdbool.h>
 
+#include "ruche/api.h"
 #include "ruche/files.h"
 #include "ruche/log.h"
 #include "ruche/proto.h"
@@ -48,28 +50,32 @@ static int add_security_headers(struct lws *wsi, unsigned char **p,
 	return 0;
 }
 
-/* Writes a whole response: status, headers and a small body. */
-static int write_response(struct lws *wsi, unsigned status, const char *ctype,
-			  const char *body, size_t len)
+/* Writes the body of a response (whose headers are out) in one go. */
+static int write_body(struct lws *wsi, const char *body, size_t len)
 {
-	unsigned char hdr[LWS_PRE + 2048], *start = hdr + LWS_PRE, *p = start;
-	unsigned char *end = hdr + sizeof(hdr) - 1;
-	unsigned char *out;
+	unsigned char *out = malloc(LWS_PRE + len);
 	int rc;
 
-	if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end) ||
-	    add_security_headers(wsi, &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	if (!len)
-		return 0;
-	out = malloc(LWS_PRE + len);
 	if (!out)
 		return -1;
 	memcpy(out + LWS_PRE, body, len);
 	rc = lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
 	free(out);
 	return rc < (int)len ? -1 : 0;
+}
+
+/* Writes a whole response: status, headers and a small body. */
+static int write_response(struct lws *wsi, unsigned status, const char *ctype,
+			  const char *body, size_t len)
+{
+	unsigned char hdr[LWS_PRE + 2048], *start = hdr + LWS_PRE, *p = start;
+	unsigned char *end = hdr + sizeof(hdr) - 1;
+
+	if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end) ||
+	    add_security_headers(wsi, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	return len ? write_body(wsi, body, len) : 0;
 }
 
 /* Answers and ends the HTTP transaction (keeping the connection alive). */
@@ -126,9 +132,180 @@ static int serve_file(struct server *srv, struct lws *wsi, const char *uri)
 	return 0;
 }
 
-static int http_request(struct server *srv, struct lws *wsi, const char *uri)
+/* Frees what one API transaction held, ready for the next. */
+static void api_reset(struct http_session *hs)
 {
-	if (!lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+	api_cancel(hs->call);
+	free(hs->body);
+	free(hs->answer);
+	memset(hs, 0, sizeof(*hs));
+}
+
+/* api_reply_fn: keeps the answer and asks for the socket to be writable. */
+static void api_answered(void *arg, const struct api_response *resp)
+{
+	struct http_session *hs = arg;
+
+	hs->call = NULL;
+	hs->answered = true;
+	hs->status = resp->status;
+	hs->answer = resp->body ? json_dumps(resp->body, JSON_COMPACT) : NULL;
+	snprintf(hs->set_cookie, sizeof(hs->set_cookie), "%s",
+		 resp->set_cookie);
+	hs->retry_after = resp->retry_after;
+	snprintf(hs->disposition, sizeof(hs->disposition), "%s",
+		 resp->disposition ? resp->disposition : "");
+	lws_callback_on_writable(hs->wsi);
+}
+
+static int add_header(struct lws *wsi, const char *name, const char *value,
+		      unsigned char **p, unsigned char *end)
+{
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+					   (const unsigned char *)value,
+					   (int)strlen(value), p, end);
+}
+
+/* Writes the kept API answer and ends the transaction. */
+static int api_write(struct http_session *hs)
+{
+	unsigned char hdr[LWS_PRE + 2048], *start = hdr + LWS_PRE, *p = start;
+	unsigned char *end = hdr + sizeof(hdr) - 1;
+	struct lws *wsi = hs->wsi;
+	const char *body = hs->answer ? hs->answer : "{}";
+	size_t len = strlen(body);
+	char retry[16];
+	int rc;
+
+	if (lws_add_http_common_headers(wsi, (unsigned)hs->status,
+					"application/json", len, &p, end) ||
+	    add_security_headers(wsi, &p, end) ||
+	    (hs->set_cookie[0] &&
+	     add_header(wsi, "set-cookie:", hs->set_cookie, &p, end)) ||
+	    (hs->disposition[0] &&
+	     add_header(wsi, "content-disposition:", hs->disposition, &p,
+			end)))
+		return -1;
+	if (hs->retry_after) {
+		snprintf(retry, sizeof(retry), "%d", hs->retry_after);
+		if (add_header(wsi, "retry-after:", retry, &p, end))
+			return -1;
+	}
+	if (lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	rc = write_body(wsi, body, len);
+	api_reset(hs);
+	hs->wsi = wsi;
+	if (rc)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Runs the API on the request gathered so far. */
+static void api_run(struct server *srv, struct http_session *hs)
+{
+	struct api_request req = {
+		.method = hs->post ? "POST" : "GET",
+		.path = hs->path,
+		.body = hs->body,
+		.body_len = hs->body_len,
+		.token = hs->token[0] ? hs->token : NULL,
+		.peer = hs->peer,
+		.origin_ok = hs->origin_ok,
+		.tls = lws_is_ssl(hs->wsi) != 0,
+	};
+
+	if (hs->body_too_big) {
+		struct api_response resp = { .status = 413 };
+
+		resp.body = json_pack("{s:{s:s, s:s}}", "error", "code",
+				      "too_large", "message",
+				      "the request body is too large");
+		api_answered(hs, &resp);
+		json_decref(resp.body);
+		return;
+	}
+	hs->call = api_handle(srv, &req, api_answered, hs);
+}
+
+static void cookie_value(const char *cookies, const char *name, char *out,
+			 size_t outlen)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *p = cookies; *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			size_t n = strcspn(p + nlen + 1, ";");
+
+			if (n < outlen) {
+				memcpy(out, p + nlen + 1, n);
+				out[n] = '\0';
+			}
+			return;
+		}
+		p += strcspn(p, ";");
+	}
+}
+
+void http_request_token(struct lws *wsi, char *out, size_t outlen)
+{
+	char buf[1024];
+
+	out[0] = '\0';
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) > 0 &&
+	    lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_COOKIE) > 0)
+		cookie_value(buf, API_COOKIE, out, outlen);
+	if (!out[0] &&
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+	    lws_hdr_copy(wsi, buf, sizeof(buf),
+			 WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+	    strncasecmp(buf, "Bearer ", 7) == 0)
+		snprintf(out, outlen, "%s", buf + 7);
+}
+
+static int api_begin(struct server *srv, struct http_session *hs,
+		     struct lws *wsi, const char *uri, bool post)
+{
+	api_reset(hs);
+	hs->wsi = wsi;
+	hs->post = post;
+	snprintf(hs->path, sizeof(hs->path), "%s", uri);
+	http_request_token(wsi, hs->token, sizeof(hs->token));
+	lws_get_peer_simple(wsi, hs->peer, sizeof(hs->peer));
+	hs->origin_ok = http_origin_allowed(srv, wsi);
+	if (!post)
+		api_run(srv, hs);
+	return 0;	/* a POST answers once its body is in */
+}
+
+static int api_body(struct http_session *hs, const void *in, size_t len)
+{
+	char *p;
+
+	if (hs->body_too_big || hs->body_len + len > API_MAX_BODY) {
+		hs->body_too_big = true;
+		return 0;
+	}
+	p = realloc(hs->body, hs->body_len + len);
+	if (!p)
+		return -1;
+	memcpy(p + hs->body_len, in, len);
+	hs->body = p;
+	hs->body_len += len;
+	return 0;
+}
+
+static int http_request(struct server *srv, struct http_session *hs,
+			struct lws *wsi, const char *uri)
+{
+	bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+	bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+
+	if (api_owns(uri) && (get || post))
+		return api_begin(srv, hs, wsi, uri, post);
+	if (!get)
 		return respond_error(wsi, 405, "method_not_allowed",
 				     "only GET is served here");
 	if (strcmp(uri, "/healthz") == 0)
@@ -162,7 +339,7 @@ static bool header_lists(const char *value, const char *token)
  * that are not browsers send none, and cannot be used for cross-site
  * hijacking, so they pass.
  */
-static bool origin_allowed(struct server *srv, struct lws *wsi)
+bool http_origin_allowed(struct server *srv, struct lws *wsi)
 {
 	char origin[256], host[256], own[300];
 
@@ -199,7 +376,7 @@ static int confirm_upgrade(struct server *srv, struct lws *wsi)
 	else if (srv->stopping)
 		rc = write_response(wsi, 503, "text/plain",
 				    "shutting down\n", 14);
-	else if (!origin_allowed(srv, wsi))
+	else if (!http_origin_allowed(srv, wsi))
 		rc = write_response(wsi, 403, "text/plain",
 				    "origin not allowed\n", 19);
 	else
@@ -211,9 +388,22 @@ static int confirm_upgrade(struct server *srv, struct lws *wsi)
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		  void *user, void *in, size_t len)
 {
+	struct http_session *hs = user;
+
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
-		return http_request(net_server(wsi), wsi, in);
+		return http_request(net_server(wsi), hs, wsi, in);
+	case LWS_CALLBACK_HTTP_BODY:
+		return api_body(hs, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		api_run(net_server(wsi), hs);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return hs && hs->answered ? api_write(hs) : 0;
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (hs)
+			api_reset(hs);
+		break;
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(net_server(wsi), wsi);
 	case LWS_CALLBACK_HTTP_FILE_COMPLETION:

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ruche/cli.h"
 #include "ruche/config.h"
+#include "ruche/hives.h"
+#include "ruche/jobs.h"
 #include "ruche/err.h"
 #include "ruche/log.h"
 #include "ruche/server.h"
@@ -23,6 +26,7 @@ static const char usage[] =
 "\n"
 "Commands:\n"
 "  serve       run the server (ruche serve --help)\n"
+"  admin       manage users, hives and invites (ruche admin --help)\n"
 "  version     print the version\n"
 "  help        show this help\n";
 
@@ -32,6 +36,33 @@ static int usage_error(const char *cmd, const char *msg)
 		cmd ? " " : "", cmd ? cmd : "", msg, cmd ? " " : "",
 		cmd ? cmd : "");
 	return EXIT_USAGE;
+}
+
+#define SETUP_LINK_TTL_MS (24LL * 3600 * 1000)
+#define HASH_THREADS 2
+
+/*
+ * With no admin yet, prints a one-time link that creates the first admin.
+ * The code sits in the URL's fragment, which browsers never send to a
+ * server, so it reaches no access log; only its hash is stored.
+ */
+static void print_first_admin_link(struct server *srv)
+{
+	struct store_invite inv;
+	char code[AUTH_TOKEN_LEN + 1];
+	int admins = 0;
+
+	if (store_admin_count(srv->store, &admins) || admins > 0)
+		return;
+	if (invites_create(srv, ACTOR_OPERATOR, 0, ROLE_NONE, 1,
+			   SETUP_LINK_TTL_MS, code, &inv)) {
+		log_error("could not make a first-admin link");
+		return;
+	}
+	printf("\nNo admin yet. Open this link within 24 hours to create the "
+	       "first admin account\n(it works once; `ruche admin invite` "
+	       "makes another):\n\n    %s/#/setup/%s\n\n", srv->base_url,
+	       code);
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -68,7 +99,24 @@ static int cmd_serve(int argc, char **argv)
 		store_close(st);
 		return 1;
 	}
+	if (!realpath(cfg.client_dir, srv.client_root)) {
+		fprintf(stderr, "ruche serve: client folder not found\n");
+		server_release(&srv);
+		store_close(st);
+		return 1;
+	}
+	rc = jobs_new(HASH_THREADS, &srv.jobs);
+	if (rc) {
+		fprintf(stderr, "ruche serve: cannot start worker threads\n");
+		server_release(&srv);
+		store_close(st);
+		return 1;
+	}
+	srv.on_listen = print_first_admin_link;
 	rc = net_run(&srv);
+	/* Finish the password jobs under way before their server goes. */
+	jobs_free(srv.jobs);
+	srv.jobs = NULL;
 	server_release(&srv);
 	store_close(st);
 	return rc;
@@ -99,6 +147,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 2, argv + 2);
+	if (strcmp(cmd, "admin") == 0)
+		return cli_admin(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
 		return cmd_version(argc - 2, argv + 2);
 	fprintf(stderr, "ruche: unknown command '%.64s' (see ruche --help)\n",

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ruche/jobs.h"
 #include "ruche/log.h"
 #include "ruche/proto.h"
 #include "ruche/server.h"
@@ -40,6 +41,9 @@ static const struct lws_protocols protocols[] = {
 struct net {
 	lws_sorted_usec_list_t grace;	/* fires when shutdown has taken too long */
 	bool grace_over;
+	lws_sorted_usec_list_t sweep;	/* session sweep timer */
+	struct server *srv;
+	struct lws_context *ctx;
 };
 
 static struct net *net_of(lws_sorted_usec_list_t *sul)
@@ -52,8 +56,24 @@ static void grace_over(lws_sorted_usec_list_t *sul)
 	net_of(sul)->grace_over = true;
 }
 
+static void sweep(lws_sorted_usec_list_t *sul)
+{
+	struct net *net = lws_container_of(sul, struct net, sweep);
+
+	server_sweep_sessions(net->srv);
+	lws_sul_schedule(net->ctx, 0, &net->sweep, sweep,
+			 SERVER_SWEEP_MS * LWS_US_PER_MS);
+}
+
+static void wake_loop(void *arg)
+{
+	lws_cancel_service(arg);
+}
+
 void net_woken(struct server *srv)
 {
+	if (srv->jobs)
+		jobs_drain(srv->jobs);
 	if (signal_seen && !srv->stopping) {
 		log_info("signal %d: shutting down, closing %zu connections",
 			 (int)signal_seen, srv->nconns);
@@ -115,8 +135,21 @@ int net_run(struct server *srv)
 	}
 	port = lws_get_vhost_listen_port(lws_get_vhost_by_name(ctx, "ruche"));
 	install_signals(ctx);
+	if (srv->jobs)
+		jobs_set_notify(srv->jobs, wake_loop, ctx);
+	net.srv = srv;
+	net.ctx = ctx;
+	lws_sul_schedule(ctx, 0, &net.sweep, sweep,
+			 SERVER_SWEEP_MS * LWS_US_PER_MS);
+	snprintf(srv->base_url, sizeof(srv->base_url), "%s", cfg->public_url);
+	if (!srv->base_url[0])
+		snprintf(srv->base_url, sizeof(srv->base_url),
+			 "http://%s%s%s:%d", v6 ? "[" : "", cfg->listen_host,
+			 v6 ? "]" : "", port);
 	printf("Ruche %s listening on http://%s%s%s:%d/\n", RUCHE_VERSION,
 	       v6 ? "[" : "", cfg->listen_host, v6 ? "]" : "", port);
+	if (srv->on_listen)
+		srv->on_listen(srv);
 	fflush(stdout);
 	log_info("serving %s, database %s", srv->client_root, cfg->db_path);
 
@@ -130,6 +163,9 @@ int net_run(struct server *srv)
 					 SHUTDOWN_GRACE_US);
 	}
 	lws_sul_cancel(&net.grace);
+	lws_sul_cancel(&net.sweep);
+	if (srv->jobs)
+		jobs_set_notify(srv->jobs, NULL, NULL);
 	signal_context = NULL;
 	lws_context_destroy(ctx);
 	log_info("stopped");

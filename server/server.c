@@ -4,14 +4,17 @@
 
 #include "ruche/conn.h"
 #include "ruche/err.h"
+#include "ruche/ratelimit.h"
 #include "ruche/server.h"
+#include "ruche/store.h"
 
 int server_init(struct server *srv, const struct config *cfg,
 		struct clock *clk, struct store *st)
 {
 	memset(srv, 0, sizeof(*srv));
-	if (!realpath(cfg->client_dir, srv->client_root))
-		return RUCHE_ENOTFOUND;
+	srv->login_limit = ratelimit_new();
+	if (!srv->login_limit)
+		return RUCHE_ENOMEM;
 	srv->cfg = cfg;
 	srv->clock = clk;
 	srv->store = st;
@@ -23,6 +26,53 @@ void server_release(struct server *srv)
 {
 	while (srv->conns)
 		conn_free(srv->conns);
+	ratelimit_free(srv->login_limit);
+	srv->login_limit = NULL;
+}
+
+struct conn *server_conn(struct server *srv, uint64_t conn_id)
+{
+	for (struct conn *c = srv->conns; c; c = c->next)
+		if (c->id == conn_id)
+			return c;
+	return NULL;
+}
+
+void server_close_session(struct server *srv, int64_t session_id)
+{
+	for (struct conn *c = srv->conns; c; c = c->next)
+		if (c->session_id == session_id)
+			conn_close(c, CONN_CLOSE_SESSION_ENDED, "session ended");
+}
+
+void server_close_user(struct server *srv, int64_t user_id,
+		       int64_t keep_session)
+{
+	for (struct conn *c = srv->conns; c; c = c->next)
+		if (c->user_id == user_id && c->session_id != keep_session)
+			conn_close(c, CONN_CLOSE_SESSION_ENDED, "session ended");
+}
+
+void server_sweep_sessions(struct server *srv)
+{
+	int64_t now = clock_wall_ms(srv->clock);
+
+	for (struct conn *c = srv->conns; c; c = c->next) {
+		struct store_session s;
+
+		if (!c->session_id || c->close_code)
+			continue;
+		if (store_session_get(srv->store, c->session_id, &s) ==
+		    RUCHE_ENOTFOUND || (s.expires_at && s.expires_at <= now))
+			conn_close(c, CONN_CLOSE_SESSION_ENDED, "session ended");
+	}
+}
+
+void server_send_user(struct server *srv, int64_t user_id, struct frame *f)
+{
+	for (struct conn *c = srv->conns; c; c = c->next)
+		if (c->user_id == user_id)
+			conn_send(c, f);
 }
 
 void server_begin_shutdown(struct server *srv)

@@ -17,9 +17,156 @@
 #include "ruche/log.h"
 #include "ruche/store.h"
 
+/*
+ * Every statement the store runs, prepared once on first use (with
+ * SQLITE_PREPARE_PERSISTENT) and finalized at close.
+ */
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_USER_INSERT, S_USER_GET, S_USER_BY_HANDLE, S_USER_SET_NAME,
+	S_USER_SET_PASSWORD, S_USER_SET_ADMIN, S_ADMIN_COUNT, S_USER_ERASE,
+	S_SESSION_INSERT, S_SESSION_BY_DIGEST, S_SESSION_GET, S_SESSION_TOUCH,
+	S_SESSION_DELETE, S_SESSION_DELETE_USER, S_SESSION_LIST,
+	S_HIVE_INSERT, S_HIVE_GET, S_HIVE_BY_NAME, S_HIVE_UPDATE,
+	S_HIVE_ARCHIVE, S_HIVE_LIST_ALL, S_HIVE_LIST_USER,
+	S_MEMBER_ROLE, S_MEMBER_INSERT, S_MEMBER_DELETE, S_MEMBER_LIST,
+	S_MEMBER_DELETE_USER, S_MENTOR_LOAD, S_HIVE_MENTORS, S_SHARE_HIVE,
+	S_INVITE_INSERT, S_INVITE_BY_DIGEST, S_INVITE_GET, S_INVITE_USE,
+	S_INVITE_REVOKE, S_INVITE_LIST_ALL, S_INVITE_LIST_HIVE,
+	S_WAIT_INSERT, S_WAIT_DELETE, S_WAIT_LIST, S_WAIT_DELETE_USER,
+	S_COUNT
+};
+
+#define HIVE_COLS \
+	"h.id, h.name, h.description, h.capacity, h.created_at, " \
+	"coalesce(h.archived_at, 0), " \
+	"(SELECT count(*) FROM memberships m WHERE m.hive_id = h.id " \
+	"AND m.role = 'learner'), " \
+	"(SELECT count(*) FROM memberships m WHERE m.hive_id = h.id " \
+	"AND m.role = 'mentor')"
+#define USER_COLS \
+	"id, handle, display_name, coalesce(pw_hash, ''), is_admin, " \
+	"deleted_at IS NOT NULL, created_at"
+#define INVITE_COLS \
+	"id, kind = 'admin', coalesce(hive_id, 0), coalesce(role, ''), " \
+	"max_uses, uses, expires_at, coalesce(revoked_at, 0), " \
+	"coalesce(created_by, 0), created_at"
+
+static const char *const sql_text[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT nested",
+	[S_RELEASE] = "RELEASE nested",
+	[S_ROLLBACK_TO] = "ROLLBACK TO nested",
+	[S_USER_INSERT] =
+		"INSERT INTO users(handle, display_name, pw_hash, is_admin, "
+		"created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+	[S_USER_BY_HANDLE] =
+		"SELECT " USER_COLS " FROM users WHERE handle = ?1",
+	[S_USER_SET_NAME] = "UPDATE users SET display_name = ?2 WHERE id = ?1",
+	[S_USER_SET_PASSWORD] = "UPDATE users SET pw_hash = ?2 WHERE id = ?1",
+	[S_USER_SET_ADMIN] = "UPDATE users SET is_admin = ?2 WHERE id = ?1",
+	[S_ADMIN_COUNT] =
+		"SELECT count(*) FROM users WHERE is_admin AND deleted_at IS NULL",
+	[S_USER_ERASE] =
+		"UPDATE users SET handle = 'deleted-' || id, "
+		"display_name = 'deleted user', pw_hash = NULL, is_admin = 0, "
+		"deleted_at = ?2 WHERE id = ?1",
+	[S_SESSION_INSERT] =
+		"INSERT INTO sessions(user_id, token_hash, created_at, "
+		"last_seen_at, expires_at) VALUES (?1, ?2, ?3, ?3, ?4)",
+	[S_SESSION_BY_DIGEST] =
+		"SELECT id, user_id, created_at, last_seen_at, expires_at "
+		"FROM sessions WHERE token_hash = ?1",
+	[S_SESSION_GET] =
+		"SELECT id, user_id, created_at, last_seen_at, expires_at "
+		"FROM sessions WHERE id = ?1",
+	[S_SESSION_TOUCH] =
+		"UPDATE sessions SET last_seen_at = ?2, expires_at = ?3 "
+		"WHERE id = ?1",
+	[S_SESSION_DELETE] = "DELETE FROM sessions WHERE id = ?1",
+	[S_SESSION_DELETE_USER] =
+		"DELETE FROM sessions WHERE user_id = ?1 AND id != ?2",
+	[S_SESSION_LIST] =
+		"SELECT id, user_id, created_at, last_seen_at, expires_at "
+		"FROM sessions WHERE user_id = ?1 ORDER BY id",
+	[S_HIVE_INSERT] =
+		"INSERT INTO hives(name, description, capacity, created_at) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[S_HIVE_GET] = "SELECT " HIVE_COLS " FROM hives h WHERE h.id = ?1",
+	[S_HIVE_BY_NAME] =
+		"SELECT " HIVE_COLS " FROM hives h WHERE h.name = ?1",
+	[S_HIVE_UPDATE] =
+		"UPDATE hives SET name = ?2, description = ?3, capacity = ?4 "
+		"WHERE id = ?1",
+	[S_HIVE_ARCHIVE] =
+		"UPDATE hives SET archived_at = ?2 WHERE id = ?1 "
+		"AND archived_at IS NULL",
+	[S_HIVE_LIST_ALL] = "SELECT " HIVE_COLS " FROM hives h ORDER BY h.name",
+	[S_HIVE_LIST_USER] =
+		"SELECT " HIVE_COLS " FROM hives h JOIN memberships me "
+		"ON me.hive_id = h.id AND me.user_id = ?1 ORDER BY h.name",
+	[S_MEMBER_ROLE] =
+		"SELECT role FROM memberships WHERE hive_id = ?1 AND user_id = ?2",
+	[S_MEMBER_INSERT] =
+		"INSERT INTO memberships(hive_id, user_id, role, joined_at) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[S_MEMBER_DELETE] =
+		"DELETE FROM memberships WHERE hive_id = ?1 AND user_id = ?2",
+	[S_MEMBER_LIST] =
+		"SELECT u.id, u.handle, u.display_name, m.role, m.joined_at "
+		"FROM memberships m JOIN users u ON u.id = m.user_id "
+		"WHERE m.hive_id = ?1 ORDER BY m.role DESC, u.display_name",
+	[S_MEMBER_DELETE_USER] = "DELETE FROM memberships WHERE user_id = ?1",
+	[S_MENTOR_LOAD] =
+		"SELECT count(*) FROM memberships l JOIN memberships me "
+		"ON me.hive_id = l.hive_id AND me.user_id = ?1 "
+		"AND me.role = 'mentor' WHERE l.role = 'learner'",
+	[S_HIVE_MENTORS] =
+		"SELECT user_id FROM memberships WHERE hive_id = ?1 "
+		"AND role = 'mentor' ORDER BY user_id",
+	[S_SHARE_HIVE] =
+		"SELECT EXISTS (SELECT 1 FROM memberships a JOIN memberships b "
+		"ON a.hive_id = b.hive_id WHERE a.user_id = ?1 "
+		"AND b.user_id = ?2)",
+	[S_INVITE_INSERT] =
+		"INSERT INTO invites(code_hash, kind, hive_id, role, max_uses, "
+		"expires_at, created_by, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_INVITE_BY_DIGEST] =
+		"SELECT " INVITE_COLS " FROM invites WHERE code_hash = ?1",
+	[S_INVITE_GET] = "SELECT " INVITE_COLS " FROM invites WHERE id = ?1",
+	[S_INVITE_USE] =
+		"UPDATE invites SET uses = uses + 1 WHERE id = ?1 "
+		"AND uses < max_uses",
+	[S_INVITE_REVOKE] =
+		"UPDATE invites SET revoked_at = ?2 WHERE id = ?1 "
+		"AND revoked_at IS NULL",
+	[S_INVITE_LIST_ALL] =
+		"SELECT " INVITE_COLS " FROM invites ORDER BY id DESC",
+	[S_INVITE_LIST_HIVE] =
+		"SELECT " INVITE_COLS " FROM invites WHERE hive_id = ?1 "
+		"ORDER BY id DESC",
+	[S_WAIT_INSERT] =
+		"INSERT OR IGNORE INTO waitlist(hive_id, user_id, created_at) "
+		"VALUES (?1, ?2, ?3)",
+	[S_WAIT_DELETE] =
+		"DELETE FROM waitlist WHERE hive_id = ?1 AND user_id = ?2",
+	[S_WAIT_LIST] =
+		"SELECT u.id, u.handle, u.display_name, 'learner', w.created_at "
+		"FROM waitlist w JOIN users u ON u.id = w.user_id "
+		"WHERE w.hive_id = ?1 ORDER BY w.created_at, u.id",
+	[S_WAIT_DELETE_USER] = "DELETE FROM waitlist WHERE user_id = ?1",
+};
+
 struct store {
 	sqlite3 *db;		/* owned */
 	int version;		/* schema version after migrations */
+	sqlite3_stmt *stmts[S_COUNT]; /* owned; prepared on first use */
+	int depth;		/* open transactions: 1 is BEGIN, more are
+				   savepoints inside it */
 };
 
 #define BUSY_TIMEOUT_MS 5000
@@ -193,6 +340,8 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmts[i]);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -200,4 +349,750 @@ void store_close(struct store *st)
 int store_schema_version(struct store *st)
 {
 	return st->version;
+}
+
+/* ---- Statements ------------------------------------------------------ */
+
+/* The statement id, prepared (once) and ready to bind; NULL on failure. */
+static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+{
+	if (!st->stmts[id] &&
+	    sqlite3_prepare_v3(st->db, sql_text[id], -1,
+			       SQLITE_PREPARE_PERSISTENT, &st->stmts[id],
+			       NULL) != SQLITE_OK) {
+		log_error("store: cannot prepare statement %d: %s", (int)id,
+			  sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return st->stmts[id];
+}
+
+/* Maps the result of the last step to a Ruche error, and resets. */
+static int finish(struct store *st, sqlite3_stmt *s, int rc)
+{
+	int ext = sqlite3_extended_errcode(st->db);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	if (ext == SQLITE_CONSTRAINT_UNIQUE ||
+	    ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return RUCHE_EEXIST;
+	log_error("store: %s", sqlite3_errmsg(st->db));
+	return RUCHE_EIO;
+}
+
+/* Runs a statement that returns no rows; RUCHE_ENOTFOUND when it was
+ * meant to change a row (must_change) and changed none. */
+static int run(struct store *st, sqlite3_stmt *s, bool must_change)
+{
+	int rc = finish(st, s, sqlite3_step(s));
+
+	if (!rc && must_change && sqlite3_changes(st->db) == 0)
+		return RUCHE_ENOTFOUND;
+	return rc;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static void bind_digest(sqlite3_stmt *s, int i, const unsigned char *d)
+{
+	sqlite3_bind_blob(s, i, d, AUTH_DIGEST_LEN, SQLITE_STATIC);
+}
+
+static void col_text(sqlite3_stmt *s, int i, char *out, size_t outlen)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	snprintf(out, outlen, "%s", v ? (const char *)v : "");
+}
+
+/*
+ * Steps a query and copies each row out with read_row into a growing
+ * array of rows of size `size`.
+ */
+static int list(struct store *st, sqlite3_stmt *s, size_t size,
+		void (*read_row)(sqlite3_stmt *s, void *row), void **out,
+		size_t *n)
+{
+	char *rows = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			char *p = realloc(rows, ncap * size);
+
+			if (!p) {
+				free(rows);
+				finish(st, s, SQLITE_DONE);
+				return RUCHE_ENOMEM;
+			}
+			rows = p;
+			cap = ncap;
+		}
+		memset(rows + count * size, 0, size);
+		read_row(s, rows + count * size);
+		count++;
+	}
+	rc = finish(st, s, rc);
+	if (rc) {
+		free(rows);
+		return rc;
+	}
+	*out = rows;
+	*n = count;
+	return 0;
+}
+
+/* Steps a query expected to return one row, read with read_row. */
+static int one(struct store *st, sqlite3_stmt *s,
+	       void (*read_row)(sqlite3_stmt *s, void *row), void *out)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		read_row(s, out);
+	if (finish(st, s, rc))
+		return RUCHE_EIO;
+	return rc == SQLITE_ROW ? 0 : RUCHE_ENOTFOUND;
+}
+
+static void read_int(sqlite3_stmt *s, void *row)
+{
+	*(int64_t *)row = sqlite3_column_int64(s, 0);
+}
+
+/*
+ * Transactions nest: inside an open one, store_begin() makes a savepoint,
+ * so a domain function that needs all-or-nothing works the same whether
+ * its caller (the event loop's grouped commit) has a transaction open or
+ * not.
+ */
+int store_begin(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, st->depth ? S_SAVEPOINT : S_BEGIN);
+	int rc = s ? run(st, s, false) : RUCHE_EIO;
+
+	if (!rc)
+		st->depth++;
+	return rc;
+}
+
+int store_commit(struct store *st)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!st->depth)
+		return RUCHE_EINVAL;
+	s = stmt(st, st->depth > 1 ? S_RELEASE : S_COMMIT);
+	rc = s ? run(st, s, false) : RUCHE_EIO;
+	if (!rc)
+		st->depth--;
+	return rc;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!st->depth)
+		return;
+	if (st->depth > 1) {
+		sqlite3_stmt *to = stmt(st, S_ROLLBACK_TO);
+		sqlite3_stmt *rel = stmt(st, S_RELEASE);
+
+		if (to && rel) {
+			run(st, to, false);
+			run(st, rel, false);
+		}
+	} else if (sqlite3_get_autocommit(st->db) == 0) {
+		sqlite3_stmt *s = stmt(st, S_ROLLBACK);
+
+		if (s)
+			run(st, s, false);
+	}
+	st->depth--;
+}
+
+bool store_in_transaction(struct store *st)
+{
+	return st->depth > 0;
+}
+
+const char *role_name(enum role r)
+{
+	return r == ROLE_MENTOR ? "mentor" : r == ROLE_LEARNER ? "learner" :
+	       "none";
+}
+
+enum role role_parse(const char *s)
+{
+	if (s && strcmp(s, "mentor") == 0)
+		return ROLE_MENTOR;
+	if (s && strcmp(s, "learner") == 0)
+		return ROLE_LEARNER;
+	return ROLE_NONE;
+}
+
+/* ---- Users ----------------------------------------------------------- */
+
+static void read_user(sqlite3_stmt *s, void *row)
+{
+	struct store_user *u = row;
+
+	u->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, u->handle, sizeof(u->handle));
+	col_text(s, 2, u->name, sizeof(u->name));
+	col_text(s, 3, u->pw_hash, sizeof(u->pw_hash));
+	u->is_admin = sqlite3_column_int(s, 4) != 0;
+	u->deleted = sqlite3_column_int(s, 5) != 0;
+	u->created_at = sqlite3_column_int64(s, 6);
+}
+
+int store_user_insert(struct store *st, struct store_user *u)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_text(s, 1, u->handle);
+	bind_text(s, 2, u->name);
+	bind_text(s, 3, u->pw_hash);
+	sqlite3_bind_int(s, 4, u->is_admin);
+	sqlite3_bind_int64(s, 5, u->created_at);
+	rc = run(st, s, false);
+	if (!rc)
+		u->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_user_get(struct store *st, int64_t id, struct store_user *out)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return one(st, s, read_user, out);
+}
+
+int store_user_by_handle(struct store *st, const char *handle,
+			 struct store_user *out)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_BY_HANDLE);
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_text(s, 1, handle);
+	return one(st, s, read_user, out);
+}
+
+/* Runs an UPDATE keyed by ?1 with one text or integer value in ?2. */
+static int update_text(struct store *st, enum stmt_id id, int64_t key,
+		       const char *v)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, key);
+	bind_text(s, 2, v);
+	return run(st, s, true);
+}
+
+static int update_int(struct store *st, enum stmt_id id, int64_t key,
+		      int64_t v)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, key);
+	sqlite3_bind_int64(s, 2, v);
+	return run(st, s, true);
+}
+
+int store_user_set_name(struct store *st, int64_t id, const char *name)
+{
+	return update_text(st, S_USER_SET_NAME, id, name);
+}
+
+int store_user_set_password(struct store *st, int64_t id, const char *hash)
+{
+	return update_text(st, S_USER_SET_PASSWORD, id, hash);
+}
+
+int store_user_set_admin(struct store *st, int64_t id, bool admin)
+{
+	return update_int(st, S_USER_SET_ADMIN, id, admin);
+}
+
+int store_admin_count(struct store *st, int *n)
+{
+	sqlite3_stmt *s = stmt(st, S_ADMIN_COUNT);
+	int64_t v = 0;
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	rc = one(st, s, read_int, &v);
+	*n = (int)v;
+	return rc;
+}
+
+/* Runs a DELETE keyed by one id in ?1. */
+static int delete_by(struct store *st, enum stmt_id id, int64_t key)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, key);
+	return run(st, s, false);
+}
+
+int store_user_erase(struct store *st, int64_t id, int64_t now)
+{
+	int rc = store_begin(st);
+
+	if (rc)
+		return rc;
+	rc = update_int(st, S_USER_ERASE, id, now);
+	if (!rc)
+		rc = store_session_delete_user(st, id, 0);
+	if (!rc)
+		rc = delete_by(st, S_MEMBER_DELETE_USER, id);
+	if (!rc)
+		rc = delete_by(st, S_WAIT_DELETE_USER, id);
+	if (!rc)
+		rc = store_commit(st);
+	if (rc)
+		store_rollback(st);
+	return rc;
+}
+
+/* ---- Sessions -------------------------------------------------------- */
+
+static void read_session(sqlite3_stmt *s, void *row)
+{
+	struct store_session *se = row;
+
+	se->id = sqlite3_column_int64(s, 0);
+	se->user_id = sqlite3_column_int64(s, 1);
+	se->created_at = sqlite3_column_int64(s, 2);
+	se->last_seen_at = sqlite3_column_int64(s, 3);
+	se->expires_at = sqlite3_column_int64(s, 4);
+}
+
+int store_session_insert(struct store *st, int64_t user_id,
+			 const unsigned char digest[AUTH_DIGEST_LEN],
+			 int64_t now, int64_t expires_at, int64_t *id)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	bind_digest(s, 2, digest);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, expires_at);
+	rc = run(st, s, false);
+	if (!rc && id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_session_by_digest(struct store *st,
+			    const unsigned char digest[AUTH_DIGEST_LEN],
+			    struct store_session *out)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_BY_DIGEST);
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_digest(s, 1, digest);
+	return one(st, s, read_session, out);
+}
+
+int store_session_get(struct store *st, int64_t id, struct store_session *out)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return one(st, s, read_session, out);
+}
+
+int store_session_touch(struct store *st, int64_t id, int64_t now,
+			int64_t expires_at)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_TOUCH);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, expires_at);
+	return run(st, s, true);
+}
+
+int store_session_delete(struct store *st, int64_t id)
+{
+	return delete_by(st, S_SESSION_DELETE, id);
+}
+
+int store_session_delete_user(struct store *st, int64_t user_id,
+			      int64_t except_id)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_DELETE_USER);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, except_id);
+	return run(st, s, false);
+}
+
+int store_session_list(struct store *st, int64_t user_id,
+		       struct store_session **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	return list(st, s, sizeof(**out), read_session, (void **)out, n);
+}
+
+/* ---- Hives and memberships ------------------------------------------- */
+
+static void read_hive(sqlite3_stmt *s, void *row)
+{
+	struct store_hive *h = row;
+
+	h->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, h->name, sizeof(h->name));
+	col_text(s, 2, h->description, sizeof(h->description));
+	h->capacity = sqlite3_column_int(s, 3);
+	h->created_at = sqlite3_column_int64(s, 4);
+	h->archived_at = sqlite3_column_int64(s, 5);
+	h->learners = sqlite3_column_int(s, 6);
+	h->mentors = sqlite3_column_int(s, 7);
+}
+
+int store_hive_insert(struct store *st, struct store_hive *h)
+{
+	sqlite3_stmt *s = stmt(st, S_HIVE_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_text(s, 1, h->name);
+	bind_text(s, 2, h->description);
+	sqlite3_bind_int(s, 3, h->capacity);
+	sqlite3_bind_int64(s, 4, h->created_at);
+	rc = run(st, s, false);
+	if (!rc)
+		h->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_hive_get(struct store *st, int64_t id, struct store_hive *out)
+{
+	sqlite3_stmt *s = stmt(st, S_HIVE_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return one(st, s, read_hive, out);
+}
+
+int store_hive_by_name(struct store *st, const char *name,
+		       struct store_hive *out)
+{
+	sqlite3_stmt *s = stmt(st, S_HIVE_BY_NAME);
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_text(s, 1, name);
+	return one(st, s, read_hive, out);
+}
+
+int store_hive_update(struct store *st, const struct store_hive *h)
+{
+	sqlite3_stmt *s = stmt(st, S_HIVE_UPDATE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, h->id);
+	bind_text(s, 2, h->name);
+	bind_text(s, 3, h->description);
+	sqlite3_bind_int(s, 4, h->capacity);
+	return run(st, s, true);
+}
+
+int store_hive_archive(struct store *st, int64_t id, int64_t now)
+{
+	return update_int(st, S_HIVE_ARCHIVE, id, now);
+}
+
+int store_hive_list(struct store *st, int64_t user_id,
+		    struct store_hive **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, user_id ? S_HIVE_LIST_USER :
+					     S_HIVE_LIST_ALL);
+
+	if (!s)
+		return RUCHE_EIO;
+	if (user_id)
+		sqlite3_bind_int64(s, 1, user_id);
+	return list(st, s, sizeof(**out), read_hive, (void **)out, n);
+}
+
+static void read_role(sqlite3_stmt *s, void *row)
+{
+	*(enum role *)row = role_parse((const char *)sqlite3_column_text(s, 0));
+}
+
+int store_member_role(struct store *st, int64_t hive_id, int64_t user_id,
+		      enum role *out)
+{
+	sqlite3_stmt *s = stmt(st, S_MEMBER_ROLE);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	*out = ROLE_NONE;
+	rc = one(st, s, read_role, out);
+	return rc == RUCHE_ENOTFOUND ? 0 : rc;
+}
+
+int store_member_insert(struct store *st, int64_t hive_id, int64_t user_id,
+			enum role role, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_MEMBER_INSERT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	bind_text(s, 3, role_name(role));
+	sqlite3_bind_int64(s, 4, now);
+	return run(st, s, false);
+}
+
+/* Runs a statement keyed by (?1, ?2), expected to change one row. */
+static int pair_change(struct store *st, enum stmt_id id, int64_t a,
+		       int64_t b)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	return run(st, s, true);
+}
+
+int store_member_delete(struct store *st, int64_t hive_id, int64_t user_id)
+{
+	return pair_change(st, S_MEMBER_DELETE, hive_id, user_id);
+}
+
+static void read_member(sqlite3_stmt *s, void *row)
+{
+	struct store_member *m = row;
+
+	m->user_id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, m->handle, sizeof(m->handle));
+	col_text(s, 2, m->name, sizeof(m->name));
+	m->role = role_parse((const char *)sqlite3_column_text(s, 3));
+	m->since = sqlite3_column_int64(s, 4);
+}
+
+/* Lists rows of a query keyed by one id in ?1. */
+static int list_by(struct store *st, enum stmt_id id, int64_t key,
+		   size_t size, void (*read_row)(sqlite3_stmt *, void *),
+		   void **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, key);
+	return list(st, s, size, read_row, out, n);
+}
+
+int store_member_list(struct store *st, int64_t hive_id,
+		      struct store_member **out, size_t *n)
+{
+	return list_by(st, S_MEMBER_LIST, hive_id, sizeof(**out), read_member,
+		       (void **)out, n);
+}
+
+int store_mentor_load(struct store *st, int64_t user_id, int *learners)
+{
+	sqlite3_stmt *s = stmt(st, S_MENTOR_LOAD);
+	int64_t v = 0;
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	rc = one(st, s, read_int, &v);
+	*learners = (int)v;
+	return rc;
+}
+
+int store_hive_mentors(struct store *st, int64_t hive_id, int64_t **ids,
+		       size_t *n)
+{
+	return list_by(st, S_HIVE_MENTORS, hive_id, sizeof(**ids), read_int,
+		       (void **)ids, n);
+}
+
+int store_users_share_hive(struct store *st, int64_t a, int64_t b, bool *out)
+{
+	sqlite3_stmt *s = stmt(st, S_SHARE_HIVE);
+	int64_t v = 0;
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	rc = one(st, s, read_int, &v);
+	*out = v != 0;
+	return rc;
+}
+
+/* ---- Invites and waitlists ------------------------------------------- */
+
+static void read_invite(sqlite3_stmt *s, void *row)
+{
+	struct store_invite *inv = row;
+
+	inv->id = sqlite3_column_int64(s, 0);
+	inv->kind = sqlite3_column_int(s, 1) ? INVITE_ADMIN : INVITE_HIVE;
+	inv->hive_id = sqlite3_column_int64(s, 2);
+	inv->role = role_parse((const char *)sqlite3_column_text(s, 3));
+	inv->max_uses = sqlite3_column_int(s, 4);
+	inv->uses = sqlite3_column_int(s, 5);
+	inv->expires_at = sqlite3_column_int64(s, 6);
+	inv->revoked_at = sqlite3_column_int64(s, 7);
+	inv->created_by = sqlite3_column_int64(s, 8);
+	inv->created_at = sqlite3_column_int64(s, 9);
+}
+
+int store_invite_insert(struct store *st, struct store_invite *inv,
+			const unsigned char digest[AUTH_DIGEST_LEN])
+{
+	sqlite3_stmt *s = stmt(st, S_INVITE_INSERT);
+	bool admin = inv->kind == INVITE_ADMIN;
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_digest(s, 1, digest);
+	bind_text(s, 2, admin ? "admin" : "hive");
+	if (!admin) {
+		sqlite3_bind_int64(s, 3, inv->hive_id);
+		bind_text(s, 4, role_name(inv->role));
+	}
+	sqlite3_bind_int(s, 5, inv->max_uses);
+	sqlite3_bind_int64(s, 6, inv->expires_at);
+	if (inv->created_by)
+		sqlite3_bind_int64(s, 7, inv->created_by);
+	sqlite3_bind_int64(s, 8, inv->created_at);
+	rc = run(st, s, false);
+	if (!rc)
+		inv->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_invite_by_digest(struct store *st,
+			   const unsigned char digest[AUTH_DIGEST_LEN],
+			   struct store_invite *out)
+{
+	sqlite3_stmt *s = stmt(st, S_INVITE_BY_DIGEST);
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_digest(s, 1, digest);
+	return one(st, s, read_invite, out);
+}
+
+int store_invite_get(struct store *st, int64_t id, struct store_invite *out)
+{
+	sqlite3_stmt *s = stmt(st, S_INVITE_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return one(st, s, read_invite, out);
+}
+
+int store_invite_use(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = stmt(st, S_INVITE_USE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return run(st, s, true);
+}
+
+int store_invite_revoke(struct store *st, int64_t id, int64_t now)
+{
+	return update_int(st, S_INVITE_REVOKE, id, now);
+}
+
+int store_invite_list(struct store *st, int64_t hive_id,
+		      struct store_invite **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, hive_id ? S_INVITE_LIST_HIVE :
+					     S_INVITE_LIST_ALL);
+
+	if (!s)
+		return RUCHE_EIO;
+	if (hive_id)
+		sqlite3_bind_int64(s, 1, hive_id);
+	return list(st, s, sizeof(**out), read_invite, (void **)out, n);
+}
+
+int store_waitlist_insert(struct store *st, int64_t hive_id, int64_t user_id,
+			  int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_WAIT_INSERT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	sqlite3_bind_int64(s, 3, now);
+	return run(st, s, false);
+}
+
+int store_waitlist_delete(struct store *st, int64_t hive_id, int64_t user_id)
+{
+	return pair_change(st, S_WAIT_DELETE, hive_id, user_id);
+}
+
+int store_waitlist_list(struct store *st, int64_t hive_id,
+			struct store_member **out, size_t *n)
+{
+	return list_by(st, S_WAIT_LIST, hive_id, sizeof(**out), read_member,
+		       (void **)out, n);
 }

@@ -26,16 +26,45 @@ static inline struct server *net_server(struct lws *wsi)
 	return lws_context_user(lws_get_context(wsi));
 }
 
-/* Per-connection state of the "http" protocol (HTTP requests). */
+struct api_call;
+
+/* Per-connection state of the "http" protocol: one API request at a time. */
 struct http_session {
-	int unused;
+	struct lws *wsi;
+	char path[64];			/* the API path being answered */
+	bool post;
+	char *body;			/* owned; body_len bytes received */
+	size_t body_len;
+	bool body_too_big;
+	struct api_call *call;		/* an answer still being worked out */
+	char token[64];			/* session token, cookie or Bearer */
+	char peer[64];
+	bool origin_ok;
+	/* The answer, kept until the socket is writable. */
+	bool answered;
+	int status;
+	char *answer;			/* owned JSON text */
+	char set_cookie[256];
+	int retry_after;
+	char disposition[96];
 };
 
 /* Per-connection state of the "ruche.v1" WebSocket protocol. */
 struct ws_session {
 	struct conn *conn;	/* owned; freed when the socket closes */
 	struct lws *wsi;	/* borrowed from lws */
+	char token[64];		/* session cookie seen at the upgrade, if any */
+	bool close_sent;	/* our close frame is out; awaiting theirs */
 };
+
+/*
+ * Copies the session token of a request (the ruche_session cookie, else an
+ * "Authorization: Bearer" header) into out; "" when there is none.
+ */
+void http_request_token(struct lws *wsi, char *out, size_t outlen);
+
+/* True when the request's Origin is absent, our own, or allowed. */
+bool http_origin_allowed(struct server *srv, struct lws *wsi);
 
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		  void *user, void *in, size_t len);

@@ -8,6 +8,7 @@
 
 #include "ruche/conn.h"
 #include "ruche/log.h"
+#include "ruche/ops.h"
 #include "ruche/server.h"
 #include "transport.h"
 
@@ -36,18 +37,46 @@ static int ws_open(struct server *srv, struct ws_session *s, struct lws *wsi)
 	s->conn = conn_new(srv, peer, ws_wake, s);
 	if (!s->conn)
 		return -1;
+	/* A browser's session cookie logs the socket in; a bad one does not
+	 * refuse it: the client can still send "auth". */
+	if (s->token[0])
+		ops_authenticate(s->conn, s->token);
+	explicit_bzero(s->token, sizeof(s->token));
 	log_debug("conn %llu: open from %s", (unsigned long long)s->conn->id,
 		  peer);
 	return 0;
 }
 
-static int ws_close_now(struct ws_session *s)
-{
-	const char *why = s->conn->close_reason;
+/*
+ * libwebsockets 4.1 has no public opcode for a close frame: LWS_WRITE_CLOSE
+ * (4) was taken out of the enum, but lws_write() still frames it.
+ */
+#define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
 
-	lws_close_reason(s->wsi, (enum lws_close_status)s->conn->close_code,
-			 (unsigned char *)why, strlen(why));
-	return -1;
+/*
+ * Sends our close frame and keeps reading until the peer's close arrives
+ * (or CLOSE_GRACE_S pass): closing TCP at once would reset a peer that is
+ * still sending, an oversized message say, and it would never see the
+ * close frame nor its code.  Returning -1 with lws_close_reason() does
+ * just that in libwebsockets 4.1, so the frame is written here.
+ */
+static int ws_send_close(struct ws_session *s)
+{
+	unsigned char buf[LWS_PRE + 2 + sizeof(s->conn->close_reason)];
+	unsigned char *p = buf + LWS_PRE;
+	size_t rlen = strlen(s->conn->close_reason);
+	int code = s->conn->close_code;
+
+	if (s->close_sent)
+		return 0;
+	p[0] = (unsigned char)(code >> 8);
+	p[1] = (unsigned char)code;
+	memcpy(p + 2, s->conn->close_reason, rlen);
+	if (lws_write(s->wsi, p, 2 + rlen, WS_WRITE_CLOSE) < 0)
+		return -1;
+	s->close_sent = true;
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_GRACE_S);
+	return 0;
 }
 
 static int ws_receive(struct ws_session *s, const void *in, size_t len)
@@ -56,12 +85,13 @@ static int ws_receive(struct ws_session *s, const void *in, size_t len)
 	bool final = lws_is_final_fragment(wsi) &&
 		     lws_remaining_packet_payload(wsi) == 0;
 
-	if (conn_receive(s->conn, in, len, final, lws_frame_is_binary(wsi))) {
+	/* Once closing, what the peer still sends is read and dropped. */
+	if (s->conn->close_code)
+		return 0;
+	if (conn_receive(s->conn, in, len, final, lws_frame_is_binary(wsi)))
 		log_info("conn %llu: closing, %d %s",
 			 (unsigned long long)s->conn->id, s->conn->close_code,
 			 s->conn->close_reason);
-		return ws_close_now(s);
-	}
 	return 0;
 }
 
@@ -72,7 +102,7 @@ static int ws_writable(struct ws_session *s)
 	struct frame *f = conn_peek(c);
 
 	if (!f)
-		return c->close_code ? ws_close_now(s) : 0;
+		return c->close_code ? ws_send_close(s) : 0;
 	if (lws_write(s->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) <
 	    (int)f->len)
 		return -1;
@@ -97,12 +127,19 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct ws_session *s = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* The last moment the upgrade's headers can be read. */
+		http_request_token(wsi, s->token, sizeof(s->token));
+		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		return ws_open(net_server(wsi), s, wsi);
 	case LWS_CALLBACK_RECEIVE:
 		return ws_receive(s, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return s->conn ? ws_writable(s) : -1;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* After our own close, theirs completes the handshake. */
+		return s->close_sent ? -1 : 0;
 	case LWS_CALLBACK_CLOSED:
 		ws_closed(s);
 		break;

@@ -25,6 +25,10 @@ struct config {
 	char allow_origins[CONFIG_MAX_ORIGINS][256];
 	int nallow_origins;
 	size_t max_message_bytes; /* largest WebSocket message accepted */
+	long long session_ttl_s;	/* sliding session lifetime */
+	int hive_max_capacity;		/* most learners any hive may hold */
+	int mentor_max_learners;	/* most learners one mentor leads */
+	char public_url[512];		/* base of printed links; "" = listen */
 	bool show_help;		/* --help was given: print usage, do nothing */
 };
 

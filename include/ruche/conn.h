@@ -27,6 +27,8 @@ enum conn_close {
 	CONN_CLOSE_UNSUPPORTED = 1003,	/* a binary frame */
 	CONN_CLOSE_BAD_DATA = 1007,	/* text that is not UTF-8 */
 	CONN_CLOSE_TOO_BIG = 1009,	/* a message over the size limit */
+	CONN_CLOSE_SESSION_ENDED = 4001, /* logged out, password changed,
+					    account deleted: log in again */
 	CONN_CLOSE_SLOW = 4008,		/* outbound queue overflowed: resume */
 };
 
@@ -49,6 +51,14 @@ struct conn {
 	size_t out_count;	/* frames queued */
 	size_t out_cap;
 	size_t out_bytes;	/* payload bytes queued */
+
+	/* The id of the request being handled (borrowed), for deferring. */
+	void *req_id;
+
+	/* Who is on the other end: 0 until authenticated. */
+	int64_t user_id;
+	int64_t session_id;
+	bool is_admin;
 
 	/* Close requested: sent once the queue drains.  0 when open. */
 	int close_code;

@@ -21,6 +21,19 @@ enum ruche_err {
 	RUCHE_ESCHEMA = -8,	/* the database is newer than this binary */
 	RUCHE_EUNAUTH = -9,	/* not logged in */
 	RUCHE_EBUSY = -10,	/* try again later */
+	/* Refusals of the community rules, each with its own protocol code. */
+	RUCHE_EHIVE_FULL = -11,	/* the hive has no learner seat left */
+	RUCHE_EOVERLOADED = -12, /* a mentor would pass their learner cap */
+	RUCHE_EARCHIVED = -13,	/* the hive is archived: read-only */
+	RUCHE_EINVITE_UNKNOWN = -14,
+	RUCHE_EINVITE_EXPIRED = -15,
+	RUCHE_EINVITE_REVOKED = -16,
+	RUCHE_EINVITE_USED_UP = -17,
+	RUCHE_EMEMBER = -18,	/* already a member */
+	RUCHE_ECREDENTIALS = -19, /* wrong handle or password */
+	RUCHE_ERATE = -20,	/* too many attempts: wait */
+	RUCHE_EHANDLE_TAKEN = -21,
+	RUCHE_ENOT_MEMBER = -22, /* not a member of that hive */
 };
 
 /* Text for people, e.g. "out of memory".  Never NULL; static storage. */

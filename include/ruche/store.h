@@ -11,7 +11,11 @@
 #ifndef RUCHE_STORE_H
 #define RUCHE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "ruche/auth.h"
 
 struct store;
 
@@ -46,5 +50,162 @@ void store_close(struct store *st);
 
 /* The schema version of the open database (the last migration applied). */
 int store_schema_version(struct store *st);
+
+/*
+ * Transactions.  Calls outside one commit on their own.  store_begin()
+ * takes the write lock at once (BEGIN IMMEDIATE), so a transaction that
+ * reads then writes never fails half-way on a lock.  Inside an open
+ * transaction, begin/commit/rollback work on a savepoint instead, so
+ * transactions nest.  Each returns 0 or RUCHE_EIO.
+ */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+bool store_in_transaction(struct store *st);
+
+/*
+ * Row types.  Lists come back as arrays the caller frees with free().
+ * Getters return RUCHE_ENOTFOUND when there is no such row; inserts and
+ * updates return RUCHE_EEXIST when a unique name is taken; everything
+ * returns RUCHE_EIO when SQLite fails.  Times are milliseconds since the
+ * epoch.
+ */
+
+#define STORE_NAME_BYTES (AUTH_NAME_MAX * 4 + 1)	/* 64 characters */
+#define STORE_DESC_BYTES (500 * 4 + 1)			/* 500 characters */
+
+enum role { ROLE_NONE = 0, ROLE_LEARNER = 1, ROLE_MENTOR = 2 };
+
+/* "learner" or "mentor" (or "none"); and back, ROLE_NONE if neither. */
+const char *role_name(enum role r);
+enum role role_parse(const char *s);
+
+struct store_user {
+	int64_t id;
+	char handle[AUTH_HANDLE_MAX + 1];	/* lower case */
+	char name[STORE_NAME_BYTES];		/* display name */
+	char pw_hash[AUTH_HASH_MAX];		/* "" once deleted */
+	bool is_admin;
+	bool deleted;
+	int64_t created_at;
+};
+
+struct store_session {
+	int64_t id;
+	int64_t user_id;
+	int64_t created_at, last_seen_at, expires_at;
+};
+
+struct store_hive {
+	int64_t id;
+	char name[STORE_NAME_BYTES];
+	char description[STORE_DESC_BYTES];
+	int capacity;			/* most learners */
+	int64_t created_at;
+	int64_t archived_at;		/* 0 while active */
+	int learners, mentors;		/* current members, read-only */
+};
+
+struct store_member {
+	int64_t user_id;
+	char handle[AUTH_HANDLE_MAX + 1];
+	char name[STORE_NAME_BYTES];
+	enum role role;
+	int64_t since;			/* joined (or waitlisted) at */
+};
+
+/* What an invite admits: a hive role, or (no hive) the first admin. */
+enum invite_kind { INVITE_HIVE = 0, INVITE_ADMIN = 1 };
+
+struct store_invite {
+	int64_t id;
+	enum invite_kind kind;
+	int64_t hive_id;		/* 0 for INVITE_ADMIN */
+	enum role role;			/* ROLE_NONE for INVITE_ADMIN */
+	int max_uses, uses;
+	int64_t expires_at;
+	int64_t revoked_at;		/* 0 unless revoked */
+	int64_t created_by;		/* 0 when made from the command line */
+	int64_t created_at;
+};
+
+/* Users.  store_user_insert() sets u->id. */
+int store_user_insert(struct store *st, struct store_user *u);
+int store_user_get(struct store *st, int64_t id, struct store_user *out);
+int store_user_by_handle(struct store *st, const char *handle,
+			 struct store_user *out);
+int store_user_set_name(struct store *st, int64_t id, const char *name);
+int store_user_set_password(struct store *st, int64_t id, const char *hash);
+int store_user_set_admin(struct store *st, int64_t id, bool admin);
+int store_admin_count(struct store *st, int *n);
+/* Erases a user: sessions, memberships and waitlist places go, the row
+ * stays (messages keep pointing at it) as "deleted user". */
+int store_user_erase(struct store *st, int64_t id, int64_t now);
+
+/* Sessions, found by the SHA-256 of their token. */
+int store_session_insert(struct store *st, int64_t user_id,
+			 const unsigned char digest[AUTH_DIGEST_LEN],
+			 int64_t now, int64_t expires_at, int64_t *id);
+int store_session_by_digest(struct store *st,
+			    const unsigned char digest[AUTH_DIGEST_LEN],
+			    struct store_session *out);
+int store_session_get(struct store *st, int64_t id, struct store_session *out);
+int store_session_touch(struct store *st, int64_t id, int64_t now,
+			int64_t expires_at);
+int store_session_delete(struct store *st, int64_t id);
+/* Deletes every session of user_id but except_id (0: all). */
+int store_session_delete_user(struct store *st, int64_t user_id,
+			      int64_t except_id);
+int store_session_list(struct store *st, int64_t user_id,
+		       struct store_session **out, size_t *n);
+
+/* Hives.  store_hive_insert() sets h->id; update writes name,
+ * description and capacity. */
+int store_hive_insert(struct store *st, struct store_hive *h);
+int store_hive_get(struct store *st, int64_t id, struct store_hive *out);
+int store_hive_by_name(struct store *st, const char *name,
+		       struct store_hive *out);
+int store_hive_update(struct store *st, const struct store_hive *h);
+int store_hive_archive(struct store *st, int64_t id, int64_t now);
+/* Hives user_id belongs to, or every hive when user_id is 0. */
+int store_hive_list(struct store *st, int64_t user_id,
+		    struct store_hive **out, size_t *n);
+
+/* Memberships. */
+int store_member_role(struct store *st, int64_t hive_id, int64_t user_id,
+		      enum role *out);
+int store_member_insert(struct store *st, int64_t hive_id, int64_t user_id,
+			enum role role, int64_t now);
+int store_member_delete(struct store *st, int64_t hive_id, int64_t user_id);
+int store_member_list(struct store *st, int64_t hive_id,
+		      struct store_member **out, size_t *n);
+/* Learner seats taken in all the hives user_id mentors. */
+int store_mentor_load(struct store *st, int64_t user_id, int *learners);
+/* Ids of the mentors of a hive. */
+int store_hive_mentors(struct store *st, int64_t hive_id, int64_t **ids,
+		       size_t *n);
+/* True when users a and b are members of one hive at least. */
+int store_users_share_hive(struct store *st, int64_t a, int64_t b,
+			   bool *out);
+
+/* Invites, found by the SHA-256 of their code.  Insert sets inv->id. */
+int store_invite_insert(struct store *st, struct store_invite *inv,
+			const unsigned char digest[AUTH_DIGEST_LEN]);
+int store_invite_by_digest(struct store *st,
+			   const unsigned char digest[AUTH_DIGEST_LEN],
+			   struct store_invite *out);
+int store_invite_get(struct store *st, int64_t id, struct store_invite *out);
+int store_invite_use(struct store *st, int64_t id);
+int store_invite_revoke(struct store *st, int64_t id, int64_t now);
+/* Invites of a hive, or every invite when hive_id is 0. */
+int store_invite_list(struct store *st, int64_t hive_id,
+		      struct store_invite **out, size_t *n);
+
+/* Waitlists of full hives. */
+int store_waitlist_insert(struct store *st, int64_t hive_id, int64_t user_id,
+			  int64_t now);
+int store_waitlist_delete(struct store *st, int64_t hive_id, int64_t user_id);
+int store_waitlist_list(struct store *st, int64_t hive_id,
+			struct store_member **out, size_t *n);
 
 #endif

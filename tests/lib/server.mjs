@@ -74,6 +74,10 @@ export async function startServer({ port = 0, dir, args = [], env = {} } = {}) {
       clearTimeout(timer);
       reject(new Error(`ruche exited (${code ?? signal}) before listening:\n${server.stderr}`));
     });
+    proc.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${rucheBin}: ${err.message}`));
+    });
   });
   server.url = url;
   server.port = Number(new URL(url).port);

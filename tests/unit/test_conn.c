@@ -75,7 +75,8 @@ static void test_hello_ping(void **state)
 	assert_int_equal(feed(fx->conn, "{\"id\":1,\"op\":\"hello\"}", true), 0);
 	snprintf(want, sizeof(want),
 		 "{\"re\":1,\"ok\":true,\"data\":{\"server\":\"ruche\","
-		 "\"version\":\"%s\",\"protocol\":1,\"limits\":"
+		 "\"version\":\"%s\",\"protocol\":1,\"authenticated\":false,"
+		 "\"limits\":"
 		 "{\"max_message_bytes\":1024}}}", RUCHE_VERSION);
 	expect_out(fx->conn, want);
 	assert_int_equal(fx->wakes, 1);

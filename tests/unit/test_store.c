@@ -141,6 +141,41 @@ static void test_unopenable_path(void **state)
 	assert_true(err[0] != '\0');
 }
 
+/* Transactions nest: an inner rollback undoes only the inner part. */
+static void test_nested_transactions(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_user u = { .name = "Ada", .pw_hash = "h" }, got;
+	struct store *st;
+	char err[256] = "";
+
+	assert_int_equal(store_open(fx->path, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_commit(st), RUCHE_EINVAL);
+	assert_int_equal(store_begin(st), 0);
+	assert_true(store_in_transaction(st));
+	strcpy(u.handle, "outer");
+	assert_int_equal(store_user_insert(st, &u), 0);
+	assert_int_equal(store_begin(st), 0);
+	strcpy(u.handle, "inner");
+	assert_int_equal(store_user_insert(st, &u), 0);
+	store_rollback(st);
+	assert_true(store_in_transaction(st));
+	assert_int_equal(store_begin(st), 0);
+	strcpy(u.handle, "kept");
+	assert_int_equal(store_user_insert(st, &u), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_false(store_in_transaction(st));
+	assert_int_equal(store_user_by_handle(st, "outer", &got), 0);
+	assert_int_equal(store_user_by_handle(st, "kept", &got), 0);
+	assert_int_equal(store_user_by_handle(st, "inner", &got),
+			 RUCHE_ENOTFOUND);
+	/* A duplicate handle is told apart from other failures. */
+	strcpy(u.handle, "kept");
+	assert_int_equal(store_user_insert(st, &u), RUCHE_EEXIST);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +189,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back,
 						setup, teardown),
 		cmocka_unit_test(test_unopenable_path),
+		cmocka_unit_test_setup_teardown(test_nested_transactions, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,30 @@
+/*
+ * ops.h - the handlers of the protocol's operations.
+ *
+ * dispatch.c lists them in its table with their parameters and access;
+ * each handler is a thin layer from JSON parameters to a domain call
+ * (accounts.h, hives.h) and from its result back to JSON.
+ */
+#ifndef RUCHE_OPS_H
+#define RUCHE_OPS_H
+
+#include "ruche/accounts.h"
+#include "ruche/dispatch.h"
+
+struct conn;
+
+/* The actor behind a connection. */
+struct actor conn_actor(const struct conn *c);
+
+/* Authenticates a connection with a session token (cookie or "auth"). */
+int ops_authenticate(struct conn *c, const char *token);
+
+op_handler op_auth, op_account_me, op_account_set_name,
+	op_account_set_password, op_account_delete, op_account_export;
+op_handler op_hive_create, op_hive_update, op_hive_archive, op_hive_list,
+	op_hive_members, op_hive_add_member, op_hive_remove_member,
+	op_hive_leave, op_hive_waitlist, op_hive_admit;
+op_handler op_invite_create, op_invite_list, op_invite_revoke,
+	op_invite_accept;
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * ratelimit.h - counting failures per key in a fixed window.
+ *
+ * Failed logins are counted per account and per address; past the limit,
+ * further attempts are refused until the window ends, without even
+ * checking the password.  Counts live in memory: a restart forgets them,
+ * which costs an attacker a restart they cannot cause.
+ *
+ * Thread rules: event-loop thread only.
+ */
+#ifndef RUCHE_RATELIMIT_H
+#define RUCHE_RATELIMIT_H
+
+#include <stdint.h>
+
+struct ratelimit;
+
+/* An empty table, or NULL when out of memory.  Free with ratelimit_free(). */
+struct ratelimit *ratelimit_new(void);
+void ratelimit_free(struct ratelimit *rl);
+
+/*
+ * Seconds to wait before key may try again, given at most `limit`
+ * failures per window of window_ms; 0 when it may try now.
+ */
+int ratelimit_wait(struct ratelimit *rl, const char *key, int limit,
+		   int64_t window_ms, int64_t now_ms);
+
+/* Counts one failure of key at now_ms. */
+void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window_ms,
+		    int64_t now_ms);
+
+/* Forgets key (after a success). */
+void ratelimit_clear(struct ratelimit *rl, const char *key);
+
+#endif

@@ -1,0 +1,139 @@
+/* ratelimit.c - failure counters per key, in a fixed window. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruche/ratelimit.h"
+
+#define NBUCKETS 1024
+#define MAX_ENTRIES 100000	/* past this, expired entries are swept */
+
+struct entry {
+	struct entry *next;
+	int64_t window_start;	/* ms */
+	int64_t window_ms;
+	int failures;
+	char key[];
+};
+
+struct ratelimit {
+	struct entry *buckets[NBUCKETS];
+	size_t nentries;
+};
+
+static unsigned hash(const char *s)
+{
+	unsigned h = 2166136261u;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % NBUCKETS;
+}
+
+struct ratelimit *ratelimit_new(void)
+{
+	return calloc(1, sizeof(struct ratelimit));
+}
+
+void ratelimit_free(struct ratelimit *rl)
+{
+	if (!rl)
+		return;
+	for (int i = 0; i < NBUCKETS; i++) {
+		struct entry *e = rl->buckets[i];
+
+		while (e) {
+			struct entry *next = e->next;
+
+			free(e);
+			e = next;
+		}
+	}
+	free(rl);
+}
+
+static struct entry **find(struct ratelimit *rl, const char *key)
+{
+	struct entry **p = &rl->buckets[hash(key)];
+
+	while (*p && strcmp((*p)->key, key) != 0)
+		p = &(*p)->next;
+	return p;
+}
+
+static bool expired(const struct entry *e, int64_t now)
+{
+	return now - e->window_start >= e->window_ms;
+}
+
+/* Drops every entry whose window has ended. */
+static void sweep(struct ratelimit *rl, int64_t now)
+{
+	for (int i = 0; i < NBUCKETS; i++) {
+		struct entry **p = &rl->buckets[i];
+
+		while (*p) {
+			struct entry *e = *p;
+
+			if (expired(e, now)) {
+				*p = e->next;
+				free(e);
+				rl->nentries--;
+			} else {
+				p = &e->next;
+			}
+		}
+	}
+}
+
+int ratelimit_wait(struct ratelimit *rl, const char *key, int limit,
+		   int64_t window_ms, int64_t now_ms)
+{
+	struct entry *e = *find(rl, key);
+
+	if (!e || expired(e, now_ms) || e->failures < limit)
+		return 0;
+	return (int)((e->window_start + window_ms - now_ms + 999) / 1000);
+}
+
+void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window_ms,
+		    int64_t now_ms)
+{
+	struct entry **p = find(rl, key), *e = *p;
+	size_t klen;
+
+	if (e) {
+		if (expired(e, now_ms)) {
+			e->window_start = now_ms;
+			e->failures = 0;
+		}
+		e->failures++;
+		return;
+	}
+	if (rl->nentries >= MAX_ENTRIES) {
+		sweep(rl, now_ms);
+		p = find(rl, key);
+	}
+	klen = strlen(key);
+	e = malloc(sizeof(*e) + klen + 1);
+	if (!e)
+		return;
+	memcpy(e->key, key, klen + 1);
+	e->window_start = now_ms;
+	e->window_ms = window_ms;
+	e->failures = 1;
+	e->next = NULL;
+	*p = e;
+	rl->nentries++;
+}
+
+void ratelimit_clear(struct ratelimit *rl, const char *key)
+{
+	struct entry **p = find(rl, key), *e = *p;
+
+	if (!e)
+		return;
+	*p = e->next;
+	free(e);
+	rl->nentries--;
+}
