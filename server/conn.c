@@ -41,8 +41,10 @@ void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->srv->nconns--;
+	server_forget_conn(c->srv, c);
 	while (c->out_count)
 		conn_pop(c);
+	free(c->hives);
 	free(c->outq);
 	free(c->rx);
 	free(c);

@@ -108,6 +108,70 @@ static const struct param_spec invite_accept_params[] = {
 	{ NULL },
 };
 
+#define CHANNEL_ID { "channel_id", PARAM_INT, true, ID_RANGE }
+#define MESSAGE_ID { "message_id", PARAM_INT, true, ID_RANGE }
+
+static const struct param_spec sync_params[] = {
+	{ "since", PARAM_INT, false, 0, (1LL << 53) },
+	{ NULL },
+};
+static const struct param_spec channel_create_params[] = {
+	HIVE_ID,
+	{ "name", PARAM_STRING, true, 1, 32 },
+	{ "kind", PARAM_STRING, false, 1, 20 },
+	{ "topic", PARAM_STRING, false, 0, 250 },
+	{ NULL },
+};
+static const struct param_spec channel_update_params[] = {
+	CHANNEL_ID,
+	{ "name", PARAM_STRING, false, 1, 32 },
+	{ "topic", PARAM_STRING, false, 0, 250 },
+	{ "position", PARAM_INT, false, 0, 10000 },
+	{ NULL },
+};
+static const struct param_spec channel_params[] = { CHANNEL_ID, { NULL } };
+static const struct param_spec dm_open_params[] = {
+	{ "user_ids", PARAM_ARRAY, true, 1, 7 },
+	{ NULL },
+};
+static const struct param_spec msg_send_params[] = {
+	CHANNEL_ID,
+	{ "text", PARAM_STRING, true, 0, 100000 },
+	{ "reply_to", PARAM_INT, false, ID_RANGE },
+	{ "thread_id", PARAM_INT, false, ID_RANGE },
+	{ "nonce", PARAM_STRING, false, 1, 64 },
+	{ NULL },
+};
+static const struct param_spec msg_edit_params[] = {
+	MESSAGE_ID,
+	{ "text", PARAM_STRING, true, 0, 100000 },
+	{ NULL },
+};
+static const struct param_spec message_params[] = { MESSAGE_ID, { NULL } };
+static const struct param_spec msg_react_params[] = {
+	MESSAGE_ID,
+	{ "emoji", PARAM_STRING, true, 1, 16 },
+	{ "on", PARAM_BOOL, false, 0, 0 },
+	{ NULL },
+};
+static const struct param_spec msg_history_params[] = {
+	CHANNEL_ID,
+	{ "thread_id", PARAM_INT, false, ID_RANGE },
+	{ "before", PARAM_INT, false, ID_RANGE },
+	{ "after", PARAM_INT, false, 0, (1LL << 53) },
+	{ "around", PARAM_INT, false, ID_RANGE },
+	{ "limit", PARAM_INT, false, 1, 100 },
+	{ NULL },
+};
+static const struct param_spec msg_search_params[] = {
+	{ "query", PARAM_STRING, true, 1, 200 },
+	{ "limit", PARAM_INT, false, 1, 100 },
+	{ NULL },
+};
+static const struct param_spec read_mark_params[] = {
+	CHANNEL_ID, MESSAGE_ID, { NULL },
+};
+
 const struct op_def dispatch_ops[] = {
 	{ "hello", op_hello, hello_params, OP_PUBLIC },
 	{ "ping", op_ping, no_params, OP_PUBLIC },
@@ -133,6 +197,21 @@ const struct op_def dispatch_ops[] = {
 	{ "invite.list", op_invite_list, invite_list_params, OP_USER },
 	{ "invite.revoke", op_invite_revoke, invite_id_params, OP_USER },
 	{ "invite.accept", op_invite_accept, invite_accept_params, OP_USER },
+	{ "sync", op_sync, sync_params, OP_USER },
+	{ "channel.list", op_channel_list, hive_params, OP_USER },
+	{ "channel.create", op_channel_create, channel_create_params, OP_USER },
+	{ "channel.update", op_channel_update, channel_update_params, OP_USER },
+	{ "channel.archive", op_channel_archive, channel_params, OP_USER },
+	{ "dm.open", op_dm_open, dm_open_params, OP_USER },
+	{ "dm.list", op_dm_list, no_params, OP_USER },
+	{ "msg.send", op_msg_send, msg_send_params, OP_USER },
+	{ "msg.edit", op_msg_edit, msg_edit_params, OP_USER },
+	{ "msg.delete", op_msg_delete, message_params, OP_USER },
+	{ "msg.react", op_msg_react, msg_react_params, OP_USER },
+	{ "msg.history", op_msg_history, msg_history_params, OP_USER },
+	{ "msg.search", op_msg_search, msg_search_params, OP_USER },
+	{ "read.mark", op_read_mark, read_mark_params, OP_USER },
+	{ "typing", op_typing, channel_params, OP_USER },
 	{ NULL },
 };
 
@@ -180,8 +259,18 @@ struct conn *dispatch_pending_conn(struct server *srv, struct pending *p)
 static void reply_rc(struct conn *c, json_t *id, int rc, json_t *data,
 		     struct proto_error *err)
 {
+	struct frame *f;
+
 	if (!rc) {
-		send_reply(c, proto_reply_ok(id, data));
+		f = proto_reply_ok(id, data);
+
+		/* A success waits for the turn's commit to be acknowledged. */
+		if (f) {
+			server_reply(c->srv, c, f, id);
+			frame_unref(f);
+		} else {
+			send_reply(c, f);
+		}
 		return;
 	}
 	json_decref(data);
@@ -190,7 +279,14 @@ static void reply_rc(struct conn *c, json_t *id, int rc, json_t *data,
 		snprintf(err->message, sizeof(err->message), "%s",
 			 ruche_strerror(rc));
 	}
-	send_reply(c, proto_reply_error(id, err->code, err->message));
+	f = proto_reply_error(id, err->code, err->message);
+	/* Through the outbox too, so replies keep the order of requests. */
+	if (f) {
+		server_reply(c->srv, c, f, id);
+		frame_unref(f);
+	} else {
+		send_reply(c, f);
+	}
 }
 
 void dispatch_answer(struct server *srv, struct pending *p, int rc,
@@ -246,6 +342,9 @@ void dispatch_message(struct conn *c, const char *text, size_t len)
 	}
 	rc = check_access(c, def);
 	memset(&err, 0, sizeof(err));
+	/* Authenticated requests may write: they join the grouped commit. */
+	if (!rc && def->access != OP_PUBLIC)
+		rc = server_turn_begin(c->srv);
 	if (!rc) {
 		c->req_id = req.id;
 		rc = def->handler(c, req.root, &data, &err);

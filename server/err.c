@@ -32,6 +32,13 @@ static const struct {
 	{ RUCHE_ERATE, "rate_limited", "too many attempts, try again later" },
 	{ RUCHE_EHANDLE_TAKEN, "handle_taken", "this handle is taken" },
 	{ RUCHE_ENOT_MEMBER, "not_member", "not a member of this hive" },
+	{ RUCHE_EEMPTY, "empty_text", "a message needs some text" },
+	{ RUCHE_EREAD_ONLY, "read_only",
+	  "only mentors post in this channel" },
+	{ RUCHE_EBAD_EMOJI, "bad_emoji", "a reaction is one emoji" },
+	{ RUCHE_EDELETED, "message_deleted", "this message was deleted" },
+	{ RUCHE_ECHANNEL_ARCHIVED, "channel_archived",
+	  "this channel is archived" },
 };
 
 #define NERRORS (sizeof(errors) / sizeof(errors[0]))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ruche/chat.h"
 #include "ruche/err.h"
 #include "ruche/hives.h"
 #include "ruche/log.h"
@@ -114,7 +115,13 @@ int hives_create(struct server *srv, struct actor who, const char *name,
 		 description ? description : "");
 	h.capacity = capacity;
 	h.created_at = now_ms(srv);
+	rc = store_begin(srv->store);
+	if (rc)
+		return rc;
 	rc = store_hive_insert(srv->store, &h);
+	if (!rc)
+		rc = chat_create_defaults(srv, h.id);
+	rc = end_tx(srv, rc);
 	if (rc)
 		return rc;
 	log_info("hive %lld created", (long long)h.id);
@@ -305,9 +312,11 @@ static int admit(struct server *srv, const struct store_hive *h,
 
 		rc = w == RUCHE_ENOTFOUND ? 0 : w;
 	}
-	if (!rc)
+	if (!rc) {
 		log_info("hive %lld: user %lld joined as %s", (long long)h->id,
 			 (long long)user_id, role_name(role));
+		server_user_joined(srv, user_id, h->id);
+	}
 	return rc;
 }
 
@@ -350,6 +359,7 @@ int hives_remove_member(struct server *srv, struct actor who, int64_t hive_id,
 		return rc;
 	log_info("hive %lld: user %lld left", (long long)hive_id,
 		 (long long)user_id);
+	server_user_left(srv, user_id, hive_id);
 	/* Their open connections learn it at once, not at their next login. */
 	f = proto_event("hive.removed", -1,
 			json_pack("{s:I}", "hive_id", (json_int_t)hive_id));

@@ -284,6 +284,8 @@ static int api_body(struct http_session *hs, const void *in, size_t len)
 {
 	char *p;
 
+	if (!len)
+		return 0;
 	if (hs->body_too_big || hs->body_len + len > API_MAX_BODY) {
 		hs->body_too_big = true;
 		return 0;

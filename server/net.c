@@ -74,6 +74,7 @@ void net_woken(struct server *srv)
 {
 	if (srv->jobs)
 		jobs_drain(srv->jobs);
+	server_flush(srv);
 	if (signal_seen && !srv->stopping) {
 		log_info("signal %d: shutting down, closing %zu connections",
 			 (int)signal_seen, srv->nconns);
@@ -158,6 +159,7 @@ int net_run(struct server *srv)
 
 		if (lws_service(ctx, 0) < 0)
 			break;
+		server_flush(srv);
 		if (srv->stopping && !was_stopping)
 			lws_sul_schedule(ctx, 0, &net.grace, grace_over,
 					 SHUTDOWN_GRACE_US);

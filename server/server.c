@@ -2,6 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ruche/frame.h"
+#include "ruche/log.h"
+#include "ruche/proto.h"
+
 #include "ruche/conn.h"
 #include "ruche/err.h"
 #include "ruche/ratelimit.h"
@@ -24,8 +28,11 @@ int server_init(struct server *srv, const struct config *cfg,
 
 void server_release(struct server *srv)
 {
+	server_flush(srv);
 	while (srv->conns)
 		conn_free(srv->conns);
+	free(srv->outbox);
+	srv->outbox = NULL;
 	ratelimit_free(srv->login_limit);
 	srv->login_limit = NULL;
 }
@@ -70,9 +77,191 @@ void server_sweep_sessions(struct server *srv)
 
 void server_send_user(struct server *srv, int64_t user_id, struct frame *f)
 {
-	for (struct conn *c = srv->conns; c; c = c->next)
-		if (c->user_id == user_id)
-			conn_send(c, f);
+	server_publish(srv, 0, 0, user_id, 0, f);
+}
+
+int server_turn_begin(struct server *srv)
+{
+	int rc;
+
+	if (srv->turn_open || !srv->store)
+		return 0;
+	rc = store_begin(srv->store);
+	if (!rc)
+		srv->turn_open = true;
+	return rc;
+}
+
+static int outbox_add(struct server *srv, const struct outbox_entry *e)
+{
+	if (srv->nout == srv->out_cap) {
+		size_t cap = srv->out_cap ? srv->out_cap * 2 : 64;
+		struct outbox_entry *p = realloc(srv->outbox, cap * sizeof(*p));
+
+		if (!p)
+			return RUCHE_ENOMEM;
+		srv->outbox = p;
+		srv->out_cap = cap;
+	}
+	srv->outbox[srv->nout] = *e;
+	frame_ref(e->frame);
+	json_incref(e->req_id);
+	srv->nout++;
+	return 0;
+}
+
+static bool conn_in_hive(const struct conn *c, int64_t hive_id)
+{
+	for (size_t i = 0; i < c->nhives; i++)
+		if (c->hives[i] == hive_id)
+			return true;
+	return false;
+}
+
+/* Sends an event to one conn, at most once per position. */
+static void deliver(struct conn *c, int64_t pos, struct frame *f)
+{
+	if (pos) {
+		if (pos <= c->last_pos)
+			return;
+		c->last_pos = pos;
+	}
+	conn_send(c, f);
+}
+
+static void deliver_event(struct server *srv, const struct outbox_entry *e)
+{
+	int64_t *members = NULL;
+	size_t n = 0;
+
+	if (e->channel_id &&
+	    store_direct_members(srv->store, e->channel_id, &members, &n))
+		return;
+	for (struct conn *c = srv->conns; c; c = c->next) {
+		bool to = false;
+
+		if (!c->user_id || (!c->synced && e->pos))
+			continue;
+		if (e->hive_id)
+			to = conn_in_hive(c, e->hive_id);
+		else if (e->channel_id)
+			for (size_t i = 0; i < n && !to; i++)
+				to = members[i] == c->user_id;
+		else
+			to = c->user_id == e->user_id;
+		if (to)
+			deliver(c, e->pos, e->frame);
+	}
+	free(members);
+}
+
+void server_reply(struct server *srv, struct conn *c, struct frame *f,
+		  void *req_id)
+{
+	struct outbox_entry e = { .conn = c, .frame = f, .req_id = req_id };
+
+	if (!srv->turn_open || outbox_add(srv, &e))
+		conn_send(c, f);
+}
+
+void server_publish(struct server *srv, int64_t hive_id, int64_t channel_id,
+		    int64_t user_id, int64_t pos, struct frame *f)
+{
+	struct outbox_entry e = { .frame = f, .hive_id = hive_id,
+				  .channel_id = channel_id,
+				  .user_id = user_id, .pos = pos };
+
+	if (!srv->turn_open || outbox_add(srv, &e))
+		deliver_event(srv, &e);
+}
+
+void server_flush(struct server *srv)
+{
+	int rc = 0;
+
+	if (!srv->turn_open)
+		return;
+	srv->turn_open = false;
+	rc = store_commit(srv->store);
+	if (rc) {
+		log_error("grouped commit failed: %s; %zu replies refused",
+			  ruche_strerror(rc), srv->nout);
+		store_rollback(srv->store);
+	}
+	for (size_t i = 0; i < srv->nout; i++) {
+		struct outbox_entry *e = &srv->outbox[i];
+
+		if (!rc && !e->conn) {
+			deliver_event(srv, e);
+		} else if (e->conn && e->req_id && rc) {
+			struct frame *err = proto_reply_error(
+				e->req_id, "internal",
+				"the change could not be stored");
+
+			if (err) {
+				conn_send(e->conn, err);
+				frame_unref(err);
+			}
+		} else if (e->conn && !rc) {
+			conn_send(e->conn, e->frame);
+		}
+		frame_unref(e->frame);
+		json_decref(e->req_id);
+	}
+	srv->nout = 0;
+}
+
+void server_forget_conn(struct server *srv, struct conn *c)
+{
+	for (size_t i = 0; i < srv->nout; i++)
+		if (srv->outbox[i].conn == c) {
+			srv->outbox[i].conn = NULL;
+			/* Neither a reply nor an event any more: skip it. */
+			srv->outbox[i].hive_id = srv->outbox[i].channel_id = 0;
+			srv->outbox[i].user_id = -1;
+		}
+}
+
+int conn_subscribe(struct conn *c, const int64_t *hives, size_t n)
+{
+	int64_t *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+
+	if (n && !copy)
+		return RUCHE_ENOMEM;
+	if (n)
+		memcpy(copy, hives, n * sizeof(*copy));
+	free(c->hives);
+	c->hives = copy;
+	c->nhives = n;
+	c->synced = true;
+	return 0;
+}
+
+void server_user_joined(struct server *srv, int64_t user_id, int64_t hive_id)
+{
+	for (struct conn *c = srv->conns; c; c = c->next) {
+		int64_t *p;
+
+		if (c->user_id != user_id || !c->synced ||
+		    conn_in_hive(c, hive_id))
+			continue;
+		p = realloc(c->hives, (c->nhives + 1) * sizeof(*p));
+		if (!p)
+			continue;
+		p[c->nhives++] = hive_id;
+		c->hives = p;
+	}
+}
+
+void server_user_left(struct server *srv, int64_t user_id, int64_t hive_id)
+{
+	for (struct conn *c = srv->conns; c; c = c->next) {
+		if (c->user_id != user_id)
+			continue;
+		for (size_t i = 0; i < c->nhives; i++)
+			if (c->hives[i] == hive_id)
+				c->hives[i--] = c->hives[--c->nhives];
+	}
 }
 
 void server_begin_shutdown(struct server *srv)

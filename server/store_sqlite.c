@@ -34,6 +34,13 @@ enum stmt_id {
 	S_INVITE_INSERT, S_INVITE_BY_DIGEST, S_INVITE_GET, S_INVITE_USE,
 	S_INVITE_REVOKE, S_INVITE_LIST_ALL, S_INVITE_LIST_HIVE,
 	S_WAIT_INSERT, S_WAIT_DELETE, S_WAIT_LIST, S_WAIT_DELETE_USER,
+	S_CHAN_INSERT, S_CHAN_GET, S_CHAN_LIST, S_CHAN_UPDATE, S_CHAN_ARCHIVE,
+	S_CHAN_NEXT_POS, S_DIRECT_ADD, S_DIRECT_MEMBERS, S_DIRECT_FIND,
+	S_DIRECT_LIST, S_MSG_INSERT, S_MSG_GET, S_MSG_BY_NONCE, S_MSG_EDIT,
+	S_MSG_TOMBSTONE, S_MSG_THREAD_BUMP, S_MSG_BEFORE, S_MSG_AFTER,
+	S_THREAD_BEFORE, S_THREAD_AFTER, S_REACT_ADD, S_REACT_REMOVE,
+	S_REACT_COUNTS, S_READ_SET, S_READ_GET, S_UNREAD, S_EVENT_INSERT,
+	S_EVENTS_SINCE, S_EVENT_LAST, S_SEARCH,
 	S_COUNT
 };
 
@@ -51,6 +58,15 @@ enum stmt_id {
 	"id, kind = 'admin', coalesce(hive_id, 0), coalesce(role, ''), " \
 	"max_uses, uses, expires_at, coalesce(revoked_at, 0), " \
 	"coalesce(created_by, 0), created_at"
+
+#define CHAN_COLS \
+	"id, coalesce(hive_id, 0), kind, coalesce(name, ''), topic, " \
+	"position, created_at, coalesce(archived_at, 0)"
+#define MSG_COLS \
+	"id, channel_id, author_id, body, coalesce(reply_to, 0), " \
+	"coalesce(thread_id, 0), coalesce(nonce, ''), created_at, " \
+	"coalesce(edited_at, 0), coalesce(deleted_at, 0), reply_count, " \
+	"coalesce(last_reply_at, 0)"
 
 static const char *const sql_text[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -159,6 +175,103 @@ static const char *const sql_text[S_COUNT] = {
 		"FROM waitlist w JOIN users u ON u.id = w.user_id "
 		"WHERE w.hive_id = ?1 ORDER BY w.created_at, u.id",
 	[S_WAIT_DELETE_USER] = "DELETE FROM waitlist WHERE user_id = ?1",
+	[S_CHAN_INSERT] =
+		"INSERT INTO channels(hive_id, kind, name, topic, position, "
+		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_CHAN_GET] = "SELECT " CHAN_COLS " FROM channels WHERE id = ?1",
+	[S_CHAN_LIST] =
+		"SELECT " CHAN_COLS " FROM channels WHERE hive_id = ?1 "
+		"ORDER BY position, id",
+	[S_CHAN_UPDATE] =
+		"UPDATE channels SET name = ?2, topic = ?3, position = ?4 "
+		"WHERE id = ?1",
+	[S_CHAN_ARCHIVE] =
+		"UPDATE channels SET archived_at = ?2 WHERE id = ?1 "
+		"AND archived_at IS NULL",
+	[S_CHAN_NEXT_POS] =
+		"SELECT coalesce(max(position), -1) + 1 FROM channels "
+		"WHERE hive_id = ?1",
+	[S_DIRECT_ADD] =
+		"INSERT OR IGNORE INTO channel_members(channel_id, user_id) "
+		"VALUES (?1, ?2)",
+	[S_DIRECT_MEMBERS] =
+		"SELECT user_id FROM channel_members WHERE channel_id = ?1 "
+		"ORDER BY user_id",
+	[S_DIRECT_FIND] =
+		"SELECT channel_id FROM channel_members GROUP BY channel_id "
+		"HAVING count(*) = ?2 AND sum(user_id IN "
+		"(SELECT value FROM json_each(?1))) = ?2 LIMIT 1",
+	[S_DIRECT_LIST] =
+		"SELECT " CHAN_COLS " FROM channels WHERE id IN "
+		"(SELECT channel_id FROM channel_members WHERE user_id = ?1) "
+		"ORDER BY id",
+	[S_MSG_INSERT] =
+		"INSERT INTO messages(channel_id, author_id, body, reply_to, "
+		"thread_id, nonce, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_MSG_GET] = "SELECT " MSG_COLS " FROM messages WHERE id = ?1",
+	[S_MSG_BY_NONCE] =
+		"SELECT " MSG_COLS " FROM messages WHERE author_id = ?1 "
+		"AND nonce = ?2",
+	[S_MSG_EDIT] =
+		"UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1 "
+		"AND deleted_at IS NULL",
+	[S_MSG_TOMBSTONE] =
+		"UPDATE messages SET body = '', deleted_at = ?2 WHERE id = ?1 "
+		"AND deleted_at IS NULL",
+	[S_MSG_THREAD_BUMP] =
+		"UPDATE messages SET reply_count = reply_count + 1, "
+		"last_reply_at = ?2 WHERE id = ?1",
+	[S_MSG_BEFORE] =
+		"SELECT " MSG_COLS " FROM messages WHERE channel_id = ?1 "
+		"AND thread_id IS NULL AND id < ?2 ORDER BY id DESC LIMIT ?3",
+	[S_MSG_AFTER] =
+		"SELECT " MSG_COLS " FROM messages WHERE channel_id = ?1 "
+		"AND thread_id IS NULL AND id > ?2 ORDER BY id LIMIT ?3",
+	[S_THREAD_BEFORE] =
+		"SELECT " MSG_COLS " FROM messages WHERE thread_id = ?1 "
+		"AND id < ?2 ORDER BY id DESC LIMIT ?3",
+	[S_THREAD_AFTER] =
+		"SELECT " MSG_COLS " FROM messages WHERE thread_id = ?1 "
+		"AND id > ?2 ORDER BY id LIMIT ?3",
+	[S_REACT_ADD] =
+		"INSERT INTO reactions(message_id, user_id, emoji, created_at) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[S_REACT_REMOVE] =
+		"DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2 "
+		"AND emoji = ?3",
+	[S_REACT_COUNTS] =
+		"SELECT emoji, count(*), max(user_id = ?2) FROM reactions "
+		"WHERE message_id = ?1 GROUP BY emoji ORDER BY min(created_at)",
+	[S_READ_SET] =
+		"INSERT INTO read_markers(user_id, channel_id, message_id) "
+		"VALUES (?1, ?2, ?3) ON CONFLICT (user_id, channel_id) "
+		"DO UPDATE SET message_id = max(message_id, excluded.message_id)",
+	[S_READ_GET] =
+		"SELECT message_id FROM read_markers WHERE user_id = ?1 "
+		"AND channel_id = ?2",
+	[S_UNREAD] =
+		"SELECT count(*) FROM messages WHERE channel_id = ?2 "
+		"AND thread_id IS NULL AND deleted_at IS NULL AND author_id != ?1 "
+		"AND id > coalesce((SELECT message_id FROM read_markers "
+		"WHERE user_id = ?1 AND channel_id = ?2), 0)",
+	[S_EVENT_INSERT] =
+		"INSERT INTO events(hive_id, channel_id, kind, data, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_EVENTS_SINCE] =
+		"SELECT pos, kind, data FROM events WHERE pos > ?2 AND ("
+		"hive_id IN (SELECT hive_id FROM memberships WHERE user_id = ?1) "
+		"OR channel_id IN (SELECT channel_id FROM channel_members "
+		"WHERE user_id = ?1)) ORDER BY pos LIMIT ?3",
+	[S_EVENT_LAST] = "SELECT coalesce(max(pos), 0) FROM events",
+	[S_SEARCH] =
+		"SELECT m.id, m.channel_id, m.author_id, m.created_at, "
+		"snippet(messages_fts, 0, '[', ']', '…', 16) "
+		"FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+		"JOIN channels c ON c.id = m.channel_id "
+		"WHERE messages_fts MATCH ?2 AND m.deleted_at IS NULL AND ("
+		"c.hive_id IN (SELECT hive_id FROM memberships WHERE user_id = ?1) "
+		"OR c.id IN (SELECT channel_id FROM channel_members "
+		"WHERE user_id = ?1)) ORDER BY m.id DESC LIMIT ?3",
 };
 
 struct store {
@@ -1095,4 +1208,463 @@ int store_waitlist_list(struct store *st, int64_t hive_id,
 {
 	return list_by(st, S_WAIT_LIST, hive_id, sizeof(**out), read_member,
 		       (void **)out, n);
+}
+
+/* ---- Chat ------------------------------------------------------------ */
+
+static const char *const kind_names[] = { "chat", "announce", "direct" };
+
+const char *channel_kind_name(enum channel_kind k)
+{
+	return kind_names[k];
+}
+
+static enum channel_kind kind_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s && strcmp(s, kind_names[i]) == 0)
+			return (enum channel_kind)i;
+	return CHANNEL_CHAT;
+}
+
+/* Binds an id, or NULL for 0. */
+static void bind_id(sqlite3_stmt *s, int i, int64_t id)
+{
+	if (id)
+		sqlite3_bind_int64(s, i, id);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void read_channel(sqlite3_stmt *s, void *row)
+{
+	struct store_channel *c = row;
+
+	c->id = sqlite3_column_int64(s, 0);
+	c->hive_id = sqlite3_column_int64(s, 1);
+	c->kind = kind_parse((const char *)sqlite3_column_text(s, 2));
+	col_text(s, 3, c->name, sizeof(c->name));
+	col_text(s, 4, c->topic, sizeof(c->topic));
+	c->position = sqlite3_column_int(s, 5);
+	c->created_at = sqlite3_column_int64(s, 6);
+	c->archived_at = sqlite3_column_int64(s, 7);
+}
+
+int store_channel_insert(struct store *st, struct store_channel *c)
+{
+	sqlite3_stmt *s = stmt(st, S_CHAN_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_id(s, 1, c->hive_id);
+	bind_text(s, 2, channel_kind_name(c->kind));
+	if (c->kind != CHANNEL_DIRECT)
+		bind_text(s, 3, c->name);
+	bind_text(s, 4, c->topic);
+	sqlite3_bind_int(s, 5, c->position);
+	sqlite3_bind_int64(s, 6, c->created_at);
+	rc = run(st, s, false);
+	if (!rc)
+		c->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_channel_get(struct store *st, int64_t id, struct store_channel *out)
+{
+	sqlite3_stmt *s = stmt(st, S_CHAN_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return one(st, s, read_channel, out);
+}
+
+int store_channel_list(struct store *st, int64_t hive_id,
+		       struct store_channel **out, size_t *n)
+{
+	return list_by(st, S_CHAN_LIST, hive_id, sizeof(**out), read_channel,
+		       (void **)out, n);
+}
+
+int store_channel_update(struct store *st, const struct store_channel *c)
+{
+	sqlite3_stmt *s = stmt(st, S_CHAN_UPDATE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, c->id);
+	bind_text(s, 2, c->name);
+	bind_text(s, 3, c->topic);
+	sqlite3_bind_int(s, 4, c->position);
+	return run(st, s, true);
+}
+
+int store_channel_archive(struct store *st, int64_t id, int64_t now)
+{
+	return update_int(st, S_CHAN_ARCHIVE, id, now);
+}
+
+int store_channel_next_position(struct store *st, int64_t hive_id, int *pos)
+{
+	sqlite3_stmt *s = stmt(st, S_CHAN_NEXT_POS);
+	int64_t v = 0;
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	rc = one(st, s, read_int, &v);
+	*pos = (int)v;
+	return rc;
+}
+
+int store_direct_add_member(struct store *st, int64_t channel_id,
+			    int64_t user_id)
+{
+	sqlite3_stmt *s = stmt(st, S_DIRECT_ADD);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, channel_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	return run(st, s, false);
+}
+
+int store_direct_members(struct store *st, int64_t channel_id, int64_t **ids,
+			 size_t *n)
+{
+	return list_by(st, S_DIRECT_MEMBERS, channel_id, sizeof(**ids),
+		       read_int, (void **)ids, n);
+}
+
+int store_direct_find(struct store *st, const int64_t *user_ids, size_t n,
+		      int64_t *channel_id)
+{
+	sqlite3_stmt *s = stmt(st, S_DIRECT_FIND);
+	char json[16 * 24 + 4];
+	size_t len = 0;
+
+	if (!s || n > 16)
+		return RUCHE_EIO;
+	json[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(json + len, sizeof(json) - len,
+					"%s%lld", i ? "," : "",
+					(long long)user_ids[i]);
+	snprintf(json + len, sizeof(json) - len, "]");
+	sqlite3_bind_text(s, 1, json, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, (int64_t)n);
+	return one(st, s, read_int, channel_id);
+}
+
+int store_direct_list(struct store *st, int64_t user_id,
+		      struct store_channel **out, size_t *n)
+{
+	return list_by(st, S_DIRECT_LIST, user_id, sizeof(**out), read_channel,
+		       (void **)out, n);
+}
+
+static void read_message(sqlite3_stmt *s, void *row)
+{
+	struct store_message *m = row;
+	const unsigned char *body = sqlite3_column_text(s, 3);
+
+	m->id = sqlite3_column_int64(s, 0);
+	m->channel_id = sqlite3_column_int64(s, 1);
+	m->author_id = sqlite3_column_int64(s, 2);
+	m->body = strdup(body ? (const char *)body : "");
+	m->reply_to = sqlite3_column_int64(s, 4);
+	m->thread_id = sqlite3_column_int64(s, 5);
+	col_text(s, 6, m->nonce, sizeof(m->nonce));
+	m->created_at = sqlite3_column_int64(s, 7);
+	m->edited_at = sqlite3_column_int64(s, 8);
+	m->deleted_at = sqlite3_column_int64(s, 9);
+	m->reply_count = sqlite3_column_int(s, 10);
+	m->last_reply_at = sqlite3_column_int64(s, 11);
+}
+
+void store_msg_release(struct store_message *m)
+{
+	if (m) {
+		free(m->body);
+		m->body = NULL;
+	}
+}
+
+void store_msg_list_free(struct store_message *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i].body);
+	free(list);
+}
+
+int store_msg_insert(struct store *st, struct store_message *m)
+{
+	sqlite3_stmt *s = stmt(st, S_MSG_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, m->channel_id);
+	sqlite3_bind_int64(s, 2, m->author_id);
+	bind_text(s, 3, m->body);
+	bind_id(s, 4, m->reply_to);
+	bind_id(s, 5, m->thread_id);
+	if (m->nonce[0])
+		bind_text(s, 6, m->nonce);
+	sqlite3_bind_int64(s, 7, m->created_at);
+	rc = run(st, s, false);
+	if (!rc)
+		m->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_msg_get(struct store *st, int64_t id, struct store_message *out)
+{
+	sqlite3_stmt *s = stmt(st, S_MSG_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return one(st, s, read_message, out);
+}
+
+int store_msg_by_nonce(struct store *st, int64_t author_id, const char *nonce,
+		       struct store_message *out)
+{
+	sqlite3_stmt *s = stmt(st, S_MSG_BY_NONCE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, author_id);
+	bind_text(s, 2, nonce);
+	return one(st, s, read_message, out);
+}
+
+int store_msg_edit(struct store *st, int64_t id, const char *body,
+		   int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_MSG_EDIT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, body);
+	sqlite3_bind_int64(s, 3, now);
+	return run(st, s, true);
+}
+
+int store_msg_tombstone(struct store *st, int64_t id, int64_t now)
+{
+	return update_int(st, S_MSG_TOMBSTONE, id, now);
+}
+
+int store_msg_thread_bump(struct store *st, int64_t root_id, int64_t now)
+{
+	return update_int(st, S_MSG_THREAD_BUMP, root_id, now);
+}
+
+int store_msg_page(struct store *st, int64_t channel_id, int64_t thread_id,
+		   int64_t before_id, int64_t after_id, int limit,
+		   struct store_message **out, size_t *n)
+{
+	enum stmt_id id = thread_id ?
+		(before_id ? S_THREAD_BEFORE : S_THREAD_AFTER) :
+		(before_id ? S_MSG_BEFORE : S_MSG_AFTER);
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, thread_id ? thread_id : channel_id);
+	sqlite3_bind_int64(s, 2, before_id ? before_id : after_id);
+	sqlite3_bind_int(s, 3, limit);
+	return list(st, s, sizeof(**out), read_message, (void **)out, n);
+}
+
+static int reaction_change(struct store *st, enum stmt_id id,
+			   int64_t message_id, int64_t user_id,
+			   const char *emoji, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, message_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	bind_text(s, 3, emoji);
+	if (id == S_REACT_ADD)
+		sqlite3_bind_int64(s, 4, now);
+	return run(st, s, id == S_REACT_REMOVE);
+}
+
+int store_reaction_add(struct store *st, int64_t message_id, int64_t user_id,
+		       const char *emoji, int64_t now)
+{
+	return reaction_change(st, S_REACT_ADD, message_id, user_id, emoji,
+			       now);
+}
+
+int store_reaction_remove(struct store *st, int64_t message_id,
+			  int64_t user_id, const char *emoji)
+{
+	return reaction_change(st, S_REACT_REMOVE, message_id, user_id, emoji,
+			       0);
+}
+
+static void read_reaction(sqlite3_stmt *s, void *row)
+{
+	struct store_reaction_count *r = row;
+
+	col_text(s, 0, r->emoji, sizeof(r->emoji));
+	r->count = sqlite3_column_int(s, 1);
+	r->mine = sqlite3_column_int(s, 2) != 0;
+}
+
+int store_reaction_counts(struct store *st, int64_t message_id,
+			  int64_t user_id, struct store_reaction_count **out,
+			  size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_REACT_COUNTS);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, message_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	return list(st, s, sizeof(**out), read_reaction, (void **)out, n);
+}
+
+int store_read_set(struct store *st, int64_t user_id, int64_t channel_id,
+		   int64_t message_id)
+{
+	sqlite3_stmt *s = stmt(st, S_READ_SET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, channel_id);
+	sqlite3_bind_int64(s, 3, message_id);
+	return run(st, s, false);
+}
+
+int store_read_get(struct store *st, int64_t user_id, int64_t channel_id,
+		   int64_t *message_id)
+{
+	sqlite3_stmt *s = stmt(st, S_READ_GET);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, channel_id);
+	*message_id = 0;
+	rc = one(st, s, read_int, message_id);
+	return rc == RUCHE_ENOTFOUND ? 0 : rc;
+}
+
+int store_unread_count(struct store *st, int64_t user_id, int64_t channel_id,
+		       int *n)
+{
+	sqlite3_stmt *s = stmt(st, S_UNREAD);
+	int64_t v = 0;
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, channel_id);
+	rc = one(st, s, read_int, &v);
+	*n = (int)v;
+	return rc;
+}
+
+int store_event_insert(struct store *st, int64_t hive_id, int64_t channel_id,
+		       const char *kind, const char *data, int64_t now,
+		       int64_t *pos)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_id(s, 1, hive_id);
+	bind_id(s, 2, channel_id);
+	bind_text(s, 3, kind);
+	bind_text(s, 4, data);
+	sqlite3_bind_int64(s, 5, now);
+	rc = run(st, s, false);
+	if (!rc)
+		*pos = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+static void read_event(sqlite3_stmt *s, void *row)
+{
+	struct store_event *e = row;
+	const unsigned char *data = sqlite3_column_text(s, 2);
+
+	e->pos = sqlite3_column_int64(s, 0);
+	col_text(s, 1, e->kind, sizeof(e->kind));
+	e->data = strdup(data ? (const char *)data : "{}");
+}
+
+int store_events_since(struct store *st, int64_t user_id, int64_t since,
+		       int limit, struct store_event **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENTS_SINCE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int(s, 3, limit);
+	return list(st, s, sizeof(**out), read_event, (void **)out, n);
+}
+
+int store_event_last(struct store *st, int64_t *pos)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_LAST);
+
+	if (!s)
+		return RUCHE_EIO;
+	return one(st, s, read_int, pos);
+}
+
+void store_event_list_free(struct store_event *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i].data);
+	free(list);
+}
+
+static void read_hit(sqlite3_stmt *s, void *row)
+{
+	struct store_hit *h = row;
+	const unsigned char *ex = sqlite3_column_text(s, 4);
+
+	h->message_id = sqlite3_column_int64(s, 0);
+	h->channel_id = sqlite3_column_int64(s, 1);
+	h->author_id = sqlite3_column_int64(s, 2);
+	h->created_at = sqlite3_column_int64(s, 3);
+	h->excerpt = strdup(ex ? (const char *)ex : "");
+}
+
+int store_search(struct store *st, int64_t user_id, const char *query,
+		 int limit, struct store_hit **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_SEARCH);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	bind_text(s, 2, query);
+	sqlite3_bind_int(s, 3, limit);
+	return list(st, s, sizeof(**out), read_hit, (void **)out, n);
+}
+
+void store_hit_list_free(struct store_hit *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i].excerpt);
+	free(list);
 }

@@ -60,6 +60,12 @@ struct conn {
 	int64_t session_id;
 	bool is_admin;
 
+	/* Live events: on once the client has synced ("sync"). */
+	bool synced;
+	int64_t last_pos;	/* position of the last event it was sent */
+	int64_t *hives;		/* owned: the hives whose events it gets */
+	size_t nhives;
+
 	/* Close requested: sent once the queue drains.  0 when open. */
 	int close_code;
 	char close_reason[64];

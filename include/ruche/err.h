@@ -34,6 +34,11 @@ enum ruche_err {
 	RUCHE_ERATE = -20,	/* too many attempts: wait */
 	RUCHE_EHANDLE_TAKEN = -21,
 	RUCHE_ENOT_MEMBER = -22, /* not a member of that hive */
+	RUCHE_EEMPTY = -23,	/* a message with no text */
+	RUCHE_EREAD_ONLY = -24,	/* an announcement channel, for a learner */
+	RUCHE_EBAD_EMOJI = -25,	/* a reaction that is not one emoji */
+	RUCHE_EDELETED = -26,	/* the message was deleted */
+	RUCHE_ECHANNEL_ARCHIVED = -27,
 };
 
 /* Text for people, e.g. "out of memory".  Never NULL; static storage. */

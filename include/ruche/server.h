@@ -41,6 +41,28 @@ struct server {
 	uint64_t next_conn_id;
 
 	bool stopping;			/* shutdown has begun */
+
+	/*
+	 * Grouped commits.  The first request of an event-loop turn that
+	 * may write opens one transaction; replies and events of the turn
+	 * wait in the outbox, and server_flush() commits once and only then
+	 * lets them out: acknowledged means stored, and a burst of messages
+	 * costs one sync, not one each.
+	 */
+	bool turn_open;
+	struct outbox_entry *outbox;	/* owned */
+	size_t nout, out_cap;
+};
+
+/* Something waiting in the outbox for the turn's commit. */
+struct outbox_entry {
+	struct conn *conn;	/* a reply or a private event: its conn */
+	struct frame *frame;	/* owned reference */
+	void *req_id;		/* json_t * of a reply's request, owned */
+	int64_t hive_id;	/* an event for a hive's members */
+	int64_t channel_id;	/* an event for a direct channel's members */
+	int64_t user_id;	/* an event for one user's connections */
+	int64_t pos;		/* the event's position, 0 if none */
 };
 
 /*
@@ -74,6 +96,41 @@ void server_close_user(struct server *srv, int64_t user_id,
  */
 #define SERVER_SWEEP_MS 2000
 void server_sweep_sessions(struct server *srv);
+
+/* Opens the turn's transaction, if it is not open yet.  0 or RUCHE_EIO. */
+int server_turn_begin(struct server *srv);
+
+/*
+ * Ends the turn: commits, then sends what waited in the outbox.  If the
+ * commit fails, the replies become "internal" errors and the events are
+ * dropped (they were never stored).  Called by the transport after each
+ * pass of the event loop; a no-op when no turn is open.
+ */
+void server_flush(struct server *srv);
+
+/* Sends a reply to c now, or after the turn's commit.  req_id is the
+ * request's id (json_t *, borrowed). */
+void server_reply(struct server *srv, struct conn *c, struct frame *f,
+		  void *req_id);
+
+/*
+ * Publishes a stored event (pos > 0) or an ephemeral one (pos 0) to the
+ * members of a hive, or of a direct channel, or to one user: now, or
+ * after the turn's commit.  Connections that have not synced, or have
+ * already been sent this position, are skipped.
+ */
+void server_publish(struct server *srv, int64_t hive_id, int64_t channel_id,
+		    int64_t user_id, int64_t pos, struct frame *f);
+
+/* Subscribes the user's synced connections to a hive's events, or not. */
+void server_user_joined(struct server *srv, int64_t user_id, int64_t hive_id);
+void server_user_left(struct server *srv, int64_t user_id, int64_t hive_id);
+
+/* Starts a conn's live events: its hives, and events after since. */
+int conn_subscribe(struct conn *c, const int64_t *hives, size_t n);
+
+/* Forgets a conn's outbox entries (it is going away). */
+void server_forget_conn(struct server *srv, struct conn *c);
 
 /* Queues a frame to every connection of a user. */
 void server_send_user(struct server *srv, int64_t user_id, struct frame *f);

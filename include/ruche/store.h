@@ -201,6 +201,129 @@ int store_invite_revoke(struct store *st, int64_t id, int64_t now);
 int store_invite_list(struct store *st, int64_t hive_id,
 		      struct store_invite **out, size_t *n);
 
+/* ---- Chat ------------------------------------------------------------ */
+
+#define STORE_TOPIC_BYTES (250 * 4 + 1)		/* 250 characters */
+
+enum channel_kind { CHANNEL_CHAT = 0, CHANNEL_ANNOUNCE, CHANNEL_DIRECT };
+
+const char *channel_kind_name(enum channel_kind k);
+
+struct store_channel {
+	int64_t id;
+	int64_t hive_id;		/* 0 for a direct conversation */
+	enum channel_kind kind;
+	char name[STORE_NAME_BYTES];	/* "" for a direct conversation */
+	char topic[STORE_TOPIC_BYTES];
+	int position;			/* order in the hive's list */
+	int64_t created_at;
+	int64_t archived_at;		/* 0 while active */
+};
+
+/* A message; body is owned (free with store_msg_release). */
+struct store_message {
+	int64_t id;
+	int64_t channel_id;
+	int64_t author_id;
+	char *body;			/* "" once deleted */
+	int64_t reply_to;		/* 0: none */
+	int64_t thread_id;		/* 0: not in a thread */
+	char nonce[65];
+	int64_t created_at, edited_at, deleted_at;
+	int reply_count;
+	int64_t last_reply_at;
+};
+
+struct store_reaction_count {
+	char emoji[64];
+	int count;
+	bool mine;			/* the asking user reacted so */
+};
+
+struct store_event {
+	int64_t pos;
+	char kind[48];
+	char *data;			/* owned JSON text */
+};
+
+struct store_hit {
+	int64_t message_id, channel_id, author_id, created_at;
+	char *excerpt;			/* owned; matches marked with [ ] */
+};
+
+int store_channel_insert(struct store *st, struct store_channel *c);
+int store_channel_get(struct store *st, int64_t id, struct store_channel *out);
+/* A hive's channels in their order (archived ones included). */
+int store_channel_list(struct store *st, int64_t hive_id,
+		       struct store_channel **out, size_t *n);
+/* Writes name, topic and position. */
+int store_channel_update(struct store *st, const struct store_channel *c);
+int store_channel_archive(struct store *st, int64_t id, int64_t now);
+int store_channel_next_position(struct store *st, int64_t hive_id, int *pos);
+
+/* Direct conversations: members, and the one with exactly these members. */
+int store_direct_add_member(struct store *st, int64_t channel_id,
+			    int64_t user_id);
+int store_direct_members(struct store *st, int64_t channel_id, int64_t **ids,
+			 size_t *n);
+int store_direct_find(struct store *st, const int64_t *user_ids, size_t n,
+		      int64_t *channel_id);
+int store_direct_list(struct store *st, int64_t user_id,
+		      struct store_channel **out, size_t *n);
+
+/* Messages.  Insert sets m->id; RUCHE_EEXIST when (author, nonce) is
+ * taken. */
+int store_msg_insert(struct store *st, struct store_message *m);
+int store_msg_get(struct store *st, int64_t id, struct store_message *out);
+int store_msg_by_nonce(struct store *st, int64_t author_id, const char *nonce,
+		       struct store_message *out);
+int store_msg_edit(struct store *st, int64_t id, const char *body,
+		   int64_t now);
+int store_msg_tombstone(struct store *st, int64_t id, int64_t now);
+int store_msg_thread_bump(struct store *st, int64_t root_id, int64_t now);
+/*
+ * A page of a channel's history (thread_id 0) or of a thread: before_id
+ * > 0 gives the limit messages before it, newest first; otherwise those
+ * after after_id, oldest first.
+ */
+int store_msg_page(struct store *st, int64_t channel_id, int64_t thread_id,
+		   int64_t before_id, int64_t after_id, int limit,
+		   struct store_message **out, size_t *n);
+void store_msg_release(struct store_message *m);
+void store_msg_list_free(struct store_message *list, size_t n);
+
+int store_reaction_add(struct store *st, int64_t message_id, int64_t user_id,
+		       const char *emoji, int64_t now);
+int store_reaction_remove(struct store *st, int64_t message_id,
+			  int64_t user_id, const char *emoji);
+int store_reaction_counts(struct store *st, int64_t message_id,
+			  int64_t user_id, struct store_reaction_count **out,
+			  size_t *n);
+
+/* Read markers only move forward. */
+int store_read_set(struct store *st, int64_t user_id, int64_t channel_id,
+		   int64_t message_id);
+int store_read_get(struct store *st, int64_t user_id, int64_t channel_id,
+		   int64_t *message_id);
+/* Messages after the user's marker in a channel, not their own. */
+int store_unread_count(struct store *st, int64_t user_id, int64_t channel_id,
+		       int *n);
+
+/* The event log.  Insert sets *pos. */
+int store_event_insert(struct store *st, int64_t hive_id, int64_t channel_id,
+		       const char *kind, const char *data, int64_t now,
+		       int64_t *pos);
+/* Events after since visible to user_id, oldest first, at most limit. */
+int store_events_since(struct store *st, int64_t user_id, int64_t since,
+		       int limit, struct store_event **out, size_t *n);
+int store_event_last(struct store *st, int64_t *pos);
+void store_event_list_free(struct store_event *list, size_t n);
+
+/* Full-text search in what user_id can see, newest first. */
+int store_search(struct store *st, int64_t user_id, const char *query,
+		 int limit, struct store_hit **out, size_t *n);
+void store_hit_list_free(struct store_hit *list, size_t n);
+
 /* Waitlists of full hives. */
 int store_waitlist_insert(struct store *st, int64_t hive_id, int64_t user_id,
 			  int64_t now);

@@ -1,0 +1,462 @@
+/*
+ * Unit tests of chat without a socket: grouped commits (nothing leaves
+ * before its commit), fan-out to a hive's synced connections, permissions
+ * and refusals, idempotent sends, history paging and resume.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ruche/chat.h"
+#include "ruche/conn.h"
+#include "ruche/err.h"
+#include "ruche/hives.h"
+#include "ruche/server.h"
+#include "ruche/store.h"
+
+struct fixture {
+	char dir[256];
+	struct config cfg;
+	struct clock_fake clock;
+	struct store *st;
+	struct server srv;
+	int64_t hive, general, meetups;
+	int64_t mentor, ada, bob, outsider;
+};
+
+static void no_wake(void *arg)
+{
+}
+
+static int64_t user(struct fixture *fx, const char *handle)
+{
+	struct store_user u;
+
+	assert_int_equal(accounts_create(&fx->srv, handle, handle,
+					 "scrypt$1$1$1$x$y", false, &u), 0);
+	return u.id;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = test_calloc(1, sizeof(*fx));
+	const char *tmp = getenv("TMPDIR");
+	struct store_channel *chans;
+	struct store_hive h;
+	char path[300], err[256];
+	size_t n;
+
+	snprintf(fx->dir, sizeof(fx->dir), "%s/ruche-chat-XXXXXX",
+		 tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(path, sizeof(path), "%s/t.db", fx->dir);
+	assert_int_equal(store_open(path, &fx->st, err, sizeof(err)), 0);
+	config_defaults(&fx->cfg);
+	clock_fake_init(&fx->clock, 1800000000000);
+	assert_int_equal(server_init(&fx->srv, &fx->cfg, &fx->clock.clock,
+				     fx->st), 0);
+	assert_int_equal(hives_create(&fx->srv, ACTOR_OPERATOR, "Hive", "", 0,
+				      &h), 0);
+	fx->hive = h.id;
+	assert_int_equal(store_channel_list(fx->st, h.id, &chans, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(chans[0].name, "general");
+	assert_string_equal(chans[2].name, "meetups");
+	assert_int_equal(chans[2].kind, CHANNEL_ANNOUNCE);
+	fx->general = chans[0].id;
+	fx->meetups = chans[2].id;
+	free(chans);
+	fx->mentor = user(fx, "mentor");
+	fx->ada = user(fx, "ada");
+	fx->bob = user(fx, "bob");
+	fx->outsider = user(fx, "outsider");
+	assert_int_equal(hives_add_member(&fx->srv, ACTOR_OPERATOR, h.id,
+					  fx->mentor, ROLE_MENTOR), 0);
+	assert_int_equal(hives_add_member(&fx->srv, ACTOR_OPERATOR, h.id,
+					  fx->ada, ROLE_LEARNER), 0);
+	assert_int_equal(hives_add_member(&fx->srv, ACTOR_OPERATOR, h.id,
+					  fx->bob, ROLE_LEARNER), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[300];
+
+	server_release(&fx->srv);
+	store_close(fx->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	test_free(fx);
+	return 0;
+}
+
+static struct actor as(int64_t id)
+{
+	return (struct actor){ .user_id = id };
+}
+
+/* A connection of user id, synced from position since. */
+static struct conn *online(struct fixture *fx, int64_t id, int64_t since)
+{
+	struct conn *c = conn_new(&fx->srv, "t", no_wake, NULL);
+	json_t *out = NULL;
+
+	c->user_id = id;
+	assert_int_equal(chat_sync(&fx->srv, c, since, &out), 0);
+	json_decref(out);
+	return c;
+}
+
+static int queued(struct conn *c)
+{
+	return (int)c->out_count;
+}
+
+static bool next_has(struct conn *c, const char *needle)
+{
+	struct frame *f = conn_peek(c);
+	bool found = f && strstr((char *)frame_payload(f), needle);
+
+	conn_pop(c);
+	return found;
+}
+
+static void test_grouped_commit_holds_events(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *ada = online(fx, fx->ada, -1);
+	struct conn *bob = online(fx, fx->bob, -1);
+	struct conn *out = online(fx, fx->outsider, -1);
+	json_t *msg = NULL;
+
+	assert_int_equal(server_turn_begin(&fx->srv), 0);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "first", 0, 0, NULL, &msg), 0);
+	json_decref(msg);
+	assert_int_equal(chat_send(&fx->srv, as(fx->bob), fx->general,
+				   "second", 0, 0, NULL, &msg), 0);
+	json_decref(msg);
+	/* Nothing is shown before the commit. */
+	assert_int_equal(queued(ada), 0);
+	assert_int_equal(queued(bob), 0);
+	server_flush(&fx->srv);
+	assert_false(store_in_transaction(fx->st));
+	/* Then each member sees both, in order; the outsider nothing. */
+	assert_int_equal(queued(ada), 2);
+	assert_true(next_has(ada, "\"pos\":1,") );
+	assert_true(next_has(ada, "\"text\":\"second\""));
+	assert_int_equal(queued(bob), 2);
+	assert_int_equal(queued(out), 0);
+	/* The same frame bytes were shared, not encoded per recipient. */
+	assert_ptr_equal(conn_peek(bob), bob->outq[bob->out_head]);
+}
+
+static void test_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *m = NULL;
+	int64_t id;
+
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->meetups, "hi", 0,
+				   0, NULL, &m), RUCHE_EREAD_ONLY);
+	assert_int_equal(chat_send(&fx->srv, as(fx->mentor), fx->meetups,
+				   "Meetup on Friday", 0, 0, NULL, &m), 0);
+	json_decref(m);
+	assert_int_equal(chat_send(&fx->srv, as(fx->outsider), fx->general,
+				   "hi", 0, 0, NULL, &m), RUCHE_ENOTFOUND);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general, " \n ",
+				   0, 0, NULL, &m), RUCHE_EEMPTY);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), 9999, "hi", 0, 0,
+				   NULL, &m), RUCHE_ENOTFOUND);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general, "mine",
+				   0, 0, NULL, &m), 0);
+	id = json_integer_value(json_object_get(json_object_get(m, "message"),
+						"id"));
+	json_decref(m);
+	assert_int_equal(chat_edit(&fx->srv, as(fx->bob), id, "theirs", &m),
+			 RUCHE_EFORBIDDEN);
+	assert_int_equal(chat_delete(&fx->srv, as(fx->bob), id),
+			 RUCHE_EFORBIDDEN);
+	assert_int_equal(chat_react(&fx->srv, as(fx->bob), id, "ok", true),
+			 RUCHE_EBAD_EMOJI);
+	assert_int_equal(chat_react(&fx->srv, as(fx->bob), id, "👍", true), 0);
+	assert_int_equal(chat_react(&fx->srv, as(fx->bob), id, "👍", true),
+			 RUCHE_EEXIST);
+	assert_int_equal(chat_delete(&fx->srv, as(fx->ada), id), 0);
+	assert_int_equal(chat_edit(&fx->srv, as(fx->ada), id, "again", &m),
+			 RUCHE_EDELETED);
+	assert_int_equal(chat_react(&fx->srv, as(fx->bob), id, "🎉", true),
+			 RUCHE_EDELETED);
+}
+
+static void test_text_limit_counts_characters(void **state)
+{
+	struct fixture *fx = *state;
+	char *text = malloc(CHAT_TEXT_MAX * 2 + 3);
+	json_t *m = NULL;
+
+	/* 4000 two-byte characters fit; 4001 do not. */
+	for (int i = 0; i < CHAT_TEXT_MAX; i++)
+		memcpy(text + 2 * i, "\xc3\xa9", 2);
+	text[CHAT_TEXT_MAX * 2] = '\0';
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general, text, 0,
+				   0, NULL, &m), 0);
+	json_decref(m);
+	strcat(text, "\xc3\xa9");
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general, text, 0,
+				   0, NULL, &m), RUCHE_ETOOBIG);
+	free(text);
+}
+
+static void test_nonce_is_idempotent(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *a = NULL, *b = NULL, *page = NULL;
+
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general, "once",
+				   0, 0, "retry-1", &a), 0);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general, "once",
+				   0, 0, "retry-1", &b), 0);
+	assert_true(json_equal(a, b));
+	assert_int_equal(chat_history(&fx->srv, as(fx->bob), fx->general, 0, 0,
+				      0, 0, 50, &page), 0);
+	assert_int_equal(json_array_size(json_object_get(page, "messages")),
+			 1);
+	json_decref(a);
+	json_decref(b);
+	json_decref(page);
+}
+
+static int64_t send_n(struct fixture *fx, int n)
+{
+	char text[32];
+	json_t *m = NULL;
+	int64_t last = 0;
+
+	for (int i = 1; i <= n; i++) {
+		snprintf(text, sizeof(text), "message %d", i);
+		assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+					   text, 0, 0, NULL, &m), 0);
+		last = json_integer_value(json_object_get(
+			json_object_get(m, "message"), "id"));
+		json_decref(m);
+	}
+	return last;
+}
+
+static void test_history_pages(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *page = NULL, *msgs;
+	int64_t last = send_n(fx, 120), first_of_page;
+
+	assert_int_equal(chat_history(&fx->srv, as(fx->bob), fx->general, 0, 0,
+				      0, 0, 50, &page), 0);
+	msgs = json_object_get(page, "messages");
+	assert_int_equal(json_array_size(msgs), 50);
+	assert_true(json_is_true(json_object_get(page, "more_before")));
+	/* Oldest first within the page, ending with the newest message. */
+	assert_int_equal(json_integer_value(json_object_get(
+		json_array_get(msgs, 49), "id")), last);
+	first_of_page = json_integer_value(json_object_get(
+		json_array_get(msgs, 0), "id"));
+	json_decref(page);
+	assert_int_equal(chat_history(&fx->srv, as(fx->bob), fx->general, 0,
+				      first_of_page, 0, 0, 100, &page), 0);
+	assert_int_equal(json_array_size(json_object_get(page, "messages")),
+			 70);
+	assert_false(json_is_true(json_object_get(page, "more_before")));
+	json_decref(page);
+	/* Jump: centred on a message. */
+	assert_int_equal(chat_history(&fx->srv, as(fx->bob), fx->general, 0, 0,
+				      0, 60, 10, &page), 0);
+	msgs = json_object_get(page, "messages");
+	assert_int_equal(json_array_size(msgs), 10);
+	assert_int_equal(json_integer_value(json_object_get(
+		json_array_get(msgs, 5), "id")), 60);
+	json_decref(page);
+	assert_int_equal(chat_history(&fx->srv, as(fx->outsider), fx->general,
+				      0, 0, 0, 0, 10, &page), RUCHE_ENOTFOUND);
+}
+
+static void test_resume_exactly_what_was_missed(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *c;
+	json_t *out = NULL;
+	int64_t pos;
+
+	send_n(fx, 3);
+	assert_int_equal(store_event_last(fx->st, &pos), 0);
+	send_n(fx, 5);
+	c = conn_new(&fx->srv, "t", no_wake, NULL);
+	c->user_id = fx->bob;
+	assert_int_equal(chat_sync(&fx->srv, c, pos, &out), 0);
+	assert_int_equal(json_array_size(json_object_get(out, "events")), 5);
+	assert_false(json_is_true(json_object_get(out, "gap")));
+	json_decref(out);
+	/* Live from there on, and never twice. */
+	send_n(fx, 1);
+	assert_int_equal(queued(c), 1);
+	/* A position this server never gave: reload. */
+	assert_int_equal(chat_sync(&fx->srv, c, pos + 1000, &out), 0);
+	assert_true(json_is_true(json_object_get(out, "gap")));
+	json_decref(out);
+}
+
+static void test_outsider_cannot_replay(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *c;
+	json_t *out = NULL;
+
+	send_n(fx, 4);
+	c = conn_new(&fx->srv, "t", no_wake, NULL);
+	c->user_id = fx->outsider;
+	assert_int_equal(chat_sync(&fx->srv, c, 0, &out), 0);
+	assert_int_equal(json_array_size(json_object_get(out, "events")), 0);
+	json_decref(out);
+}
+
+static void test_direct_conversations(void **state)
+{
+	struct fixture *fx = *state;
+	int64_t ids[] = { fx->bob }, bad[] = { fx->outsider };
+	json_t *a = NULL, *b = NULL, *m = NULL;
+	struct conn *bob = online(fx, fx->bob, -1);
+	struct conn *mentor = online(fx, fx->mentor, -1);
+	int64_t ch;
+
+	assert_int_equal(chat_direct_open(&fx->srv, as(fx->ada), bad, 1, &a),
+			 RUCHE_ENOTFOUND);
+	assert_int_equal(chat_direct_open(&fx->srv, as(fx->ada), ids, 1, &a),
+			 0);
+	ids[0] = fx->ada;
+	assert_int_equal(chat_direct_open(&fx->srv, as(fx->bob), ids, 1, &b),
+			 0);
+	/* The same conversation, whoever opens it. */
+	assert_true(json_equal(a, b));
+	ch = json_integer_value(json_object_get(json_object_get(a, "channel"),
+						"id"));
+	while (conn_peek(bob))
+		conn_pop(bob);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), ch, "psst", 0, 0,
+				   NULL, &m), 0);
+	json_decref(m);
+	assert_int_equal(queued(bob), 1);
+	assert_int_equal(queued(mentor), 0);
+	assert_int_equal(chat_send(&fx->srv, as(fx->mentor), ch, "me too", 0,
+				   0, NULL, &m), RUCHE_ENOTFOUND);
+	json_decref(a);
+	json_decref(b);
+}
+
+static void test_search(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *m = NULL, *res = NULL, *hits;
+
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "Where is the Café meetup?", 0, 0, NULL, &m),
+			 0);
+	json_decref(m);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "The cafe is closed", 0, 0, NULL, &m), 0);
+	json_decref(m);
+	assert_int_equal(chat_search(&fx->srv, as(fx->bob), "cafe", 10, &res),
+			 0);
+	hits = json_object_get(res, "results");
+	/* Accents do not matter; newest first; an excerpt marks the match. */
+	assert_int_equal(json_array_size(hits), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(
+		json_array_get(hits, 0), "excerpt")), "[cafe]"));
+	json_decref(res);
+	/* Operators are taken as words, not as FTS syntax. */
+	assert_int_equal(chat_search(&fx->srv, as(fx->bob), "body:\"x OR",
+				     10, &res), 0);
+	json_decref(res);
+	assert_int_equal(chat_search(&fx->srv, as(fx->outsider), "cafe", 10,
+				     &res), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "results")), 0);
+	json_decref(res);
+}
+
+static void test_emoji(void **state)
+{
+	static const char *const yes[] = {
+		"👍", "❤️", "🎉", "👍🏽", "👩‍💻", "🇫🇷", "1️⃣", "☕", "👨‍👩‍👧",
+	};
+	static const char *const no[] = {
+		"", "a", "ok", "👍👍", "👍 ", "<b>", "1", "🇫", "🇫🇷🇫🇷",
+	};
+
+	for (unsigned i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(chat_is_emoji(yes[i]));
+	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(chat_is_emoji(no[i]));
+}
+
+static void test_channel_management(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *out = NULL;
+
+	assert_int_equal(chat_channel_create(&fx->srv, as(fx->ada), fx->hive,
+					     "random", CHANNEL_CHAT, "", &out),
+			 RUCHE_EFORBIDDEN);
+	assert_int_equal(chat_channel_create(&fx->srv, as(fx->outsider),
+					     fx->hive, "random", CHANNEL_CHAT,
+					     "", &out), RUCHE_ENOTFOUND);
+	assert_int_equal(chat_channel_create(&fx->srv, as(fx->mentor),
+					     fx->hive, "General", CHANNEL_CHAT,
+					     "", &out), RUCHE_EEXIST);
+	assert_int_equal(chat_channel_create(&fx->srv, as(fx->mentor),
+					     fx->hive, "no spaces", CHANNEL_CHAT,
+					     "", &out), RUCHE_EINVAL);
+	assert_int_equal(chat_channel_create(&fx->srv, as(fx->mentor),
+					     fx->hive, "Projects", CHANNEL_CHAT,
+					     "Show what you build", &out), 0);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(out, "channel"), "name")), "projects");
+	json_decref(out);
+	assert_int_equal(chat_channel_update(&fx->srv, as(fx->ada), fx->general,
+					     "x", NULL, -1, &out),
+			 RUCHE_EFORBIDDEN);
+	assert_int_equal(chat_channel_update(&fx->srv, as(fx->mentor),
+					     fx->general, NULL, "New topic", 5,
+					     &out), 0);
+	json_decref(out);
+	assert_int_equal(chat_channel_archive(&fx->srv, as(fx->mentor),
+					      fx->general), 0);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general, "hi", 0,
+				   0, NULL, &out), RUCHE_ECHANNEL_ARCHIVED);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_grouped_commit_holds_events),
+		T(test_refusals),
+		T(test_text_limit_counts_characters),
+		T(test_nonce_is_idempotent),
+		T(test_history_pages),
+		T(test_resume_exactly_what_was_missed),
+		T(test_outsider_cannot_replay),
+		T(test_direct_conversations),
+		T(test_search),
+		T(test_emoji),
+		T(test_channel_management),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
