@@ -1052,15 +1052,64 @@ int chat_typing(struct server *srv, struct actor who, int64_t channel_id)
 	if (rc)
 		return rc;
 	emit_ephemeral(srv, audience_hive(&ch), audience_channel(&ch), 0,
-		       "typing", json_pack("{s:I, s:I}", "channel_id",
+		       "typing", json_pack("{s:I, s:I, s:i}", "channel_id",
 					   (json_int_t)channel_id, "user_id",
-					   (json_int_t)who.user_id));
+					   (json_int_t)who.user_id,
+					   "expires_in_ms", CHAT_TYPING_MS));
 	return 0;
+}
+
+struct subscription {
+	const int64_t *hives;
+	size_t n;
+	int rc;
+};
+
+static void subscribe(struct conn *c, void *arg)
+{
+	struct subscription *sub = arg;
+
+	sub->rc = conn_subscribe(c, sub->hives, sub->n);
+}
+
+static void set_away(struct conn *c, void *arg)
+{
+	c->away = *(bool *)arg;
+}
+
+int chat_set_away(struct server *srv, struct conn *c, bool away)
+{
+	server_presence_update(srv, c, set_away, &away);
+	return 0;
+}
+
+int chat_presence(struct server *srv, struct actor who, int64_t hive_id,
+		  json_t **out)
+{
+	struct store_member *m;
+	size_t n;
+	json_t *arr;
+	int rc;
+
+	if (!who.admin && hives_role(srv, hive_id, who.user_id) == ROLE_NONE)
+		return RUCHE_ENOTFOUND;
+	rc = store_member_list(srv->store, hive_id, &m, &n);
+	if (rc)
+		return rc;
+	arr = json_array();
+	for (size_t i = 0; arr && i < n; i++)
+		json_array_append_new(arr, json_pack(
+			"{s:I, s:s}", "user_id", (json_int_t)m[i].user_id,
+			"status", server_presence(srv, m[i].user_id)));
+	free(m);
+	*out = json_pack("{s:o}", "presence", arr);
+	return *out ? 0 : RUCHE_ENOMEM;
 }
 
 int chat_sync(struct server *srv, struct conn *c, int64_t since,
 	      json_t **out)
 {
+	struct subscription sub;
 	struct store_hive *hives;
 	struct store_event *ev = NULL;
 	size_t nh, n = 0;
@@ -1090,7 +1139,9 @@ int chat_sync(struct server *srv, struct conn *c, int64_t since,
 	more = n > CHAT_SYNC_MAX;
 	if (more)
 		n--;
-	rc = conn_subscribe(c, ids, nh);
+	sub = (struct subscription){ ids, nh, 0 };
+	server_presence_update(srv, c, subscribe, &sub);
+	rc = sub.rc;
 	free(ids);
 	arr = json_array();
 	for (size_t i = 0; !rc && arr && i < n; i++)

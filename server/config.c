@@ -37,6 +37,12 @@ const char config_serve_usage[] =
 "  --public-url URL          address people use to reach this server, for\n"
 "                            printed links (RUCHE_PUBLIC_URL) default: the\n"
 "                            listen address\n"
+"  --sync full|normal        full: each grouped commit reaches the disk\n"
+"                            before anyone sees it, so nothing acknowledged\n"
+"                            is lost even on a power cut (the default);\n"
+"                            normal: faster, but a power cut may lose the\n"
+"                            last commits (a crash of ruche alone loses\n"
+"                            nothing) (RUCHE_SYNC)\n"
 "  -h, --help                show this help\n"
 "\n"
 "SIGINT or SIGTERM stops the server cleanly: open connections are closed\n"
@@ -162,6 +168,7 @@ static const struct {
 	{ "hive-max-capacity", "RUCHE_HIVE_MAX_CAPACITY" },
 	{ "mentor-max-learners", "RUCHE_MENTOR_MAX_LEARNERS" },
 	{ "public-url", "RUCHE_PUBLIC_URL" },
+	{ "sync", "RUCHE_SYNC" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -198,6 +205,12 @@ static int apply(struct config *cfg, const char *name, const char *value)
 		if (!rc)
 			cfg->session_ttl_s = (long long)days * 86400;
 		return rc;
+	}
+	if (strcmp(name, "sync") == 0) {
+		if (strcmp(value, "full") && strcmp(value, "normal"))
+			return RUCHE_EINVAL;
+		cfg->sync_normal = strcmp(value, "normal") == 0;
+		return 0;
 	}
 	if (strcmp(name, "hive-max-capacity") == 0)
 		return set_int(&cfg->hive_max_capacity, value, 1, 1000);

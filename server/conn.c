@@ -30,10 +30,10 @@ struct conn *conn_new(struct server *srv, const char *peer,
 	return c;
 }
 
-void conn_free(struct conn *c)
+/* Takes c out of the server's list (a presence change, maybe). */
+static void unlink_conn(struct conn *c, void *arg)
 {
-	if (!c)
-		return;
+	(void)arg;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -41,6 +41,15 @@ void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->srv->nconns--;
+	/* Out of the list, it no longer counts for its user's presence. */
+	c->synced = false;
+}
+
+void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	server_presence_update(c->srv, c, unlink_conn, NULL);
 	server_forget_conn(c->srv, c);
 	while (c->out_count)
 		conn_pop(c);

@@ -172,6 +172,11 @@ static const struct param_spec read_mark_params[] = {
 	CHANNEL_ID, MESSAGE_ID, { NULL },
 };
 
+static const struct param_spec presence_set_params[] = {
+	{ "status", PARAM_STRING, true, 1, 10 },
+	{ NULL },
+};
+
 const struct op_def dispatch_ops[] = {
 	{ "hello", op_hello, hello_params, OP_PUBLIC },
 	{ "ping", op_ping, no_params, OP_PUBLIC },
@@ -212,6 +217,8 @@ const struct op_def dispatch_ops[] = {
 	{ "msg.search", op_msg_search, msg_search_params, OP_USER },
 	{ "read.mark", op_read_mark, read_mark_params, OP_USER },
 	{ "typing", op_typing, channel_params, OP_USER },
+	{ "presence.list", op_presence_list, hive_params, OP_USER },
+	{ "presence.set", op_presence_set, presence_set_params, OP_USER },
 	{ NULL },
 };
 

@@ -93,6 +93,11 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "ruche serve: %s\n", err);
 		return 1;
 	}
+	if (cfg.sync_normal && store_set_sync(st, false)) {
+		fprintf(stderr, "ruche serve: cannot set --sync normal\n");
+		store_close(st);
+		return 1;
+	}
 	rc = server_init(&srv, &cfg, clock_system(), st);
 	if (rc) {
 		fprintf(stderr, "ruche serve: %s\n", ruche_strerror(rc));

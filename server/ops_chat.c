@@ -166,3 +166,24 @@ int op_typing(struct conn *c, json_t *params, json_t **data,
 {
 	return chat_typing(c->srv, conn_actor(c), num(params, "channel_id"));
 }
+
+int op_presence_list(struct conn *c, json_t *params, json_t **data,
+		     struct proto_error *err)
+{
+	return chat_presence(c->srv, conn_actor(c), num(params, "hive_id"),
+			     data);
+}
+
+int op_presence_set(struct conn *c, json_t *params, json_t **data,
+		    struct proto_error *err)
+{
+	const char *status = str(params, "status");
+
+	if (strcmp(status, "online") && strcmp(status, "away")) {
+		err->code = "invalid_param";
+		snprintf(err->message, sizeof(err->message),
+			 "\"status\" must be \"online\" or \"away\"");
+		return RUCHE_EINVAL;
+	}
+	return chat_set_away(c->srv, c, strcmp(status, "away") == 0);
+}

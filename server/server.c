@@ -222,6 +222,49 @@ void server_forget_conn(struct server *srv, struct conn *c)
 		}
 }
 
+const char *server_presence(struct server *srv, int64_t user_id)
+{
+	const char *status = "offline";
+
+	for (struct conn *c = srv->conns; c; c = c->next) {
+		if (c->user_id != user_id || !c->synced)
+			continue;
+		if (!c->away)
+			return "online";
+		status = "away";
+	}
+	return status;
+}
+
+void server_presence_update(struct server *srv, struct conn *c,
+			    void (*fn)(struct conn *c, void *arg), void *arg)
+{
+	int64_t user = c->user_id;
+	const char *before = user ? server_presence(srv, user) : NULL;
+	const char *after;
+	struct store_hive *hives;
+	size_t n;
+
+	fn(c, arg);
+	if (!user || srv->stopping)
+		return;
+	after = server_presence(srv, user);
+	if (strcmp(before, after) == 0 ||
+	    store_hive_list(srv->store, user, &hives, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct frame *f = proto_event("presence", -1, json_pack(
+			"{s:I, s:s}", "user_id", (json_int_t)user, "status",
+			after));
+
+		if (f) {
+			server_publish(srv, hives[i].id, 0, 0, 0, f);
+			frame_unref(f);
+		}
+	}
+	free(hives);
+}
+
 int conn_subscribe(struct conn *c, const int64_t *hives, size_t n)
 {
 	int64_t *copy = n ? malloc(n * sizeof(*copy)) : NULL;

@@ -459,6 +459,14 @@ void store_close(struct store *st)
 	free(st);
 }
 
+int store_set_sync(struct store *st, bool full)
+{
+	char err[128];
+
+	return exec(st, full ? "PRAGMA synchronous = FULL" :
+			       "PRAGMA synchronous = NORMAL", err, sizeof(err));
+}
+
 int store_schema_version(struct store *st)
 {
 	return st->version;

@@ -30,6 +30,7 @@ struct server;
 #define CHAT_PAGE_MAX 100	/* messages per history page */
 #define CHAT_DIRECT_MAX 8	/* people in a direct conversation */
 #define CHAT_SYNC_MAX 1000	/* events replayed per sync call */
+#define CHAT_TYPING_MS 6000	/* a typing mark lasts this long unless renewed */
 
 /* Makes a new hive's channels: general, help and meetups (announcements). */
 int chat_create_defaults(struct server *srv, int64_t hive_id);
@@ -97,6 +98,11 @@ int chat_typing(struct server *srv, struct actor who, int64_t channel_id);
  */
 int chat_sync(struct server *srv, struct conn *c, int64_t since,
 	      json_t **out);
+
+/* Presence of a hive's members; and the caller saying they are away. */
+int chat_presence(struct server *srv, struct actor who, int64_t hive_id,
+		  json_t **out);
+int chat_set_away(struct server *srv, struct conn *c, bool away);
 
 /* True when text is a single emoji (one grapheme of emoji characters). */
 bool chat_is_emoji(const char *text);

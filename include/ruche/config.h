@@ -29,6 +29,7 @@ struct config {
 	int hive_max_capacity;		/* most learners any hive may hold */
 	int mentor_max_learners;	/* most learners one mentor leads */
 	char public_url[512];		/* base of printed links; "" = listen */
+	bool sync_normal;		/* --sync normal: faster, less durable */
 	bool show_help;		/* --help was given: print usage, do nothing */
 };
 

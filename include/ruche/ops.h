@@ -29,6 +29,6 @@ op_handler op_invite_create, op_invite_list, op_invite_revoke,
 op_handler op_sync, op_channel_list, op_channel_create, op_channel_update,
 	op_channel_archive, op_dm_open, op_dm_list, op_msg_send, op_msg_edit,
 	op_msg_delete, op_msg_react, op_msg_history, op_msg_search,
-	op_read_mark, op_typing;
+	op_read_mark, op_typing, op_presence_list, op_presence_set;
 
 #endif

@@ -129,6 +129,18 @@ void server_user_left(struct server *srv, int64_t user_id, int64_t hive_id);
 /* Starts a conn's live events: its hives, and events after since. */
 int conn_subscribe(struct conn *c, const int64_t *hives, size_t n);
 
+/*
+ * Presence: "online" when one of the user's synced connections is not
+ * away, "away" when all are, "offline" with none.  Changes are published
+ * (ephemeral "presence" events) to the members of the user's hives.
+ */
+const char *server_presence(struct server *srv, int64_t user_id);
+
+/* Runs fn, which changes the state of c, and publishes the user's new
+ * presence if it changed. */
+void server_presence_update(struct server *srv, struct conn *c,
+			    void (*fn)(struct conn *c, void *arg), void *arg);
+
 /* Forgets a conn's outbox entries (it is going away). */
 void server_forget_conn(struct server *srv, struct conn *c);
 

@@ -48,6 +48,12 @@ int store_open_with(const char *path, const struct store_migration *mig,
 /* Closes the store and frees it.  NULL is a no-op. */
 void store_close(struct store *st);
 
+/*
+ * Durability of commits: full (the default) syncs the write-ahead log at
+ * every commit, normal only at checkpoints.  0 or RUCHE_EIO.
+ */
+int store_set_sync(struct store *st, bool full);
+
 /* The schema version of the open database (the last migration applied). */
 int store_schema_version(struct store *st);
 

@@ -104,7 +104,7 @@ static struct actor as(int64_t id)
 }
 
 /* A connection of user id, synced from position since. */
-static struct conn *online(struct fixture *fx, int64_t id, int64_t since)
+static struct conn *online_raw(struct fixture *fx, int64_t id, int64_t since)
 {
 	struct conn *c = conn_new(&fx->srv, "t", no_wake, NULL);
 	json_t *out = NULL;
@@ -112,6 +112,17 @@ static struct conn *online(struct fixture *fx, int64_t id, int64_t since)
 	c->user_id = id;
 	assert_int_equal(chat_sync(&fx->srv, c, since, &out), 0);
 	json_decref(out);
+	return c;
+}
+
+/* The same, with every queue emptied of the presence news it caused. */
+static struct conn *online(struct fixture *fx, int64_t id, int64_t since)
+{
+	struct conn *c = online_raw(fx, id, since);
+
+	for (struct conn *o = fx->srv.conns; o; o = o->next)
+		while (conn_peek(o))
+			conn_pop(o);
 	return c;
 }
 
@@ -303,6 +314,8 @@ static void test_resume_exactly_what_was_missed(void **state)
 	assert_int_equal(json_array_size(json_object_get(out, "events")), 5);
 	assert_false(json_is_true(json_object_get(out, "gap")));
 	json_decref(out);
+	while (conn_peek(c))	/* its own presence */
+		conn_pop(c);
 	/* Live from there on, and never twice. */
 	send_n(fx, 1);
 	assert_int_equal(queued(c), 1);
@@ -440,6 +453,42 @@ static void test_channel_management(void **state)
 				   0, NULL, &out), RUCHE_ECHANNEL_ARCHIVED);
 }
 
+/* Several connections of one user count once; away when all are away. */
+static void test_presence(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *bob = online(fx, fx->bob, -1);
+	struct conn *ada1, *ada2;
+	json_t *list = NULL;
+
+	assert_string_equal(server_presence(&fx->srv, fx->ada), "offline");
+	ada1 = online_raw(fx, fx->ada, -1);
+	assert_true(next_has(bob, "\"status\":\"online\""));
+	ada2 = online_raw(fx, fx->ada, -1);
+	assert_int_equal(queued(bob), 0);
+	assert_int_equal(chat_set_away(&fx->srv, ada1, true), 0);
+	assert_int_equal(queued(bob), 0);
+	assert_int_equal(chat_set_away(&fx->srv, ada2, true), 0);
+	assert_true(next_has(bob, "\"status\":\"away\""));
+	conn_free(ada1);
+	assert_int_equal(queued(bob), 0);
+	assert_int_equal(chat_presence(&fx->srv, as(fx->bob), fx->hive, &list),
+			 0);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *p = json_array_get(json_object_get(list, "presence"), i);
+
+		if (json_integer_value(json_object_get(p, "user_id")) == fx->ada)
+			assert_string_equal(json_string_value(
+				json_object_get(p, "status")), "away");
+	}
+	json_decref(list);
+	conn_free(ada2);
+	assert_true(next_has(bob, "\"status\":\"offline\""));
+	assert_string_equal(server_presence(&fx->srv, fx->ada), "offline");
+	assert_int_equal(chat_presence(&fx->srv, as(fx->outsider), fx->hive,
+				       &list), RUCHE_ENOTFOUND);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -456,6 +505,7 @@ int main(void)
 		T(test_search),
 		T(test_emoji),
 		T(test_channel_management),
+		T(test_presence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,6 +72,9 @@ static void test_env_then_flags(void **state)
 	assert_string_equal(cfg.listen_host, "::1");
 	assert_int_equal(cfg.listen_port, 0);
 	assert_string_equal(cfg.db_path, "/tmp/b.db");
+	assert_false(cfg.sync_normal);
+	assert_int_equal(args(&cfg, err, 1, "--sync=normal"), 0);
+	assert_true(cfg.sync_normal);
 }
 
 static void test_bad_env(void **state)
@@ -111,6 +114,8 @@ static void test_flag_refusals(void **state)
 	assert_int_equal(args(&cfg, err, 2, "--max-message-bytes", "12"),
 			 RUCHE_EINVAL);
 	assert_int_equal(args(&cfg, err, 2, "--allow-origin", "evil.example"),
+			 RUCHE_EINVAL);
+	assert_int_equal(args(&cfg, err, 2, "--sync", "sometimes"),
 			 RUCHE_EINVAL);
 	assert_int_equal(args(&cfg, err, 1, "stray"), RUCHE_EINVAL);
 	assert_string_equal(err, "unexpected argument 'stray'");
