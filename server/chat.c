@@ -1113,7 +1113,7 @@ int chat_sync(struct server *srv, struct conn *c, int64_t since,
 	struct store_hive *hives;
 	struct store_event *ev = NULL;
 	size_t nh, n = 0;
-	int64_t last = 0, *ids;
+	int64_t last = 0, first = 0, *ids;
 	bool gap = false, more = false;
 	json_t *arr;
 	int rc = store_hive_list(srv->store, c->user_id, &hives, &nh);
@@ -1127,8 +1127,12 @@ int chat_sync(struct server *srv, struct conn *c, int64_t since,
 	if (!ids)
 		return RUCHE_ENOMEM;
 	rc = store_event_last(srv->store, &last);
-	if (!rc && since > last)
-		gap = true;	/* a position this server never gave */
+	if (!rc)
+		rc = store_event_first(srv->store, &first);
+	/* A position this server never gave, or one whose successors were
+	 * pruned: the client must reload history instead. */
+	if (!rc && (since > last || (since >= 0 && first && since < first - 1)))
+		gap = true;
 	if (!rc && since >= 0 && !gap)
 		rc = store_events_since(srv->store, c->user_id, since,
 					CHAT_SYNC_MAX + 1, &ev, &n);
@@ -1159,4 +1163,17 @@ int chat_sync(struct server *srv, struct conn *c, int64_t since,
 	*out = json_pack("{s:o, s:I, s:b, s:b}", "events", arr, "pos",
 			 (json_int_t)c->last_pos, "more", more, "gap", gap);
 	return *out ? 0 : RUCHE_ENOMEM;
+}
+
+int chat_prune_events(struct server *srv)
+{
+	int64_t keep_ms = srv->cfg->event_retention_days * 86400LL * 1000;
+	int deleted = 0;
+	int rc = store_event_prune(srv->store, now_ms(srv) - keep_ms,
+				   &deleted);
+
+	if (!rc && deleted)
+		log_info("pruned %d events older than %d days", deleted,
+			 srv->cfg->event_retention_days);
+	return rc;
 }

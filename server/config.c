@@ -43,6 +43,10 @@ const char config_serve_usage[] =
 "                            normal: faster, but a power cut may lose the\n"
 "                            last commits (a crash of ruche alone loses\n"
 "                            nothing) (RUCHE_SYNC)\n"
+"  --event-retention-days N  how long a reconnecting client can catch up\n"
+"                            event by event, 1 to 3650; past that it\n"
+"                            reloads history (RUCHE_EVENT_RETENTION_DAYS)\n"
+"                            default 30\n"
 "  -h, --help                show this help\n"
 "\n"
 "SIGINT or SIGTERM stops the server cleanly: open connections are closed\n"
@@ -61,6 +65,7 @@ void config_defaults(struct config *cfg)
 	cfg->session_ttl_s = 30LL * 86400;
 	cfg->hive_max_capacity = 30;
 	cfg->mentor_max_learners = 30;
+	cfg->event_retention_days = 30;
 }
 
 int config_parse_listen(const char *s, char *host, size_t hostlen, int *port)
@@ -169,6 +174,7 @@ static const struct {
 	{ "mentor-max-learners", "RUCHE_MENTOR_MAX_LEARNERS" },
 	{ "public-url", "RUCHE_PUBLIC_URL" },
 	{ "sync", "RUCHE_SYNC" },
+	{ "event-retention-days", "RUCHE_EVENT_RETENTION_DAYS" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -212,6 +218,8 @@ static int apply(struct config *cfg, const char *name, const char *value)
 		cfg->sync_normal = strcmp(value, "normal") == 0;
 		return 0;
 	}
+	if (strcmp(name, "event-retention-days") == 0)
+		return set_int(&cfg->event_retention_days, value, 1, 3650);
 	if (strcmp(name, "hive-max-capacity") == 0)
 		return set_int(&cfg->hive_max_capacity, value, 1, 1000);
 	if (strcmp(name, "mentor-max-learners") == 0)

@@ -60,7 +60,7 @@ static void sweep(lws_sorted_usec_list_t *sul)
 {
 	struct net *net = lws_container_of(sul, struct net, sweep);
 
-	server_sweep_sessions(net->srv);
+	server_housekeeping(net->srv);
 	lws_sul_schedule(net->ctx, 0, &net->sweep, sweep,
 			 SERVER_SWEEP_MS * LWS_US_PER_MS);
 }

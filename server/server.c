@@ -6,6 +6,7 @@
 #include "ruche/log.h"
 #include "ruche/proto.h"
 
+#include "ruche/chat.h"
 #include "ruche/conn.h"
 #include "ruche/err.h"
 #include "ruche/ratelimit.h"
@@ -72,6 +73,20 @@ void server_sweep_sessions(struct server *srv)
 		if (store_session_get(srv->store, c->session_id, &s) ==
 		    RUCHE_ENOTFOUND || (s.expires_at && s.expires_at <= now))
 			conn_close(c, CONN_CLOSE_SESSION_ENDED, "session ended");
+	}
+}
+
+#define PRUNE_EVERY_MS (3600 * 1000)
+
+void server_housekeeping(struct server *srv)
+{
+	int64_t now = clock_mono_ms(srv->clock);
+
+	server_sweep_sessions(srv);
+	if (!srv->last_prune_mono || now - srv->last_prune_mono >=
+				     PRUNE_EVERY_MS) {
+		srv->last_prune_mono = now ? now : 1;
+		chat_prune_events(srv);
 	}
 }
 

@@ -40,7 +40,7 @@ enum stmt_id {
 	S_MSG_TOMBSTONE, S_MSG_THREAD_BUMP, S_MSG_BEFORE, S_MSG_AFTER,
 	S_THREAD_BEFORE, S_THREAD_AFTER, S_REACT_ADD, S_REACT_REMOVE,
 	S_REACT_COUNTS, S_READ_SET, S_READ_GET, S_UNREAD, S_EVENT_INSERT,
-	S_EVENTS_SINCE, S_EVENT_LAST, S_SEARCH,
+	S_EVENTS_SINCE, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
 	S_COUNT
 };
 
@@ -262,7 +262,13 @@ static const char *const sql_text[S_COUNT] = {
 		"hive_id IN (SELECT hive_id FROM memberships WHERE user_id = ?1) "
 		"OR channel_id IN (SELECT channel_id FROM channel_members "
 		"WHERE user_id = ?1)) ORDER BY pos LIMIT ?3",
-	[S_EVENT_LAST] = "SELECT coalesce(max(pos), 0) FROM events",
+	[S_EVENT_LAST] =
+		"SELECT coalesce((SELECT seq FROM sqlite_sequence "
+		"WHERE name = 'events'), 0)",
+	[S_EVENT_FIRST] = "SELECT coalesce(min(pos), 0) FROM events",
+	[S_EVENT_PRUNE] =
+		"DELETE FROM events WHERE created_at < ?1 "
+		"AND pos < (SELECT max(pos) FROM events)",
 	[S_SEARCH] =
 		"SELECT m.id, m.channel_id, m.author_id, m.created_at, "
 		"snippet(messages_fts, 0, '[', ']', '…', 16) "
@@ -1636,6 +1642,28 @@ int store_event_last(struct store *st, int64_t *pos)
 	if (!s)
 		return RUCHE_EIO;
 	return one(st, s, read_int, pos);
+}
+
+int store_event_first(struct store *st, int64_t *pos)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_FIRST);
+
+	if (!s)
+		return RUCHE_EIO;
+	return one(st, s, read_int, pos);
+}
+
+int store_event_prune(struct store *st, int64_t before_ms, int *deleted)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_PRUNE);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, before_ms);
+	rc = run(st, s, false);
+	*deleted = rc ? 0 : sqlite3_changes(st->db);
+	return rc;
 }
 
 void store_event_list_free(struct store_event *list, size_t n)

@@ -104,6 +104,12 @@ int chat_presence(struct server *srv, struct actor who, int64_t hive_id,
 		  json_t **out);
 int chat_set_away(struct server *srv, struct conn *c, bool away);
 
+/*
+ * Drops events older than --event-retention-days: a client away longer
+ * than that gets "gap" from sync and reloads history.  Messages stay.
+ */
+int chat_prune_events(struct server *srv);
+
 /* True when text is a single emoji (one grapheme of emoji characters). */
 bool chat_is_emoji(const char *text);
 

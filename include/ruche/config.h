@@ -30,6 +30,7 @@ struct config {
 	int mentor_max_learners;	/* most learners one mentor leads */
 	char public_url[512];		/* base of printed links; "" = listen */
 	bool sync_normal;		/* --sync normal: faster, less durable */
+	int event_retention_days;	/* how long sync can replay */
 	bool show_help;		/* --help was given: print usage, do nothing */
 };
 

@@ -41,6 +41,7 @@ struct server {
 	uint64_t next_conn_id;
 
 	bool stopping;			/* shutdown has begun */
+	int64_t last_prune_mono;	/* when old events were last pruned */
 
 	/*
 	 * Grouped commits.  The first request of an event-loop turn that
@@ -96,6 +97,9 @@ void server_close_user(struct server *srv, int64_t user_id,
  */
 #define SERVER_SWEEP_MS 2000
 void server_sweep_sessions(struct server *srv);
+
+/* Periodic work: the session sweep, and hourly pruning of old events. */
+void server_housekeeping(struct server *srv);
 
 /* Opens the turn's transaction, if it is not open yet.  0 or RUCHE_EIO. */
 int server_turn_begin(struct server *srv);

@@ -323,6 +323,10 @@ int store_event_insert(struct store *st, int64_t hive_id, int64_t channel_id,
 int store_events_since(struct store *st, int64_t user_id, int64_t since,
 		       int limit, struct store_event **out, size_t *n);
 int store_event_last(struct store *st, int64_t *pos);
+/* The oldest position still kept (0 when the log is empty). */
+int store_event_first(struct store *st, int64_t *pos);
+/* Drops events created before before_ms, but never the newest one. */
+int store_event_prune(struct store *st, int64_t before_ms, int *deleted);
 void store_event_list_free(struct store_event *list, size_t n);
 
 /* Full-text search in what user_id can see, newest first. */

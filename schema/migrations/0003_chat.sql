@@ -62,9 +62,10 @@ CREATE TABLE read_markers (
 ) STRICT;
 
 -- Every stored event, in order: pos is its position.  Its audience is the
--- members of hive_id, or of the direct channel channel_id.
+-- members of hive_id, or of the direct channel channel_id.  Old events
+-- are pruned; AUTOINCREMENT keeps positions from ever being given twice.
 CREATE TABLE events (
-	pos INTEGER PRIMARY KEY,
+	pos INTEGER PRIMARY KEY AUTOINCREMENT,
 	hive_id INTEGER,
 	channel_id INTEGER,
 	kind TEXT NOT NULL,
@@ -72,6 +73,7 @@ CREATE TABLE events (
 	created_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX events_hive ON events(hive_id, pos) WHERE hive_id IS NOT NULL;
+CREATE INDEX events_time ON events(created_at);
 
 -- Full-text search over message bodies (newest first is by rowid).
 CREATE VIRTUAL TABLE messages_fts USING fts5(

@@ -325,6 +325,39 @@ static void test_resume_exactly_what_was_missed(void **state)
 	json_decref(out);
 }
 
+/* Past the retention, a client is told to reload instead of replaying. */
+static void test_pruned_events_mean_reload(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *c;
+	json_t *out = NULL;
+	int64_t first, last;
+
+	send_n(fx, 3);
+	clock_fake_advance(&fx->clock, 31LL * 86400 * 1000);
+	send_n(fx, 2);
+	assert_int_equal(chat_prune_events(&fx->srv), 0);
+	assert_int_equal(store_event_first(fx->st, &first), 0);
+	assert_int_equal(store_event_last(fx->st, &last), 0);
+	assert_int_equal(first, 4);
+	assert_int_equal(last, 5);
+	c = conn_new(&fx->srv, "t", no_wake, NULL);
+	c->user_id = fx->bob;
+	assert_int_equal(chat_sync(&fx->srv, c, 1, &out), 0);
+	assert_true(json_is_true(json_object_get(out, "gap")));
+	json_decref(out);
+	assert_int_equal(chat_sync(&fx->srv, c, 3, &out), 0);
+	assert_false(json_is_true(json_object_get(out, "gap")));
+	assert_int_equal(json_array_size(json_object_get(out, "events")), 2);
+	json_decref(out);
+	/* Even with everything but the newest pruned, positions go on. */
+	clock_fake_advance(&fx->clock, 31LL * 86400 * 1000);
+	assert_int_equal(chat_prune_events(&fx->srv), 0);
+	send_n(fx, 1);
+	assert_int_equal(store_event_last(fx->st, &last), 0);
+	assert_int_equal(last, 6);
+}
+
 static void test_outsider_cannot_replay(void **state)
 {
 	struct fixture *fx = *state;
@@ -500,6 +533,7 @@ int main(void)
 		T(test_nonce_is_idempotent),
 		T(test_history_pages),
 		T(test_resume_exactly_what_was_missed),
+		T(test_pruned_events_mean_reload),
 		T(test_outsider_cannot_replay),
 		T(test_direct_conversations),
 		T(test_search),
