@@ -287,13 +287,16 @@ int chat_channels(struct server *srv, struct actor who, int64_t hive_id,
 	for (size_t i = 0; arr && i < n; i++) {
 		json_t *o = channel_json(&list[i]);
 		int64_t read = 0;
-		int unread = 0;
+		int unread = 0, mentioned = 0;
 
 		store_read_get(srv->store, who.user_id, list[i].id, &read);
 		store_unread_count(srv->store, who.user_id, list[i].id,
 				   &unread);
+		store_unread_mentions(srv->store, who.user_id, list[i].id,
+				      &mentioned);
 		json_object_set_new(o, "last_read_id", json_integer(read));
 		json_object_set_new(o, "unread", json_integer(unread));
+		json_object_set_new(o, "mentions", json_integer(mentioned));
 		json_array_append_new(arr, o);
 	}
 	free(list);
@@ -532,9 +535,27 @@ static int check_text(const char *text)
 	return utf8_count(text, n) > CHAT_TEXT_MAX ? RUCHE_ETOOBIG : 0;
 }
 
+/* Records a mention of every member of the hive but the author. */
+static void mention_hive(struct server *srv, struct actor who,
+			 const struct store_channel *ch,
+			 const struct store_message *m)
+{
+	struct store_member *members;
+	size_t n;
+
+	if (store_member_list(srv->store, ch->hive_id, &members, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (members[i].user_id != who.user_id)
+			store_mention_insert(srv->store, members[i].user_id,
+					     m->id, ch->id);
+	free(members);
+}
+
 /*
  * Sends a mention event to each member named with @handle, and to every
- * member for @hive from a mentor.  Ephemeral: the message itself, stored,
+ * member for @hive from a mentor, and records each mention so that unread
+ * mention counts survive a reconnect.  Ephemeral: the message itself, stored,
  * carries the text that names them.
  */
 static void mentions(struct server *srv, struct actor who,
@@ -568,11 +589,13 @@ static void mentions(struct server *srv, struct actor who,
 				 (json_int_t)who.user_id);
 		if (strcmp(handle, "hive") == 0 && ch->kind != CHANNEL_DIRECT &&
 		    (role == ROLE_MENTOR || who.admin)) {
+			mention_hive(srv, who, ch, m);
 			emit_ephemeral(srv, ch->hive_id, 0, 0, "mention", data);
 		} else if (!store_user_by_handle(srv->store, handle, &u) &&
 			   u.id != who.user_id &&
 			   (ch->kind == CHANNEL_DIRECT ||
 			    hives_role(srv, ch->hive_id, u.id) != ROLE_NONE)) {
+			store_mention_insert(srv->store, u.id, m->id, ch->id);
 			emit_ephemeral(srv, 0, 0, u.id, "mention", data);
 		} else {
 			json_decref(data);
@@ -650,12 +673,12 @@ int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 					    (json_int_t)thread_id,
 					    "last_reply_at",
 					    (json_int_t)m.created_at));
+		if (!rc)
+			mentions(srv, who, &ch, role, &m);
 		rc = end_tx(srv, rc);
 	}
-	if (!rc) {
-		mentions(srv, who, &ch, role, &m);
+	if (!rc)
 		*out = json_pack("{s:o}", "message", message_json(&m));
-	}
 	store_msg_release(&m);
 	return rc;
 }

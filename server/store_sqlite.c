@@ -40,6 +40,7 @@ enum stmt_id {
 	S_MSG_TOMBSTONE, S_MSG_THREAD_BUMP, S_MSG_BEFORE, S_MSG_AFTER,
 	S_THREAD_BEFORE, S_THREAD_AFTER, S_REACT_ADD, S_REACT_REMOVE,
 	S_REACT_COUNTS, S_READ_SET, S_READ_GET, S_UNREAD, S_EVENT_INSERT,
+	S_MENTION_INSERT, S_UNREAD_MENTIONS,
 	S_EVENTS_SINCE, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
 	S_COUNT
 };
@@ -254,6 +255,15 @@ static const char *const sql_text[S_COUNT] = {
 		"AND thread_id IS NULL AND deleted_at IS NULL AND author_id != ?1 "
 		"AND id > coalesce((SELECT message_id FROM read_markers "
 		"WHERE user_id = ?1 AND channel_id = ?2), 0)",
+	[S_MENTION_INSERT] =
+		"INSERT OR IGNORE INTO mentions(user_id, message_id, channel_id) "
+		"VALUES (?1, ?2, ?3)",
+	[S_UNREAD_MENTIONS] =
+		"SELECT count(*) FROM mentions n JOIN messages m "
+		"ON m.id = n.message_id WHERE n.user_id = ?1 "
+		"AND n.channel_id = ?2 AND m.deleted_at IS NULL "
+		"AND n.message_id > coalesce((SELECT message_id FROM "
+		"read_markers WHERE user_id = ?1 AND channel_id = ?2), 0)",
 	[S_EVENT_INSERT] =
 		"INSERT INTO events(hive_id, channel_id, kind, data, created_at) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1580,6 +1590,35 @@ int store_unread_count(struct store *st, int64_t user_id, int64_t channel_id,
 		       int *n)
 {
 	sqlite3_stmt *s = stmt(st, S_UNREAD);
+	int64_t v = 0;
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, channel_id);
+	rc = one(st, s, read_int, &v);
+	*n = (int)v;
+	return rc;
+}
+
+int store_mention_insert(struct store *st, int64_t user_id,
+			 int64_t message_id, int64_t channel_id)
+{
+	sqlite3_stmt *s = stmt(st, S_MENTION_INSERT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, message_id);
+	sqlite3_bind_int64(s, 3, channel_id);
+	return run(st, s, false);
+}
+
+int store_unread_mentions(struct store *st, int64_t user_id,
+			  int64_t channel_id, int *n)
+{
+	sqlite3_stmt *s = stmt(st, S_UNREAD_MENTIONS);
 	int64_t v = 0;
 	int rc;
 

@@ -315,6 +315,12 @@ int store_read_get(struct store *st, int64_t user_id, int64_t channel_id,
 int store_unread_count(struct store *st, int64_t user_id, int64_t channel_id,
 		       int *n);
 
+/* Mentions of a user in a message; unread ones count past the marker. */
+int store_mention_insert(struct store *st, int64_t user_id,
+			 int64_t message_id, int64_t channel_id);
+int store_unread_mentions(struct store *st, int64_t user_id,
+			  int64_t channel_id, int *n);
+
 /* The event log.  Insert sets *pos. */
 int store_event_insert(struct store *st, int64_t hive_id, int64_t channel_id,
 		       const char *kind, const char *data, int64_t now,

@@ -522,6 +522,55 @@ static void test_presence(void **state)
 				       &list), RUCHE_ENOTFOUND);
 }
 
+static json_t *general_of(json_t *list)
+{
+	return json_array_get(list, 0);	/* general comes first */
+}
+
+/* Unread and mention counts, stored so they survive a reconnect. */
+static void test_unread_and_mentions(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *bob = online(fx, fx->bob, -1);
+	json_t *m = NULL, *list = NULL, *chans = NULL;
+	int64_t id;
+
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "hello @Bob and @nobody", 0, 0, NULL, &m), 0);
+	id = json_integer_value(json_object_get(json_object_get(m, "message"),
+						"id"));
+	json_decref(m);
+	assert_true(next_has(bob, "msg.created"));
+	assert_true(next_has(bob, "\"ev\":\"mention\""));
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "no mention", 0, 0, NULL, &m), 0);
+	json_decref(m);
+	assert_int_equal(chat_channels(&fx->srv, as(fx->bob), fx->hive, &list),
+			 0);
+	chans = general_of(list);
+	assert_int_equal(json_integer_value(json_object_get(chans, "unread")),
+			 2);
+	assert_int_equal(json_integer_value(json_object_get(chans,
+							    "mentions")), 1);
+	json_decref(list);
+	assert_int_equal(chat_mark_read(&fx->srv, as(fx->bob), fx->general,
+					id), 0);
+	assert_int_equal(chat_channels(&fx->srv, as(fx->bob), fx->hive, &list),
+			 0);
+	chans = general_of(list);
+	assert_int_equal(json_integer_value(json_object_get(chans, "unread")),
+			 1);
+	assert_int_equal(json_integer_value(json_object_get(chans,
+							    "mentions")), 0);
+	json_decref(list);
+	/* The author's own messages are never unread for them. */
+	assert_int_equal(chat_channels(&fx->srv, as(fx->ada), fx->hive, &list),
+			 0);
+	assert_int_equal(json_integer_value(json_object_get(general_of(list),
+							    "unread")), 0);
+	json_decref(list);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -540,6 +589,7 @@ int main(void)
 		T(test_emoji),
 		T(test_channel_management),
 		T(test_presence),
+		T(test_unread_and_mentions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
