@@ -894,6 +894,14 @@ static void append_messages(struct server *srv, json_t *arr,
 
 		json_object_set_new(o, "reactions",
 				    reactions_json(srv, x->id, user_id));
+		if (x->reply_count) {
+			int64_t read = 0;
+
+			store_thread_read_get(srv->store, user_id, x->id,
+					      &read);
+			json_object_set_new(o, "thread_last_read_id",
+					    json_integer(read));
+		}
 		json_array_append_new(arr, o);
 	}
 }
@@ -1048,7 +1056,11 @@ int chat_mark_read(struct server *srv, struct actor who, int64_t channel_id,
 	store_msg_release(&m);
 	if (m.channel_id != channel_id)
 		return RUCHE_ENOTFOUND;
-	rc = store_read_set(srv->store, who.user_id, channel_id, message_id);
+	/* Inside a thread, the thread's own marker moves. */
+	rc = m.thread_id ? store_thread_read_set(srv->store, who.user_id,
+						 m.thread_id, message_id) :
+			   store_read_set(srv->store, who.user_id, channel_id,
+					  message_id);
 	if (rc)
 		return rc;
 	data = json_pack("{s:I, s:I, s:I}", "channel_id",

@@ -40,7 +40,8 @@ enum stmt_id {
 	S_MSG_TOMBSTONE, S_MSG_THREAD_BUMP, S_MSG_BEFORE, S_MSG_AFTER,
 	S_THREAD_BEFORE, S_THREAD_AFTER, S_REACT_ADD, S_REACT_REMOVE,
 	S_REACT_COUNTS, S_READ_SET, S_READ_GET, S_UNREAD, S_EVENT_INSERT,
-	S_MENTION_INSERT, S_UNREAD_MENTIONS,
+	S_MENTION_INSERT, S_UNREAD_MENTIONS, S_THREAD_READ_SET,
+	S_THREAD_READ_GET,
 	S_EVENTS_SINCE, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
 	S_COUNT
 };
@@ -255,6 +256,13 @@ static const char *const sql_text[S_COUNT] = {
 		"AND thread_id IS NULL AND deleted_at IS NULL AND author_id != ?1 "
 		"AND id > coalesce((SELECT message_id FROM read_markers "
 		"WHERE user_id = ?1 AND channel_id = ?2), 0)",
+	[S_THREAD_READ_SET] =
+		"INSERT INTO thread_reads(user_id, thread_id, message_id) "
+		"VALUES (?1, ?2, ?3) ON CONFLICT (user_id, thread_id) "
+		"DO UPDATE SET message_id = max(message_id, excluded.message_id)",
+	[S_THREAD_READ_GET] =
+		"SELECT message_id FROM thread_reads WHERE user_id = ?1 "
+		"AND thread_id = ?2",
 	[S_MENTION_INSERT] =
 		"INSERT OR IGNORE INTO mentions(user_id, message_id, channel_id) "
 		"VALUES (?1, ?2, ?3)",
@@ -1558,32 +1566,59 @@ int store_reaction_counts(struct store *st, int64_t message_id,
 	return list(st, s, sizeof(**out), read_reaction, (void **)out, n);
 }
 
-int store_read_set(struct store *st, int64_t user_id, int64_t channel_id,
-		   int64_t message_id)
+/* Moves a read marker (channel or thread) forward. */
+static int marker_set(struct store *st, enum stmt_id id, int64_t user_id,
+		      int64_t key, int64_t message_id)
 {
-	sqlite3_stmt *s = stmt(st, S_READ_SET);
+	sqlite3_stmt *s = stmt(st, id);
 
 	if (!s)
 		return RUCHE_EIO;
 	sqlite3_bind_int64(s, 1, user_id);
-	sqlite3_bind_int64(s, 2, channel_id);
+	sqlite3_bind_int64(s, 2, key);
 	sqlite3_bind_int64(s, 3, message_id);
 	return run(st, s, false);
 }
 
-int store_read_get(struct store *st, int64_t user_id, int64_t channel_id,
-		   int64_t *message_id)
+static int marker_get(struct store *st, enum stmt_id id, int64_t user_id,
+		      int64_t key, int64_t *message_id)
 {
-	sqlite3_stmt *s = stmt(st, S_READ_GET);
+	sqlite3_stmt *s = stmt(st, id);
 	int rc;
 
 	if (!s)
 		return RUCHE_EIO;
 	sqlite3_bind_int64(s, 1, user_id);
-	sqlite3_bind_int64(s, 2, channel_id);
+	sqlite3_bind_int64(s, 2, key);
 	*message_id = 0;
 	rc = one(st, s, read_int, message_id);
 	return rc == RUCHE_ENOTFOUND ? 0 : rc;
+}
+
+int store_thread_read_set(struct store *st, int64_t user_id,
+			  int64_t thread_id, int64_t message_id)
+{
+	return marker_set(st, S_THREAD_READ_SET, user_id, thread_id,
+			  message_id);
+}
+
+int store_thread_read_get(struct store *st, int64_t user_id,
+			  int64_t thread_id, int64_t *message_id)
+{
+	return marker_get(st, S_THREAD_READ_GET, user_id, thread_id,
+			  message_id);
+}
+
+int store_read_set(struct store *st, int64_t user_id, int64_t channel_id,
+		   int64_t message_id)
+{
+	return marker_set(st, S_READ_SET, user_id, channel_id, message_id);
+}
+
+int store_read_get(struct store *st, int64_t user_id, int64_t channel_id,
+		   int64_t *message_id)
+{
+	return marker_get(st, S_READ_GET, user_id, channel_id, message_id);
 }
 
 int store_unread_count(struct store *st, int64_t user_id, int64_t channel_id,

@@ -83,8 +83,12 @@ int chat_history(struct server *srv, struct actor who, int64_t channel_id,
 int chat_search(struct server *srv, struct actor who, const char *query,
 		int limit, json_t **out);
 
-/* Moves the caller's read marker forward; in a direct conversation the
- * others get a read receipt. */
+/*
+ * Moves the caller's read marker forward: the channel's, or for a message
+ * in a thread the thread's (history shows it on the thread's first
+ * message as thread_last_read_id).  In a direct conversation the others
+ * get a read receipt.
+ */
 int chat_mark_read(struct server *srv, struct actor who, int64_t channel_id,
 		   int64_t message_id);
 

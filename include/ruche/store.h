@@ -311,6 +311,12 @@ int store_read_set(struct store *st, int64_t user_id, int64_t channel_id,
 		   int64_t message_id);
 int store_read_get(struct store *st, int64_t user_id, int64_t channel_id,
 		   int64_t *message_id);
+/* Read markers inside threads, keyed by the thread's first message. */
+int store_thread_read_set(struct store *st, int64_t user_id,
+			  int64_t thread_id, int64_t message_id);
+int store_thread_read_get(struct store *st, int64_t user_id,
+			  int64_t thread_id, int64_t *message_id);
+
 /* Messages after the user's marker in a channel, not their own. */
 int store_unread_count(struct store *st, int64_t user_id, int64_t channel_id,
 		       int *n);

@@ -571,6 +571,42 @@ static void test_unread_and_mentions(void **state)
 	json_decref(list);
 }
 
+static void test_thread_read_state(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *m = NULL, *page = NULL, *root_json;
+	int64_t root, reply;
+
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "Question?", 0, 0, NULL, &m), 0);
+	root = json_integer_value(json_object_get(json_object_get(m,
+						  "message"), "id"));
+	json_decref(m);
+	assert_int_equal(chat_send(&fx->srv, as(fx->mentor), fx->general,
+				   "Answer", 0, root, NULL, &m), 0);
+	reply = json_integer_value(json_object_get(json_object_get(m,
+						   "message"), "id"));
+	json_decref(m);
+	assert_int_equal(chat_mark_read(&fx->srv, as(fx->ada), fx->general,
+					reply), 0);
+	assert_int_equal(chat_history(&fx->srv, as(fx->ada), fx->general, 0, 0,
+				      0, 0, 10, &page), 0);
+	/* The thread's reply is not in the channel's page, its root is. */
+	assert_int_equal(json_array_size(json_object_get(page, "messages")),
+			 1);
+	root_json = json_array_get(json_object_get(page, "messages"), 0);
+	assert_int_equal(json_integer_value(json_object_get(root_json,
+							    "reply_count")), 1);
+	assert_int_equal(json_integer_value(json_object_get(root_json,
+			 "thread_last_read_id")), reply);
+	json_decref(page);
+	assert_int_equal(chat_history(&fx->srv, as(fx->ada), fx->general, root,
+				      0, 0, 0, 10, &page), 0);
+	assert_int_equal(json_array_size(json_object_get(page, "messages")),
+			 1);
+	json_decref(page);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -590,6 +626,7 @@ int main(void)
 		T(test_channel_management),
 		T(test_presence),
 		T(test_unread_and_mentions),
+		T(test_thread_read_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
