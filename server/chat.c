@@ -66,7 +66,11 @@ static int emit(struct server *srv, int64_t hive_id, int64_t channel_id,
 	return f ? 0 : RUCHE_ENOMEM;
 }
 
-/* An ephemeral event (no position, never stored). */
+/*
+ * An ephemeral event (no position, never stored), to a hive's members or
+ * a direct channel's, or to one user (user_id > 0); a negative user_id
+ * leaves that user out of the audience.
+ */
 static void emit_ephemeral(struct server *srv, int64_t hive_id,
 			   int64_t channel_id, int64_t user_id,
 			   const char *kind, json_t *data)
@@ -176,7 +180,10 @@ static json_t *reactions_json(struct server *srv, int64_t message_id,
 	return arr;
 }
 
-static json_t *message_json(const struct store_message *m)
+/* A message as the protocol shows it; the nonce, the author's own retry
+ * key, only in replies to the author. */
+static json_t *message_json_for(const struct store_message *m,
+				bool with_nonce)
 {
 	json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:I, s:b, s:i}",
 			      "id", (json_int_t)m->id,
@@ -198,9 +205,14 @@ static json_t *message_json(const struct store_message *m)
 	if (m->last_reply_at)
 		json_object_set_new(o, "last_reply_at",
 				    json_integer(m->last_reply_at));
-	if (m->nonce[0])
+	if (with_nonce && m->nonce[0])
 		json_object_set_new(o, "nonce", json_string(m->nonce));
 	return o;
+}
+
+static json_t *message_json(const struct store_message *m)
+{
+	return message_json_for(m, false);
 }
 
 /* ---- Channels -------------------------------------------------------- */
@@ -535,6 +547,24 @@ static int check_text(const char *text)
 	return utf8_count(text, n) > CHAT_TEXT_MAX ? RUCHE_ETOOBIG : 0;
 }
 
+/* True when user_id may read channel ch (a mention must not leak). */
+static bool can_read(struct server *srv, const struct store_channel *ch,
+		     int64_t user_id)
+{
+	int64_t *members;
+	size_t n;
+	bool in = false;
+
+	if (ch->kind != CHANNEL_DIRECT)
+		return hives_role(srv, ch->hive_id, user_id) != ROLE_NONE;
+	if (store_direct_members(srv->store, ch->id, &members, &n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		in = in || members[i] == user_id;
+	free(members);
+	return in;
+}
+
 /* Records a mention of every member of the hive but the author. */
 static void mention_hive(struct server *srv, struct actor who,
 			 const struct store_channel *ch,
@@ -592,9 +622,7 @@ static void mentions(struct server *srv, struct actor who,
 			mention_hive(srv, who, ch, m);
 			emit_ephemeral(srv, ch->hive_id, 0, 0, "mention", data);
 		} else if (!store_user_by_handle(srv->store, handle, &u) &&
-			   u.id != who.user_id &&
-			   (ch->kind == CHANNEL_DIRECT ||
-			    hives_role(srv, ch->hive_id, u.id) != ROLE_NONE)) {
+			   u.id != who.user_id && can_read(srv, ch, u.id)) {
 			store_mention_insert(srv->store, u.id, m->id, ch->id);
 			emit_ephemeral(srv, 0, 0, u.id, "mention", data);
 		} else {
@@ -616,7 +644,7 @@ int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 	/* A retried send: the stored message again, nothing new. */
 	if (nonce && nonce[0] &&
 	    !store_msg_by_nonce(srv->store, who.user_id, nonce, &m)) {
-		*out = json_pack("{s:o}", "message", message_json(&m));
+		*out = json_pack("{s:o}", "message", message_json_for(&m, true));
 		store_msg_release(&m);
 		return 0;
 	}
@@ -678,7 +706,7 @@ int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 		rc = end_tx(srv, rc);
 	}
 	if (!rc)
-		*out = json_pack("{s:o}", "message", message_json(&m));
+		*out = json_pack("{s:o}", "message", message_json_for(&m, true));
 	store_msg_release(&m);
 	return rc;
 }
@@ -920,6 +948,16 @@ int chat_history(struct server *srv, struct actor who, int64_t channel_id,
 
 	if (rc)
 		return rc;
+	if (thread_id) {
+		/* A thread is read through its own channel only. */
+		struct store_message root;
+
+		rc = store_msg_get(srv->store, thread_id, &root);
+		store_msg_release(&root);
+		if (rc || root.channel_id != channel_id)
+			return rc && rc != RUCHE_ENOTFOUND ? rc :
+			       RUCHE_ENOTFOUND;
+	}
 	if (limit < 1 || limit > CHAT_PAGE_MAX)
 		limit = limit < 1 ? 50 : CHAT_PAGE_MAX;
 	if (around_id) {
@@ -1086,8 +1124,8 @@ int chat_typing(struct server *srv, struct actor who, int64_t channel_id)
 		rc = may_post(srv, who, &ch, role);
 	if (rc)
 		return rc;
-	emit_ephemeral(srv, audience_hive(&ch), audience_channel(&ch), 0,
-		       "typing", json_pack("{s:I, s:I, s:i}", "channel_id",
+	emit_ephemeral(srv, audience_hive(&ch), audience_channel(&ch),
+		       -who.user_id, "typing", json_pack("{s:I, s:I, s:i}", "channel_id",
 					   (json_int_t)channel_id, "user_id",
 					   (json_int_t)who.user_id,
 					   "expires_in_ms", CHAT_TYPING_MS));
@@ -1147,7 +1185,7 @@ int chat_sync(struct server *srv, struct conn *c, int64_t since,
 	struct subscription sub;
 	struct store_hive *hives;
 	struct store_event *ev = NULL;
-	size_t nh, n = 0;
+	size_t nh, n = 0, total = 0;
 	int64_t last = 0, first = 0, *ids;
 	bool gap = false, more = false;
 	json_t *arr;
@@ -1175,9 +1213,21 @@ int chat_sync(struct server *srv, struct conn *c, int64_t since,
 		free(ids);
 		return rc;
 	}
+	total = n;
 	more = n > CHAT_SYNC_MAX;
 	if (more)
 		n--;
+	/* Pages are bounded in bytes too: a page must fit the connection's
+	 * outbound queue, or a client resuming past big messages would be
+	 * cut off again and again. */
+	for (size_t i = 0, bytes = 0; i < n; i++) {
+		bytes += strlen(ev[i].data) + 64;
+		if (bytes > CHAT_SYNC_MAX_BYTES && i > 0) {
+			n = i;
+			more = true;
+			break;
+		}
+	}
 	sub = (struct subscription){ ids, nh, 0 };
 	server_presence_update(srv, c, subscribe, &sub);
 	rc = sub.rc;
@@ -1192,7 +1242,7 @@ int chat_sync(struct server *srv, struct conn *c, int64_t since,
 	 * they wait until the client has caught up. */
 	c->last_pos = more ? ev[n - 1].pos : last;
 	c->synced = !more;
-	store_event_list_free(ev, n + (more ? 1 : 0));
+	store_event_list_free(ev, total);
 	if (rc)
 		return rc;
 	*out = json_pack("{s:o, s:I, s:b, s:b}", "events", arr, "pos",

@@ -157,6 +157,8 @@ static void deliver_event(struct server *srv, const struct outbox_entry *e)
 
 		if (!c->user_id || (!c->synced && e->pos))
 			continue;
+		if (e->user_id < 0 && c->user_id == -e->user_id)
+			continue;	/* left out, e.g. the typist */
 		if (e->hive_id)
 			to = conn_in_hive(c, e->hive_id);
 		else if (e->channel_id)
@@ -233,7 +235,7 @@ void server_forget_conn(struct server *srv, struct conn *c)
 			srv->outbox[i].conn = NULL;
 			/* Neither a reply nor an event any more: skip it. */
 			srv->outbox[i].hive_id = srv->outbox[i].channel_id = 0;
-			srv->outbox[i].user_id = -1;
+			srv->outbox[i].user_id = 0;
 		}
 }
 

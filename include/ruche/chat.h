@@ -30,6 +30,7 @@ struct server;
 #define CHAT_PAGE_MAX 100	/* messages per history page */
 #define CHAT_DIRECT_MAX 8	/* people in a direct conversation */
 #define CHAT_SYNC_MAX 1000	/* events replayed per sync call */
+#define CHAT_SYNC_MAX_BYTES (1u << 20)	/* and their size, at most */
 #define CHAT_TYPING_MS 6000	/* a typing mark lasts this long unless renewed */
 
 /* Makes a new hive's channels: general, help and meetups (announcements). */

@@ -62,7 +62,8 @@ struct outbox_entry {
 	void *req_id;		/* json_t * of a reply's request, owned */
 	int64_t hive_id;	/* an event for a hive's members */
 	int64_t channel_id;	/* an event for a direct channel's members */
-	int64_t user_id;	/* an event for one user's connections */
+	int64_t user_id;	/* an event for one user's connections; with
+				   hive_id or channel_id, -id leaves one out */
 	int64_t pos;		/* the event's position, 0 if none */
 };
 
@@ -119,8 +120,9 @@ void server_reply(struct server *srv, struct conn *c, struct frame *f,
 
 /*
  * Publishes a stored event (pos > 0) or an ephemeral one (pos 0) to the
- * members of a hive, or of a direct channel, or to one user: now, or
- * after the turn's commit.  Connections that have not synced, or have
+ * members of a hive, or of a direct channel (user_id -id then leaves that
+ * user out), or to one user (user_id > 0): now, or after the turn's
+ * commit.  Connections that have not synced, or have
  * already been sent this position, are skipped.
  */
 void server_publish(struct server *srv, int64_t hive_id, int64_t channel_id,
