@@ -173,6 +173,8 @@ static void login_done(struct pwjob *pw)
 	struct api_call *call = job->call;
 	int64_t now = clock_wall_ms(srv->clock);
 
+	ratelimit_end(srv->login_limit, job->account_key);
+	ratelimit_end(srv->login_limit, job->address_key);
 	if (!pw->verified) {
 		ratelimit_fail(srv->login_limit, job->account_key,
 			       LOGIN_WINDOW_MS, now);
@@ -213,6 +215,8 @@ static struct api_call *login(struct server *srv,
 	const char *handle, *password;
 	struct store_user u = { 0 };
 	char norm[AUTH_HANDLE_MAX + 1] = "";
+	char account_key[64], address_key[80];
+	struct api_call *call;
 	struct api_job *job;
 	int wait;
 
@@ -222,6 +226,13 @@ static struct api_call *login(struct server *srv,
 	password = handle ? field(body, "password", reply, arg) : NULL;
 	if (!password) {
 		json_decref(body);
+		return NULL;
+	}
+	/* No account can have a longer password (sign-up refuses them):
+	 * wrong for every handle alike, without hashing a prefix of it. */
+	if (strlen(password) > AUTH_PASSWORD_MAX) {
+		json_decref(body);
+		fail(reply, arg, RUCHE_ECREDENTIALS, NULL);
 		return NULL;
 	}
 	job = calloc(1, sizeof(*job));
@@ -237,6 +248,9 @@ static struct api_call *login(struct server *srv,
 		 norm[0] ? norm : "?");
 	snprintf(job->address_key, sizeof(job->address_key), "ip:%s",
 		 req->peer ? req->peer : "?");
+	/* start() frees the job when it fails: keep the keys. */
+	memcpy(account_key, job->account_key, sizeof(account_key));
+	memcpy(address_key, job->address_key, sizeof(address_key));
 	wait = login_wait(srv, job->account_key, job->address_key);
 	if (wait) {
 		json_decref(body);
@@ -255,7 +269,18 @@ static struct api_call *login(struct server *srv,
 	job->user_id = u.id;
 	job->tls = req->tls;
 	json_decref(body);
-	return start(job, reply, arg);
+	/* Attempts under way count against the limit until they end, so a
+	 * burst of parallel guesses cannot outrun it. */
+	ratelimit_begin(srv->login_limit, job->account_key, LOGIN_WINDOW_MS,
+			clock_wall_ms(srv->clock));
+	ratelimit_begin(srv->login_limit, job->address_key, LOGIN_WINDOW_MS,
+			clock_wall_ms(srv->clock));
+	call = start(job, reply, arg);
+	if (!call) {
+		ratelimit_end(srv->login_limit, account_key);
+		ratelimit_end(srv->login_limit, address_key);
+	}
+	return call;
 }
 
 static void logout(struct server *srv, const struct api_request *req,

@@ -339,15 +339,17 @@ void dispatch_message(struct conn *c, const char *text, size_t len)
 	if (!def) {
 		snprintf(err.message, sizeof(err.message),
 			 "unknown operation \"%.40s\"", req.op);
-		send_reply(c, proto_reply_error(req.id, PROTO_E_UNKNOWN_OP,
-						err.message));
+		err.code = PROTO_E_UNKNOWN_OP;
+		reply_rc(c, req.id, RUCHE_EINVAL, NULL, &err);
 		goto out;
 	}
-	if (proto_check_params(req.root, def->params, &err)) {
-		send_reply(c, proto_reply_error(req.id, err.code, err.message));
-		goto out;
-	}
+	/* Who may call comes before what they sent: before logging in,
+	 * every operation but hello, ping and auth is "unauthenticated". */
 	rc = check_access(c, def);
+	if (!rc && proto_check_params(req.root, def->params, &err)) {
+		reply_rc(c, req.id, RUCHE_EINVAL, NULL, &err);
+		goto out;
+	}
 	memset(&err, 0, sizeof(err));
 	/* Authenticated requests may write: they join the grouped commit. */
 	if (!rc && def->access != OP_PUBLIC)

@@ -275,9 +275,13 @@ static int api_begin(struct server *srv, struct http_session *hs,
 	http_request_token(wsi, hs->token, sizeof(hs->token));
 	lws_get_peer_simple(wsi, hs->peer, sizeof(hs->peer));
 	hs->origin_ok = http_origin_allowed(srv, wsi);
-	if (!post)
+	/* A POST answers once its body is in; one that announces no body
+	 * (no Content-Length, not chunked) has an empty one. */
+	if (!post ||
+	    (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
+	     lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0))
 		api_run(srv, hs);
-	return 0;	/* a POST answers once its body is in */
+	return 0;
 }
 
 static int api_body(struct http_session *hs, const void *in, size_t len)

@@ -104,6 +104,10 @@ static void account_job_done(struct pwjob *pw)
 
 	if (!rc && !pw->verified)
 		rc = RUCHE_ECREDENTIALS;
+	/* In a turn of its own, the connections this closes get the reply
+	 * first: the outbox lets closes out last (see server_flush). */
+	if (!rc)
+		rc = server_turn_begin(srv);
 	if (!rc && job->delete)
 		rc = accounts_delete(srv, job->user_id);
 	else if (!rc)
@@ -124,6 +128,9 @@ static int start_account_job(struct conn *c, const char *password,
 
 	if (rc)
 		return rc;
+	/* No account has a longer password: do not even hash a prefix. */
+	if (strlen(password) > AUTH_PASSWORD_MAX)
+		return RUCHE_ECREDENTIALS;
 	if (new_password && auth_check_password(new_password)) {
 		err->code = "invalid_param";
 		snprintf(err->message, sizeof(err->message),

@@ -13,6 +13,7 @@ struct entry {
 	int64_t window_start;	/* ms */
 	int64_t window_ms;
 	int failures;
+	int pending;		/* attempts under way */
 	char key[];
 };
 
@@ -75,7 +76,7 @@ static void sweep(struct ratelimit *rl, int64_t now)
 		while (*p) {
 			struct entry *e = *p;
 
-			if (expired(e, now)) {
+			if (expired(e, now) && !e->pending) {
 				*p = e->next;
 				free(e);
 				rl->nentries--;
@@ -90,14 +91,23 @@ int ratelimit_wait(struct ratelimit *rl, const char *key, int limit,
 		   int64_t window_ms, int64_t now_ms)
 {
 	struct entry *e = *find(rl, key);
+	int failures;
 
-	if (!e || expired(e, now_ms) || e->failures < limit)
+	if (!e)
 		return 0;
+	failures = expired(e, now_ms) ? 0 : e->failures;
+	if (failures + e->pending < limit)
+		return 0;
+	/* Only attempts under way: ask to wait a moment for them. */
+	if (failures < limit && expired(e, now_ms))
+		return 1;
 	return (int)((e->window_start + window_ms - now_ms + 999) / 1000);
 }
 
-void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window_ms,
-		    int64_t now_ms)
+/* The entry of key, made (with no failures yet) if needed; NULL if out
+ * of memory. */
+static struct entry *entry_for(struct ratelimit *rl, const char *key,
+			       int64_t window_ms, int64_t now_ms)
 {
 	struct entry **p = find(rl, key), *e = *p;
 	size_t klen;
@@ -107,8 +117,7 @@ void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window_ms,
 			e->window_start = now_ms;
 			e->failures = 0;
 		}
-		e->failures++;
-		return;
+		return e;
 	}
 	if (rl->nentries >= MAX_ENTRIES) {
 		sweep(rl, now_ms);
@@ -117,14 +126,42 @@ void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window_ms,
 	klen = strlen(key);
 	e = malloc(sizeof(*e) + klen + 1);
 	if (!e)
-		return;
+		return NULL;
 	memcpy(e->key, key, klen + 1);
 	e->window_start = now_ms;
 	e->window_ms = window_ms;
-	e->failures = 1;
+	e->failures = 0;
+	e->pending = 0;
 	e->next = NULL;
 	*p = e;
 	rl->nentries++;
+	return e;
+}
+
+void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window_ms,
+		    int64_t now_ms)
+{
+	struct entry *e = entry_for(rl, key, window_ms, now_ms);
+
+	if (e)
+		e->failures++;
+}
+
+void ratelimit_begin(struct ratelimit *rl, const char *key, int64_t window_ms,
+		     int64_t now_ms)
+{
+	struct entry *e = entry_for(rl, key, window_ms, now_ms);
+
+	if (e)
+		e->pending++;
+}
+
+void ratelimit_end(struct ratelimit *rl, const char *key)
+{
+	struct entry *e = *find(rl, key);
+
+	if (e && e->pending > 0)
+		e->pending--;
 }
 
 void ratelimit_clear(struct ratelimit *rl, const char *key)
@@ -133,6 +170,10 @@ void ratelimit_clear(struct ratelimit *rl, const char *key)
 
 	if (!e)
 		return;
+	if (e->pending) {	/* others still under way: keep counting them */
+		e->failures = 0;
+		return;
+	}
 	*p = e->next;
 	free(e);
 	rl->nentries--;

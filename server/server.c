@@ -46,11 +46,23 @@ struct conn *server_conn(struct server *srv, uint64_t conn_id)
 	return NULL;
 }
 
+static int outbox_add(struct server *srv, const struct outbox_entry *e);
+
+/* Closes c for an ended session, after the turn's commit if one is open. */
+static void close_ended(struct server *srv, struct conn *c)
+{
+	struct outbox_entry e = { .conn = c,
+				  .close_code = CONN_CLOSE_SESSION_ENDED };
+
+	if (!srv->turn_open || outbox_add(srv, &e))
+		conn_close(c, CONN_CLOSE_SESSION_ENDED, "session ended");
+}
+
 void server_close_session(struct server *srv, int64_t session_id)
 {
 	for (struct conn *c = srv->conns; c; c = c->next)
 		if (c->session_id == session_id)
-			conn_close(c, CONN_CLOSE_SESSION_ENDED, "session ended");
+			close_ended(srv, c);
 }
 
 void server_close_user(struct server *srv, int64_t user_id,
@@ -58,7 +70,7 @@ void server_close_user(struct server *srv, int64_t user_id,
 {
 	for (struct conn *c = srv->conns; c; c = c->next)
 		if (c->user_id == user_id && c->session_id != keep_session)
-			conn_close(c, CONN_CLOSE_SESSION_ENDED, "session ended");
+			close_ended(srv, c);
 }
 
 void server_sweep_sessions(struct server *srv)
@@ -119,7 +131,8 @@ static int outbox_add(struct server *srv, const struct outbox_entry *e)
 		srv->out_cap = cap;
 	}
 	srv->outbox[srv->nout] = *e;
-	frame_ref(e->frame);
+	if (e->frame)
+		frame_ref(e->frame);
 	json_incref(e->req_id);
 	srv->nout++;
 	return 0;
@@ -208,7 +221,9 @@ void server_flush(struct server *srv)
 	for (size_t i = 0; i < srv->nout; i++) {
 		struct outbox_entry *e = &srv->outbox[i];
 
-		if (!rc && !e->conn) {
+		if (e->close_code) {
+			continue;	/* after everything else, below */
+		} else if (!rc && !e->conn) {
 			deliver_event(srv, e);
 		} else if (e->conn && e->req_id && rc) {
 			struct frame *err = proto_reply_error(
@@ -222,6 +237,15 @@ void server_flush(struct server *srv)
 		} else if (e->conn && !rc) {
 			conn_send(e->conn, e->frame);
 		}
+	}
+	/* Closes last: a connection closed for an ended session still gets
+	 * the replies and events of the turn, the reply to account.delete
+	 * among them.  A close for a change that was not stored is void. */
+	for (size_t i = 0; i < srv->nout; i++) {
+		struct outbox_entry *e = &srv->outbox[i];
+
+		if (e->close_code && e->conn && !rc)
+			conn_close(e->conn, e->close_code, "session ended");
 		frame_unref(e->frame);
 		json_decref(e->req_id);
 	}

@@ -89,7 +89,7 @@ static const char *const sql_text[S_COUNT] = {
 	[S_ADMIN_COUNT] =
 		"SELECT count(*) FROM users WHERE is_admin AND deleted_at IS NULL",
 	[S_USER_ERASE] =
-		"UPDATE users SET handle = 'deleted-' || id, "
+		"UPDATE users SET handle = '~deleted-' || id, "
 		"display_name = 'deleted user', pw_hash = NULL, is_admin = 0, "
 		"deleted_at = ?2 WHERE id = ?1",
 	[S_SESSION_INSERT] =

@@ -26,6 +26,15 @@ void ratelimit_free(struct ratelimit *rl);
 int ratelimit_wait(struct ratelimit *rl, const char *key, int limit,
 		   int64_t window_ms, int64_t now_ms);
 
+/*
+ * Counts an attempt under way for key: until ratelimit_end(), it weighs
+ * like a failure in ratelimit_wait(), so parallel attempts cannot pass
+ * the limit before the first of them fails.
+ */
+void ratelimit_begin(struct ratelimit *rl, const char *key, int64_t window_ms,
+		     int64_t now_ms);
+void ratelimit_end(struct ratelimit *rl, const char *key);
+
 /* Counts one failure of key at now_ms. */
 void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window_ms,
 		    int64_t now_ms);

@@ -65,6 +65,7 @@ struct outbox_entry {
 	int64_t user_id;	/* an event for one user's connections; with
 				   hive_id or channel_id, -id leaves one out */
 	int64_t pos;		/* the event's position, 0 if none */
+	int close_code;		/* a close of conn, after what precedes it */
 };
 
 /*
@@ -84,7 +85,12 @@ void server_begin_shutdown(struct server *srv);
 /* The open connection with this id, or NULL. */
 struct conn *server_conn(struct server *srv, uint64_t conn_id);
 
-/* Closes every connection of a session with CONN_CLOSE_SESSION_ENDED. */
+/*
+ * Closes every connection of a session with CONN_CLOSE_SESSION_ENDED.
+ * Like replies, these closes wait for the turn's commit, so that a reply
+ * queued before them (to account.delete, say) still goes out first, and
+ * nothing is closed for a change that was not stored.
+ */
 void server_close_session(struct server *srv, int64_t session_id);
 
 /* Closes every connection of a user but those of keep_session. */

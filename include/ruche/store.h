@@ -145,7 +145,8 @@ int store_user_set_password(struct store *st, int64_t id, const char *hash);
 int store_user_set_admin(struct store *st, int64_t id, bool admin);
 int store_admin_count(struct store *st, int *n);
 /* Erases a user: sessions, memberships and waitlist places go, the row
- * stays (messages keep pointing at it) as "deleted user". */
+ * stays (messages keep pointing at it) as "deleted user", with a handle
+ * ("~deleted-ID") that no one can sign up with. */
 int store_user_erase(struct store *st, int64_t id, int64_t now);
 
 /* Sessions, found by the SHA-256 of their token. */

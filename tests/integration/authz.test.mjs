@@ -1,0 +1,239 @@
+// Who may do what: every operation of the protocol, tried as an anonymous
+// client, a learner of hive A, the mentor of another hive (B), the mentor
+// of A and an admin, with the exact answer each must get.  A refused
+// request must change nothing: the hives, their members, waitlist and
+// invites are compared before and after every row of refusals.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { runRuche, startServer } from '../lib/server.mjs';
+import { connect, schema } from '../lib/client.mjs';
+import { connectAs, firstAdmin, inviteCode, signup } from '../lib/api.mjs';
+import { cleanEnv, stopOk } from '../lib/util.mjs';
+
+const ROLES = ['anon', 'learner', 'mentorOther', 'mentor', 'admin'];
+const WRONG = 'not the right password';
+
+describe('authorization of every operation', () => {
+  let server;
+  let ctx; // { A, B, users: role -> { token, user, ws }, anon, adminLink }
+  let scratch = 0;
+
+  const admin = () => ctx.users.admin.ws;
+  const newHive = async () => (await admin().call('hive.create', { name: `Scratch ${++scratch}` })).hive.id;
+  // A hive the role's user is a member of, to leave.
+  const hiveToLeave = async (role) => {
+    const id = await newHive();
+    await admin().call('hive.add_member', { hive_id: id, user_id: ctx.users[role].user.id, role: 'mentor' });
+    return id;
+  };
+
+  // What the admin sees of the fixture: unchanged by any refusal.
+  async function snapshot() {
+    const a = admin();
+    return JSON.stringify([
+      await a.call('hive.list'),
+      await a.call('hive.members', { hive_id: ctx.A }),
+      await a.call('hive.members', { hive_id: ctx.B }),
+      await a.call('hive.waitlist', { hive_id: ctx.A }),
+      await a.call('invite.list', {}),
+    ]);
+  }
+
+  // op, params(role) (may create what the row needs), and the expected
+  // answer of each role: 'ok' or an error code.  anon defaults to
+  // 'unauthenticated'.
+  const rows = [
+    { op: 'hello', params: () => ({}), expect: { anon: 'ok', learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+    { op: 'ping', params: () => ({}), expect: { anon: 'ok', learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+    {
+      op: 'auth',
+      params: (role) => ({ token: role === 'anon' ? 'A'.repeat(43) : ctx.users[role].token }),
+      expect: { learner: 'already_exists', mentorOther: 'already_exists', mentor: 'already_exists', admin: 'already_exists' },
+    },
+    { op: 'account.me', params: () => ({}), expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+    {
+      op: 'account.set_name',
+      params: (role) => ({ display_name: role === 'anon' ? 'Nobody' : ctx.users[role].user.display_name }),
+      expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'account.set_password',
+      params: () => ({ old_password: WRONG, new_password: 'a brand new passphrase' }),
+      expect: { learner: 'bad_credentials', mentorOther: 'bad_credentials', mentor: 'bad_credentials', admin: 'bad_credentials' },
+    },
+    {
+      op: 'account.delete',
+      params: () => ({ password: WRONG }),
+      expect: { learner: 'bad_credentials', mentorOther: 'bad_credentials', mentor: 'bad_credentials', admin: 'bad_credentials' },
+    },
+    { op: 'account.export', params: () => ({}), expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+    {
+      op: 'hive.create',
+      params: () => ({ name: `Created ${++scratch}` }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
+      op: 'hive.update',
+      params: () => ({ hive_id: ctx.A, description: 'Hive A' }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
+      op: 'hive.archive',
+      params: async (role) => ({ hive_id: role === 'admin' ? await newHive() : ctx.A }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
+      op: 'hive.list',
+      params: () => ({}),
+      expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' },
+      // Each sees their own hives; an admin all.
+      check: (role, data) => {
+        const ids = data.hives.map((h) => h.id);
+        const want = { learner: [ctx.A], mentor: [ctx.A], mentorOther: [ctx.B] }[role];
+        if (want) assert.deepEqual(ids, want, role);
+        else assert.ok(ids.includes(ctx.A) && ids.includes(ctx.B), role);
+      },
+    },
+    {
+      op: 'hive.members',
+      params: () => ({ hive_id: ctx.A }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'hive.add_member',
+      params: () => ({ hive_id: ctx.A, handle: 'spare', role: 'learner' }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
+      op: 'hive.remove_member',
+      params: (role) => ({ hive_id: ctx.A, user_id: role === 'admin' ? ctx.users.spare.user.id : ctx.users.learner.user.id }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
+      op: 'hive.leave',
+      params: async (role) => ({ hive_id: ['anon', 'mentorOther'].includes(role) ? ctx.A : await hiveToLeave(role) }),
+      expect: { learner: 'ok', mentorOther: 'not_member', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'hive.waitlist',
+      params: () => ({ hive_id: ctx.A }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
+      op: 'hive.admit',
+      params: () => ({ hive_id: ctx.A, user_id: ctx.users.learner.user.id }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'not_found' },
+    },
+    {
+      op: 'invite.create',
+      params: () => ({ hive_id: ctx.A, role: 'learner' }),
+      expect: { learner: 'forbidden', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'invite.create',
+      what: 'a mentor invite',
+      params: () => ({ hive_id: ctx.A, role: 'mentor' }),
+      expect: { learner: 'forbidden', mentorOther: 'not_found', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
+      op: 'invite.list',
+      params: () => ({ hive_id: ctx.A }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'invite.list',
+      what: 'every invite',
+      params: () => ({}),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
+      op: 'invite.revoke',
+      params: async () => ({
+        invite_id: (await admin().call('invite.create', { hive_id: ctx.A, role: 'learner' })).invite.id,
+      }),
+      expect: { learner: 'forbidden', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'invite.accept',
+      what: 'a first-admin link',
+      params: () => ({ code: ctx.adminLink }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'forbidden' },
+    },
+    // Last: the mentor of B and the admin join hive A here.
+    {
+      op: 'invite.accept',
+      what: 'a learner invite to hive A',
+      params: async () => ({ code: await inviteCode(admin(), ctx.A, 'learner') }),
+      expect: { learner: 'already_member', mentorOther: 'ok', mentor: 'already_member', admin: 'ok' },
+    },
+  ];
+
+  before(async () => {
+    server = await startServer({ env: cleanEnv() });
+    const port = server.port;
+    const adm = await firstAdmin(server);
+    const A = (await adm.ws.call('hive.create', { name: 'Hive A', description: 'Hive A' })).hive.id;
+    const B = (await adm.ws.call('hive.create', { name: 'Hive B' })).hive.id;
+    const join = async (hive, role, handle) => signup(port, await inviteCode(adm.ws, hive, role), handle);
+    const [mentor, learner, mentorOther, spare] = await Promise.all([
+      join(A, 'mentor', 'mentor'),
+      join(A, 'learner', 'learner'),
+      join(B, 'mentor', 'mentor-b'),
+      join(B, 'learner', 'spare'),
+    ]);
+    const users = { admin: adm, mentor, learner, mentorOther, spare };
+    for (const r of ['mentor', 'learner', 'mentorOther']) users[r].ws = await connectAs(server, users[r].token);
+    const link = await runRuche(['admin', 'invite', '--db', server.dbPath], { env: cleanEnv() });
+    assert.equal(link.code, 0, link.stderr);
+    ctx = { A, B, users, anon: await connect(server.wsUrl), adminLink: link.stdout.trim().split('/').pop() };
+  });
+
+  after(async () => {
+    if (ctx) {
+      for (const c of [ctx.anon, ...ROLES.slice(1).map((r) => ctx.users[r].ws)]) if (c && !c.closeInfo) await c.close();
+    }
+    await stopOk(server);
+  });
+
+  test('the table covers every operation of the protocol', () => {
+    const covered = new Set(rows.map((r) => r.op));
+    for (const op of schema.$defs.request.properties.op.enum) assert.ok(covered.has(op), `no row for ${op}`);
+    for (const r of rows) for (const role of ROLES.slice(1)) assert.ok(r.expect[role], `${r.op}: ${role}`);
+  });
+
+  for (const row of rows) {
+    const expect = { anon: 'unauthenticated', ...row.expect };
+    const name = `${row.op}${row.what ? ` (${row.what})` : ''}: ${ROLES.map((r) => `${r} ${expect[r]}`).join(', ')}`;
+    test(name, async () => {
+      const conn = (role) => (role === 'anon' ? ctx.anon : ctx.users[role].ws);
+      const refusals = ROLES.filter((r) => expect[r] !== 'ok');
+      const oks = ROLES.filter((r) => expect[r] === 'ok');
+      const failures = [];
+      const run = async (role) => {
+        const params = await row.params(role);
+        const reply = await conn(role).request(row.op, params);
+        const got = reply.ok ? 'ok' : reply.error.code;
+        if (got !== expect[role]) {
+          failures.push(`${role}: expected ${expect[role]}, got ${got}${reply.ok ? '' : ` (${reply.error.message})`}`);
+        } else if (reply.ok && row.check) {
+          row.check(role, reply.data);
+        }
+      };
+      // The refusals first, all at once, then the state must be as before.
+      const params = await Promise.all(refusals.map((r) => row.params(r)));
+      const before = await snapshot();
+      await Promise.all(
+        refusals.map(async (role, i) => {
+          const reply = await conn(role).request(row.op, params[i]);
+          const got = reply.ok ? 'ok' : reply.error.code;
+          if (got !== expect[role]) failures.push(`${role}: expected ${expect[role]}, got ${got}`);
+        }),
+      );
+      const afterRefusals = await snapshot();
+      for (const role of oks) await run(role);
+      assert.deepEqual(failures, [], `${row.op} ${JSON.stringify(params)}`);
+      assert.equal(afterRefusals, before, `refused ${row.op} changed nothing`);
+    });
+  }
+});
