@@ -150,6 +150,52 @@ int accounts_set_password(struct server *srv, int64_t user_id,
 	return 0;
 }
 
+/* The rest of an export: waitlists, invites made, and every message. */
+static int export_rest(struct server *srv, int64_t user_id, json_t *doc)
+{
+	struct store_invite *inv = NULL;
+	struct store_message *msgs = NULL;
+	int64_t *wait = NULL, now = now_ms(srv);
+	size_t n = 0;
+	json_t *arr;
+	int rc = store_waitlist_of_user(srv->store, user_id, &wait, &n);
+
+	arr = json_array();
+	for (size_t i = 0; !rc && i < n; i++)
+		json_array_append_new(arr, json_integer(wait[i]));
+	free(wait);
+	json_object_set_new(doc, "waitlists", arr);
+	if (!rc)
+		rc = store_invite_list(srv->store, 0, &inv, &n);
+	arr = json_array();
+	for (size_t i = 0; !rc && i < n; i++)
+		if (inv[i].created_by == user_id)
+			json_array_append_new(arr, hives_invite_json(&inv[i],
+								     now));
+	free(inv);
+	json_object_set_new(doc, "invites_created", arr);
+	if (!rc)
+		rc = store_msg_by_author(srv->store, user_id, &msgs, &n);
+	arr = json_array();
+	for (size_t i = 0; !rc && i < n; i++) {
+		json_t *m = json_pack("{s:I, s:I, s:s, s:I, s:b}", "id",
+				      (json_int_t)msgs[i].id, "channel_id",
+				      (json_int_t)msgs[i].channel_id, "text",
+				      msgs[i].body, "created_at",
+				      (json_int_t)msgs[i].created_at,
+				      "deleted", msgs[i].deleted_at != 0);
+
+		if (msgs[i].edited_at)
+			json_object_set_new(m, "edited_at",
+					    json_integer(msgs[i].edited_at));
+		json_array_append_new(arr, m);
+	}
+	if (!rc)
+		store_msg_list_free(msgs, n);
+	json_object_set_new(doc, "messages", arr);
+	return rc;
+}
+
 int accounts_export(struct server *srv, int64_t user_id, json_t **out)
 {
 	struct store_session *sessions = NULL;
@@ -184,11 +230,14 @@ int accounts_export(struct server *srv, int64_t user_id, json_t **out)
 			(json_int_t)sessions[i].expires_at));
 	free(sessions);
 	rc = hives_list(srv, me, &hives);
+	if (!rc)
+		json_object_set_new(doc, "hives", hives);
+	if (!rc)
+		rc = export_rest(srv, user_id, doc);
 	if (rc) {
 		json_decref(doc);
 		return rc;
 	}
-	json_object_set_new(doc, "hives", hives);
 	*out = doc;
 	return 0;
 }

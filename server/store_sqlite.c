@@ -40,6 +40,7 @@ enum stmt_id {
 	S_MSG_TOMBSTONE, S_MSG_THREAD_BUMP, S_MSG_BEFORE, S_MSG_AFTER,
 	S_THREAD_BEFORE, S_THREAD_AFTER, S_REACT_ADD, S_REACT_REMOVE,
 	S_REACT_COUNTS, S_READ_SET, S_READ_GET, S_UNREAD, S_EVENT_INSERT,
+	S_USER_ERASE_TEXT, S_MSG_BY_AUTHOR, S_WAIT_OF_USER,
 	S_MENTION_INSERT, S_UNREAD_MENTIONS, S_THREAD_READ_SET,
 	S_THREAD_READ_GET,
 	S_EVENTS_SINCE, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
@@ -263,6 +264,14 @@ static const char *const sql_text[S_COUNT] = {
 	[S_THREAD_READ_GET] =
 		"SELECT message_id FROM thread_reads WHERE user_id = ?1 "
 		"AND thread_id = ?2",
+	[S_USER_ERASE_TEXT] =
+		"UPDATE messages SET body = '' WHERE author_id = ?1 "
+		"AND body != ''",
+	[S_MSG_BY_AUTHOR] =
+		"SELECT " MSG_COLS " FROM messages WHERE author_id = ?1 "
+		"ORDER BY id",
+	[S_WAIT_OF_USER] =
+		"SELECT hive_id FROM waitlist WHERE user_id = ?1 ORDER BY hive_id",
 	[S_MENTION_INSERT] =
 		"INSERT OR IGNORE INTO mentions(user_id, message_id, channel_id) "
 		"VALUES (?1, ?2, ?3)",
@@ -817,6 +826,8 @@ int store_user_erase(struct store *st, int64_t id, int64_t now)
 		rc = delete_by(st, S_MEMBER_DELETE_USER, id);
 	if (!rc)
 		rc = delete_by(st, S_WAIT_DELETE_USER, id);
+	if (!rc)
+		rc = delete_by(st, S_USER_ERASE_TEXT, id);
 	if (!rc)
 		rc = store_commit(st);
 	if (rc)
@@ -1777,4 +1788,18 @@ void store_hit_list_free(struct store_hit *list, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(list[i].excerpt);
 	free(list);
+}
+
+int store_msg_by_author(struct store *st, int64_t author_id,
+			struct store_message **out, size_t *n)
+{
+	return list_by(st, S_MSG_BY_AUTHOR, author_id, sizeof(**out),
+		       read_message, (void **)out, n);
+}
+
+int store_waitlist_of_user(struct store *st, int64_t user_id, int64_t **ids,
+			   size_t *n)
+{
+	return list_by(st, S_WAIT_OF_USER, user_id, sizeof(**ids), read_int,
+		       (void **)ids, n);
 }

@@ -65,11 +65,13 @@ int accounts_set_name(struct server *srv, int64_t user_id, const char *name);
 int accounts_set_password(struct server *srv, int64_t user_id,
 			  const char *pw_hash, int64_t keep_session);
 
-/* Everything Ruche holds about a user, as JSON (new reference). */
+/* Everything Ruche holds about a user, as JSON (new reference): account,
+ * sessions, hives, waitlists, invites they made, every message they wrote. */
 int accounts_export(struct server *srv, int64_t user_id, json_t **out);
 
-/* Erases an account: sessions and memberships go, the name becomes
- * "deleted user"; its connections are closed. */
+/* Erases an account: sessions and memberships go, the text of their
+ * messages is erased (the messages stay, from "deleted user"); its
+ * connections are closed. */
 int accounts_delete(struct server *srv, int64_t user_id);
 
 /* A user as the protocol shows it: id, handle, display_name, admin. */

@@ -144,9 +144,10 @@ int store_user_set_name(struct store *st, int64_t id, const char *name);
 int store_user_set_password(struct store *st, int64_t id, const char *hash);
 int store_user_set_admin(struct store *st, int64_t id, bool admin);
 int store_admin_count(struct store *st, int *n);
-/* Erases a user: sessions, memberships and waitlist places go, the row
- * stays (messages keep pointing at it) as "deleted user", with a handle
- * ("~deleted-ID") that no one can sign up with. */
+/* Erases a user: sessions, memberships and waitlist places go, the text
+ * of their messages is erased, and the row stays (messages keep pointing
+ * at it) as "deleted user", with a handle ("~deleted-ID") that no one can
+ * sign up with. */
 int store_user_erase(struct store *st, int64_t id, int64_t now);
 
 /* Sessions, found by the SHA-256 of their token. */
@@ -297,6 +298,9 @@ int store_msg_page(struct store *st, int64_t channel_id, int64_t thread_id,
 		   int64_t before_id, int64_t after_id, int limit,
 		   struct store_message **out, size_t *n);
 void store_msg_release(struct store_message *m);
+/* Every message a user wrote, oldest first (for their data export). */
+int store_msg_by_author(struct store *st, int64_t author_id,
+			struct store_message **out, size_t *n);
 void store_msg_list_free(struct store_message *list, size_t n);
 
 int store_reaction_add(struct store *st, int64_t message_id, int64_t user_id,
@@ -353,5 +357,8 @@ int store_waitlist_insert(struct store *st, int64_t hive_id, int64_t user_id,
 int store_waitlist_delete(struct store *st, int64_t hive_id, int64_t user_id);
 int store_waitlist_list(struct store *st, int64_t hive_id,
 			struct store_member **out, size_t *n);
+/* The hives whose waitlist a user is on. */
+int store_waitlist_of_user(struct store *st, int64_t user_id, int64_t **ids,
+			   size_t *n);
 
 #endif

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "ruche/accounts.h"
+#include "ruche/chat.h"
 #include "ruche/conn.h"
 #include "ruche/err.h"
 #include "ruche/hives.h"
@@ -400,7 +401,11 @@ static void test_sweep_closes_revoked_sessions(void **state)
 static void test_delete_account(void **state)
 {
 	struct fixture *fx = *state;
-	int64_t h = hive(fx, "Del", 0), a = user(fx, "gone");
+	int64_t h = hive(fx, "Del", 0), a = user(fx, "gone"), msg_id;
+	struct store_channel *chans;
+	struct store_message m;
+	size_t nchans;
+	json_t *msg = NULL;
 	char token[AUTH_TOKEN_LEN + 1];
 	struct store_session s;
 	struct store_user u;
@@ -409,11 +414,21 @@ static void test_delete_account(void **state)
 	assert_int_equal(hives_add_member(&fx->srv, fx->admin, h, a,
 					  ROLE_LEARNER), 0);
 	assert_int_equal(accounts_session_open(&fx->srv, a, token, &s), 0);
+	assert_int_equal(store_channel_list(fx->st, h, &chans, &nchans), 0);
+	assert_int_equal(chat_send(&fx->srv, (struct actor){ a, false },
+				   chans[0].id, "my words", 0, 0, NULL, &msg), 0);
+	msg_id = json_integer_value(json_object_get(json_object_get(msg,
+						    "message"), "id"));
+	json_decref(msg);
+	free(chans);
 	assert_int_equal(accounts_export(&fx->srv, a, &doc), 0);
 	assert_string_equal(json_string_value(json_object_get(
 		json_object_get(doc, "user"), "handle")), "gone");
 	assert_int_equal(json_array_size(json_object_get(doc, "hives")), 1);
 	assert_int_equal(json_array_size(json_object_get(doc, "sessions")), 1);
+	assert_int_equal(json_array_size(json_object_get(doc, "messages")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(doc, "messages"), 0), "text")), "my words");
 	json_decref(doc);
 
 	assert_int_equal(accounts_delete(&fx->srv, a), 0);
@@ -424,6 +439,11 @@ static void test_delete_account(void **state)
 	assert_string_equal(u.name, "deleted user");
 	assert_string_equal(u.pw_hash, "");
 	assert_int_equal(hives_role(&fx->srv, h, a), ROLE_NONE);
+	/* The message stays, its text erased. */
+	assert_int_equal(store_msg_get(fx->st, msg_id, &m), 0);
+	assert_string_equal(m.body, "");
+	assert_int_equal(m.author_id, a);
+	store_msg_release(&m);
 	/* The handle is free again. */
 	user(fx, "gone");
 }
