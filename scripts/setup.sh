@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs=(cmake make gcc pkg-config libwebsockets-dev libsqlite3-dev
             libjansson-dev libssl-dev)
-test_pkgs=(libcmocka-dev chromium sqlite3)
+test_pkgs=(libcmocka-dev chromium sqlite3 fonts-noto-color-emoji)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

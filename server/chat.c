@@ -349,23 +349,52 @@ int chat_channel_create(struct server *srv, struct actor who, int64_t hive_id,
 	return rc;
 }
 
+/* Loads a hive channel the actor manages and that is still open. */
+static int managed_channel(struct server *srv, struct actor who,
+			   int64_t channel_id, struct store_channel *c)
+{
+	enum role role;
+	int rc = channel_for(srv, who, channel_id, c, &role);
+
+	if (rc)
+		return rc;
+	if (c->kind == CHANNEL_DIRECT)
+		return RUCHE_EFORBIDDEN;
+	rc = may_manage(srv, who, c->hive_id);
+	if (rc)
+		return rc;
+	return c->archived_at ? RUCHE_ECHANNEL_ARCHIVED : 0;
+}
+
+/* Stores a channel's new state (fields, or archiving) and tells the hive. */
+static int save_channel(struct server *srv, struct store_channel *c,
+			bool archive)
+{
+	int rc = store_begin(srv->store);
+
+	if (rc)
+		return rc;
+	if (archive) {
+		c->archived_at = now_ms(srv);
+		rc = store_channel_archive(srv->store, c->id, c->archived_at);
+	} else {
+		rc = store_channel_update(srv->store, c);
+	}
+	if (!rc)
+		rc = emit(srv, c->hive_id, 0, "channel.updated",
+			  json_pack("{s:o}", "channel", channel_json(c)));
+	return end_tx(srv, rc);
+}
+
 int chat_channel_update(struct server *srv, struct actor who,
 			int64_t channel_id, const char *name,
 			const char *topic, int position, json_t **out)
 {
 	struct store_channel c;
-	enum role role;
-	int rc = channel_for(srv, who, channel_id, &c, &role);
+	int rc = managed_channel(srv, who, channel_id, &c);
 
 	if (rc)
 		return rc;
-	if (c.kind == CHANNEL_DIRECT)
-		return RUCHE_EFORBIDDEN;
-	rc = may_manage(srv, who, c.hive_id);
-	if (rc)
-		return rc;
-	if (c.archived_at)
-		return RUCHE_ECHANNEL_ARCHIVED;
 	if (name && clean_channel_name(name, c.name, sizeof(c.name)))
 		return RUCHE_EINVAL;
 	if (topic) {
@@ -375,14 +404,7 @@ int chat_channel_update(struct server *srv, struct actor who,
 	}
 	if (position >= 0)
 		c.position = position;
-	rc = store_begin(srv->store);
-	if (rc)
-		return rc;
-	rc = store_channel_update(srv->store, &c);
-	if (!rc)
-		rc = emit(srv, c.hive_id, 0, "channel.updated",
-			  json_pack("{s:o}", "channel", channel_json(&c)));
-	rc = end_tx(srv, rc);
+	rc = save_channel(srv, &c, false);
 	if (!rc)
 		*out = json_pack("{s:o}", "channel", channel_json(&c));
 	return rc;
@@ -392,27 +414,9 @@ int chat_channel_archive(struct server *srv, struct actor who,
 			 int64_t channel_id)
 {
 	struct store_channel c;
-	enum role role;
-	int rc = channel_for(srv, who, channel_id, &c, &role);
+	int rc = managed_channel(srv, who, channel_id, &c);
 
-	if (rc)
-		return rc;
-	if (c.kind == CHANNEL_DIRECT)
-		return RUCHE_EFORBIDDEN;
-	rc = may_manage(srv, who, c.hive_id);
-	if (rc)
-		return rc;
-	if (c.archived_at)
-		return RUCHE_ECHANNEL_ARCHIVED;
-	rc = store_begin(srv->store);
-	if (rc)
-		return rc;
-	rc = store_channel_archive(srv->store, c.id, now_ms(srv));
-	c.archived_at = now_ms(srv);
-	if (!rc)
-		rc = emit(srv, c.hive_id, 0, "channel.updated",
-			  json_pack("{s:o}", "channel", channel_json(&c)));
-	return end_tx(srv, rc);
+	return rc ? rc : save_channel(srv, &c, true);
 }
 
 /* ---- Direct conversations -------------------------------------------- */

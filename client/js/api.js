@@ -107,6 +107,19 @@ export class Api {
     this.setState('offline');
   }
 
+  // Drops the socket and opens a new one at once (after a login or a
+  // logout: the new socket carries the new session cookie, or none).
+  reconnect() {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const socket = this.socket;
+    this.dropSocket('reconnecting');
+    if (socket) socket.close(CLOSE_NORMAL);
+    this.attempt = 0;
+    this.connect({ eager: true });
+  }
+
   // Tries now instead of waiting for the backoff timer.
   retryNow() {
     if (this.stopped || this.socket) return;

@@ -50,6 +50,13 @@ export async function loadStrings(lang = pickLanguage()) {
     );
   };
   t.lang = used;
+  // t.n('key', n): the "key.one" or "key.other" text for a count, by the
+  // language's plural rules ({n} is the count).
+  const rules = new Intl.PluralRules(used);
+  t.n = (key, n, vars = {}) => {
+    const form = rules.select(n) === 'one' ? 'one' : 'other';
+    return t(`${key}.${form}`, { n, ...vars });
+  };
   return t;
 }
 

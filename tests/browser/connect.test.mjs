@@ -1,6 +1,7 @@
-// The browser client connects, shows the server's version, stays within
-// the Content-Security-Policy, and finds its way back after the server
-// restarts.  Screenshots of each theme and size go to screenshotDir().
+// The browser client connects, shows the server's version and the login
+// page, stays within the Content-Security-Policy, and finds its way back
+// after the server restarts.  Screenshots of each theme and size go to
+// screenshotDir().
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -80,7 +81,8 @@ test('the page speaks French to a French browser', { timeout: 60000 }, async () 
     await page.waitForSelector(CONNECTED, { timeout: 10000 });
     await page.waitForFunction(() => document.documentElement.lang === 'fr');
     assert.equal((await page.locator('#conn-status').textContent()).trim(), 'Connecté');
-    assert.equal(await page.locator('#empty-title').textContent(), 'Bienvenue sur Ruche');
+    assert.equal(await page.locator('#auth-title').textContent(), 'Bienvenue sur Ruche');
+    assert.equal(await page.locator('label[for]', { hasText: 'Mot de passe' }).count(), 1);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
@@ -96,11 +98,12 @@ test('screenshots: light and dark, desktop and phone', { timeout: 120000 }, asyn
       const { context, page, problems } = await openPage(server, { colorScheme, size });
       try {
         await page.waitForSelector(CONNECTED, { timeout: 10000 });
+        await page.locator('#auth-title').waitFor();
         await page.evaluate(() => document.fonts.ready);
         backgrounds[colorScheme] = await page.evaluate(
           () => getComputedStyle(document.body).backgroundColor,
         );
-        await page.screenshot({ path: path.join(dir, `connected-${colorScheme}-${size}.png`) });
+        await page.screenshot({ path: path.join(dir, `login-${colorScheme}-${size}.png`) });
         assert.deepEqual(problems, [], `${colorScheme} ${size}`);
       } finally {
         await context.close();
@@ -143,7 +146,7 @@ test('the page reconnects when the server comes back', { timeout: 60000 }, async
     await waitFor('#conn-status[data-state="offline"], #conn-status[data-state="connecting"]', 5000);
     await waitFor('#conn-status[data-state="offline"]', 5000);
     await page.locator('#conn-banner').waitFor({ state: 'visible' });
-    await page.screenshot({ path: path.join(screenshotDir(), 'offline-light-desktop.png') });
+    await page.screenshot({ path: path.join(screenshotDir(), 'offline-login-light-desktop.png') });
 
     second = await serve({ port: first.port, dir: first.dir });
     note(`second server listening on ${second.url}`);
