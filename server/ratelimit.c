@@ -98,8 +98,8 @@ int ratelimit_wait(struct ratelimit *rl, const char *key, int limit,
 	failures = expired(e, now_ms) ? 0 : e->failures;
 	if (failures + e->pending < limit)
 		return 0;
-	/* Only attempts under way: ask to wait a moment for them. */
-	if (failures < limit && expired(e, now_ms))
+	/* Blocked by attempts still under way: wait a moment for them. */
+	if (failures < limit)
 		return 1;
 	return (int)((e->window_start + window_ms - now_ms + 999) / 1000);
 }

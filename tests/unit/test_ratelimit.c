@@ -32,6 +32,31 @@ static void test_limit_and_window(void **state)
 	ratelimit_free(NULL);
 }
 
+/* Attempts under way count, so parallel guesses cannot pass the limit. */
+static void test_pending_attempts(void **state)
+{
+	struct ratelimit *rl = ratelimit_new();
+
+	ratelimit_fail(rl, "u:eve", WINDOW, 0);
+	ratelimit_begin(rl, "u:eve", WINDOW, 0);
+	assert_int_equal(ratelimit_wait(rl, "u:eve", 3, WINDOW, 0), 0);
+	ratelimit_begin(rl, "u:eve", WINDOW, 0);
+	/* One failure and two under way reach 3: wait briefly, not a window. */
+	assert_int_equal(ratelimit_wait(rl, "u:eve", 3, WINDOW, 0), 1);
+	ratelimit_end(rl, "u:eve");
+	ratelimit_fail(rl, "u:eve", WINDOW, 0);
+	ratelimit_end(rl, "u:eve");
+	ratelimit_fail(rl, "u:eve", WINDOW, 0);
+	assert_int_equal(ratelimit_wait(rl, "u:eve", 3, WINDOW, 0), 60);
+	/* A success while others are under way keeps counting those. */
+	ratelimit_begin(rl, "u:eve", WINDOW, 0);
+	ratelimit_clear(rl, "u:eve");
+	assert_int_equal(ratelimit_wait(rl, "u:eve", 1, WINDOW, 0), 1);
+	ratelimit_end(rl, "u:eve");
+	assert_int_equal(ratelimit_wait(rl, "u:eve", 1, WINDOW, 0), 0);
+	ratelimit_free(rl);
+}
+
 static void test_many_keys(void **state)
 {
 	struct ratelimit *rl = ratelimit_new();
@@ -50,6 +75,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limit_and_window),
+		cmocka_unit_test(test_pending_attempts),
 		cmocka_unit_test(test_many_keys),
 	};
 
