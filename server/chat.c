@@ -122,18 +122,31 @@ static int channel_for(struct server *srv, struct actor who,
 	return *role != ROLE_NONE || who.admin ? 0 : RUCHE_ENOTFOUND;
 }
 
+/* RUCHE_EARCHIVED when the channel's hive is archived (read-only). */
+static int hive_open(struct server *srv, const struct store_channel *ch)
+{
+	struct store_hive h;
+
+	if (ch->kind == CHANNEL_DIRECT)
+		return 0;
+	if (!store_hive_get(srv->store, ch->hive_id, &h) && h.archived_at)
+		return RUCHE_EARCHIVED;
+	return 0;
+}
+
 /* Whether the actor may post in a channel they can read. */
 static int may_post(struct server *srv, struct actor who,
 		    const struct store_channel *ch, enum role role)
 {
-	struct store_hive h;
+	int rc;
 
 	if (ch->archived_at)
 		return RUCHE_ECHANNEL_ARCHIVED;
 	if (ch->kind == CHANNEL_DIRECT)
 		return 0;
-	if (!store_hive_get(srv->store, ch->hive_id, &h) && h.archived_at)
-		return RUCHE_EARCHIVED;
+	rc = hive_open(srv, ch);
+	if (rc)
+		return rc;
 	if (ch->kind == CHANNEL_ANNOUNCE && role != ROLE_MENTOR && !who.admin)
 		return RUCHE_EREAD_ONLY;
 	return 0;
@@ -361,6 +374,8 @@ static int managed_channel(struct server *srv, struct actor who,
 	if (c->kind == CHANNEL_DIRECT)
 		return RUCHE_EFORBIDDEN;
 	rc = may_manage(srv, who, c->hive_id);
+	if (!rc)
+		rc = hive_open(srv, c);
 	if (rc)
 		return rc;
 	return c->archived_at ? RUCHE_ECHANNEL_ARCHIVED : 0;
@@ -624,7 +639,8 @@ static void mentions(struct server *srv, struct actor who,
 		if (strcmp(handle, "hive") == 0 && ch->kind != CHANNEL_DIRECT &&
 		    (role == ROLE_MENTOR || who.admin)) {
 			mention_hive(srv, who, ch, m);
-			emit_ephemeral(srv, ch->hive_id, 0, 0, "mention", data);
+			emit_ephemeral(srv, ch->hive_id, 0, -who.user_id,
+				       "mention", data);
 		} else if (!store_user_by_handle(srv->store, handle, &u) &&
 			   u.id != who.user_id && can_read(srv, ch, u.id)) {
 			store_mention_insert(srv->store, u.id, m->id, ch->id);
@@ -732,6 +748,8 @@ static int own_message(struct server *srv, struct actor who,
 		rc = RUCHE_EDELETED;
 	if (!rc && ch->archived_at)
 		rc = RUCHE_ECHANNEL_ARCHIVED;
+	if (!rc)
+		rc = hive_open(srv, ch);
 	if (rc)
 		store_msg_release(m);
 	return rc;
@@ -782,6 +800,9 @@ int chat_delete(struct server *srv, struct actor who, int64_t message_id)
 	rc = store_begin(srv->store);
 	if (!rc) {
 		rc = store_msg_tombstone(srv->store, m.id, now_ms(srv));
+		/* The log must not keep what the author took back. */
+		if (!rc)
+			rc = store_event_erase_text(srv->store, m.id, 0);
 		if (!rc)
 			rc = emit(srv, audience_hive(&ch), audience_channel(&ch),
 				  "msg.deleted",
@@ -887,6 +908,8 @@ int chat_react(struct server *srv, struct actor who, int64_t message_id,
 		rc = RUCHE_EDELETED;
 	if (!rc && ch.archived_at)
 		rc = RUCHE_ECHANNEL_ARCHIVED;
+	if (!rc)
+		rc = hive_open(srv, &ch);
 	if (rc)
 		return rc;
 	rc = store_begin(srv->store);
@@ -954,7 +977,7 @@ int chat_history(struct server *srv, struct actor who, int64_t channel_id,
 		return rc;
 	if (thread_id) {
 		/* A thread is read through its own channel only. */
-		struct store_message root;
+		struct store_message root = { 0 };
 
 		rc = store_msg_get(srv->store, thread_id, &root);
 		store_msg_release(&root);

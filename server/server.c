@@ -168,7 +168,11 @@ static void deliver_event(struct server *srv, const struct outbox_entry *e)
 	for (struct conn *c = srv->conns; c; c = c->next) {
 		bool to = false;
 
-		if (!c->user_id || (!c->synced && e->pos))
+		/* Hive and conversation events start with sync; notices to
+		 * one person (hive.removed, mention, read) reach every
+		 * connection they have logged in. */
+		if (!c->user_id ||
+		    (!c->synced && (e->pos || e->hive_id || e->channel_id)))
 			continue;
 		if (e->user_id < 0 && c->user_id == -e->user_id)
 			continue;	/* left out, e.g. the typist */

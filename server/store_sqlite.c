@@ -40,7 +40,8 @@ enum stmt_id {
 	S_MSG_TOMBSTONE, S_MSG_THREAD_BUMP, S_MSG_BEFORE, S_MSG_AFTER,
 	S_THREAD_BEFORE, S_THREAD_AFTER, S_REACT_ADD, S_REACT_REMOVE,
 	S_REACT_COUNTS, S_READ_SET, S_READ_GET, S_UNREAD, S_EVENT_INSERT,
-	S_USER_ERASE_TEXT, S_MSG_BY_AUTHOR, S_WAIT_OF_USER,
+	S_USER_ERASE_TEXT, S_MSG_BY_AUTHOR, S_WAIT_OF_USER, S_EVENT_ERASE_MSG,
+	S_EVENT_ERASE_AUTHOR,
 	S_MENTION_INSERT, S_UNREAD_MENTIONS, S_THREAD_READ_SET,
 	S_THREAD_READ_GET,
 	S_EVENTS_SINCE, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
@@ -267,6 +268,14 @@ static const char *const sql_text[S_COUNT] = {
 	[S_USER_ERASE_TEXT] =
 		"UPDATE messages SET body = '' WHERE author_id = ?1 "
 		"AND body != ''",
+	[S_EVENT_ERASE_MSG] =
+		"UPDATE events SET data = json_set(data, '$.message.text', '') "
+		"WHERE kind IN ('msg.created', 'msg.edited') "
+		"AND json_extract(data, '$.message.id') = ?1",
+	[S_EVENT_ERASE_AUTHOR] =
+		"UPDATE events SET data = json_set(data, '$.message.text', '') "
+		"WHERE kind IN ('msg.created', 'msg.edited') "
+		"AND json_extract(data, '$.message.author_id') = ?1",
 	[S_MSG_BY_AUTHOR] =
 		"SELECT " MSG_COLS " FROM messages WHERE author_id = ?1 "
 		"ORDER BY id",
@@ -279,8 +288,11 @@ static const char *const sql_text[S_COUNT] = {
 		"SELECT count(*) FROM mentions n JOIN messages m "
 		"ON m.id = n.message_id WHERE n.user_id = ?1 "
 		"AND n.channel_id = ?2 AND m.deleted_at IS NULL "
-		"AND n.message_id > coalesce((SELECT message_id FROM "
-		"read_markers WHERE user_id = ?1 AND channel_id = ?2), 0)",
+		"AND n.message_id > CASE WHEN m.thread_id IS NULL "
+		"THEN coalesce((SELECT message_id FROM read_markers "
+		"WHERE user_id = ?1 AND channel_id = ?2), 0) "
+		"ELSE coalesce((SELECT message_id FROM thread_reads "
+		"WHERE user_id = ?1 AND thread_id = m.thread_id), 0) END",
 	[S_EVENT_INSERT] =
 		"INSERT INTO events(hive_id, channel_id, kind, data, created_at) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -828,6 +840,8 @@ int store_user_erase(struct store *st, int64_t id, int64_t now)
 		rc = delete_by(st, S_WAIT_DELETE_USER, id);
 	if (!rc)
 		rc = delete_by(st, S_USER_ERASE_TEXT, id);
+	if (!rc)
+		rc = store_event_erase_text(st, 0, id);
 	if (!rc)
 		rc = store_commit(st);
 	if (rc)
@@ -1802,4 +1816,11 @@ int store_waitlist_of_user(struct store *st, int64_t user_id, int64_t **ids,
 {
 	return list_by(st, S_WAIT_OF_USER, user_id, sizeof(**ids), read_int,
 		       (void **)ids, n);
+}
+
+int store_event_erase_text(struct store *st, int64_t message_id,
+			   int64_t author_id)
+{
+	return message_id ? delete_by(st, S_EVENT_ERASE_MSG, message_id) :
+			    delete_by(st, S_EVENT_ERASE_AUTHOR, author_id);
 }

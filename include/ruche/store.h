@@ -340,6 +340,15 @@ int store_event_insert(struct store *st, int64_t hive_id, int64_t channel_id,
 int store_events_since(struct store *st, int64_t user_id, int64_t since,
 		       int limit, struct store_event **out, size_t *n);
 int store_event_last(struct store *st, int64_t *pos);
+/*
+ * Erases the text of messages in the stored events that carry it
+ * (msg.created, msg.edited): of one message (message_id), or of every
+ * message of an author (author_id), so that a replay never brings back a
+ * deleted message or an erased account's words.
+ */
+int store_event_erase_text(struct store *st, int64_t message_id,
+			   int64_t author_id);
+
 /* The oldest position still kept (0 when the log is empty). */
 int store_event_first(struct store *st, int64_t *pos);
 /* Drops events created before before_ms, but never the newest one. */

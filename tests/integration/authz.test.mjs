@@ -22,6 +22,11 @@ describe('authorization of every operation', () => {
   const admin = () => ctx.users.admin.ws;
   const newHive = async () => (await admin().call('hive.create', { name: `Scratch ${++scratch}` })).hive.id;
   // A hive the role's user is a member of, to leave.
+  // A channel of hive A by name, and a new message of the learner there.
+  const channelOf = async (name) =>
+    (await admin().call('channel.list', { hive_id: ctx.A })).channels.find((c) => c.name === name).id;
+  const learnerSays = async (text) =>
+    (await ctx.users.learner.ws.call('msg.send', { channel_id: await channelOf('general'), text })).message.id;
   const hiveToLeave = async (role) => {
     const id = await newHive();
     await admin().call('hive.add_member', { hive_id: id, user_id: ctx.users[role].user.id, role: 'mentor' });
@@ -159,6 +164,92 @@ describe('authorization of every operation', () => {
       what: 'a first-admin link',
       params: () => ({ code: ctx.adminLink }),
       expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'forbidden' },
+    },
+    // Chat, in the channels of hive A (the admin is not a member of it).
+    { op: 'sync', params: () => ({}), expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+    {
+      op: 'channel.list',
+      params: () => ({ hive_id: ctx.A }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'channel.create',
+      params: () => ({ hive_id: ctx.A, name: `chan-${++scratch}` }),
+      expect: { learner: 'forbidden', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'channel.update',
+      params: async () => ({ channel_id: await channelOf('help'), topic: 'Questions welcome' }),
+      expect: { learner: 'forbidden', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'channel.archive',
+      params: async () => ({
+        channel_id: (await admin().call('channel.create', { hive_id: ctx.A, name: `old-${++scratch}` })).channel.id,
+      }),
+      expect: { learner: 'forbidden', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'dm.open',
+      what: 'with someone of their hive',
+      // The admin shares no hive with anyone.
+      params: (role) => ({ user_ids: [ctx.users[{ learner: 'mentor', mentorOther: 'spare' }[role] ?? 'learner'].user.id] }),
+      expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'not_found' },
+    },
+    { op: 'dm.list', params: () => ({}), expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+    {
+      op: 'msg.send',
+      params: async () => ({ channel_id: await channelOf('general'), text: 'hello' }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'msg.send',
+      what: 'in an announcement channel',
+      params: async () => ({ channel_id: await channelOf('meetups'), text: 'hello' }),
+      expect: { learner: 'read_only', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'msg.edit',
+      what: "the learner's message",
+      params: async () => ({ message_id: await learnerSays('to edit'), text: 'edited' }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'forbidden', admin: 'forbidden' },
+    },
+    {
+      op: 'msg.delete',
+      what: "the learner's message",
+      params: async () => ({ message_id: await learnerSays('to delete') }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'forbidden', admin: 'forbidden' },
+    },
+    {
+      op: 'msg.react',
+      params: async () => ({ message_id: await learnerSays('react to me'), emoji: '👍' }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'msg.history',
+      params: async () => ({ channel_id: await channelOf('general') }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    { op: 'msg.search', params: () => ({ query: 'hello' }), expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+    {
+      op: 'read.mark',
+      params: async () => ({ channel_id: await channelOf('general'), message_id: await learnerSays('read me') }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'typing',
+      params: async () => ({ channel_id: await channelOf('general') }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'presence.list',
+      params: () => ({ hive_id: ctx.A }),
+      expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+    },
+    {
+      op: 'presence.set',
+      params: () => ({ status: 'online' }),
+      expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' },
     },
     // Last: the mentor of B and the admin join hive A here.
     {

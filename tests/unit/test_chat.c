@@ -607,6 +607,52 @@ static void test_thread_read_state(void **state)
 	json_decref(page);
 }
 
+/* Regressions: a missing thread crashed history; the log kept deleted
+ * text; an archived hive still took edits and reactions. */
+static void test_regressions(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_event *ev;
+	json_t *m = NULL, *page = NULL;
+	size_t n;
+	int64_t id;
+
+	assert_int_equal(chat_history(&fx->srv, as(fx->ada), fx->general,
+				      999999, 0, 0, 0, 10, &page),
+			 RUCHE_ENOTFOUND);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "a secret I regret", 0, 0, NULL, &m), 0);
+	id = json_integer_value(json_object_get(json_object_get(m, "message"),
+						"id"));
+	json_decref(m);
+	assert_int_equal(chat_edit(&fx->srv, as(fx->ada), id, "still secret",
+				   &m), 0);
+	json_decref(m);
+	assert_int_equal(chat_delete(&fx->srv, as(fx->ada), id), 0);
+	assert_int_equal(store_events_since(fx->st, fx->bob, 0, 100, &ev, &n),
+			 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		assert_null(strstr(ev[i].data, "secret"));
+	store_event_list_free(ev, n);
+
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "before the archive", 0, 0, NULL, &m), 0);
+	id = json_integer_value(json_object_get(json_object_get(m, "message"),
+						"id"));
+	json_decref(m);
+	assert_int_equal(hives_archive(&fx->srv, ACTOR_OPERATOR, fx->hive), 0);
+	assert_int_equal(chat_edit(&fx->srv, as(fx->ada), id, "after", &m),
+			 RUCHE_EARCHIVED);
+	assert_int_equal(chat_delete(&fx->srv, as(fx->ada), id),
+			 RUCHE_EARCHIVED);
+	assert_int_equal(chat_react(&fx->srv, as(fx->bob), id, "👍", true),
+			 RUCHE_EARCHIVED);
+	assert_int_equal(chat_channel_update(&fx->srv, as(fx->mentor),
+					     fx->general, NULL, "x", -1, &m),
+			 RUCHE_EARCHIVED);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -627,6 +673,7 @@ int main(void)
 		T(test_presence),
 		T(test_unread_and_mentions),
 		T(test_thread_read_state),
+		T(test_regressions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
