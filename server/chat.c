@@ -20,16 +20,6 @@ static int64_t now_ms(struct server *srv)
 	return clock_wall_ms(srv->clock);
 }
 
-/* Commits the body of a transaction when rc is 0, else rolls it back. */
-static int end_tx(struct server *srv, int rc)
-{
-	if (!rc)
-		rc = store_commit(srv->store);
-	if (rc)
-		store_rollback(srv->store);
-	return rc;
-}
-
 /*
  * Stores an event and publishes it once committed.  The frame is built
  * around the stored JSON text, so the event is encoded once for the log
@@ -356,7 +346,7 @@ int chat_channel_create(struct server *srv, struct actor who, int64_t hive_id,
 	if (!rc)
 		rc = emit(srv, hive_id, 0, "channel.created",
 			  json_pack("{s:o}", "channel", channel_json(&c)));
-	rc = end_tx(srv, rc);
+	rc = store_end(srv->store, rc);
 	if (!rc)
 		*out = json_pack("{s:o}", "channel", channel_json(&c));
 	return rc;
@@ -398,7 +388,7 @@ static int save_channel(struct server *srv, struct store_channel *c,
 	if (!rc)
 		rc = emit(srv, c->hive_id, 0, "channel.updated",
 			  json_pack("{s:o}", "channel", channel_json(c)));
-	return end_tx(srv, rc);
+	return store_end(srv->store, rc);
 }
 
 int chat_channel_update(struct server *srv, struct actor who,
@@ -504,7 +494,7 @@ int chat_direct_open(struct server *srv, struct actor who,
 			rc = emit(srv, 0, c.id, "dm.created",
 				  json_pack("{s:o}", "channel",
 					    direct_json(srv, &c)));
-		rc = end_tx(srv, rc);
+		rc = store_end(srv->store, rc);
 	}
 	if (!rc)
 		*out = json_pack("{s:o}", "channel", direct_json(srv, &c));
@@ -723,7 +713,7 @@ int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 					    (json_int_t)m.created_at));
 		if (!rc)
 			mentions(srv, who, &ch, role, &m);
-		rc = end_tx(srv, rc);
+		rc = store_end(srv->store, rc);
 	}
 	if (!rc)
 		*out = json_pack("{s:o}", "message", message_json_for(&m, true));
@@ -780,7 +770,7 @@ int chat_edit(struct server *srv, struct actor who, int64_t message_id,
 				  "msg.edited",
 				  json_pack("{s:o}", "message",
 					    message_json(&m)));
-		rc = end_tx(srv, rc);
+		rc = store_end(srv->store, rc);
 	}
 	if (!rc)
 		*out = json_pack("{s:o}", "message", message_json(&m));
@@ -809,7 +799,7 @@ int chat_delete(struct server *srv, struct actor who, int64_t message_id)
 				  json_pack("{s:I, s:I}", "message_id",
 					    (json_int_t)m.id, "channel_id",
 					    (json_int_t)m.channel_id));
-		rc = end_tx(srv, rc);
+		rc = store_end(srv->store, rc);
 	}
 	store_msg_release(&m);
 	return rc;
@@ -933,7 +923,7 @@ int chat_react(struct server *srv, struct actor who, int64_t message_id,
 				    (json_int_t)m.channel_id, "user_id",
 				    (json_int_t)who.user_id, "emoji", emoji,
 				    "count", count));
-	return end_tx(srv, rc);
+	return store_end(srv->store, rc);
 }
 
 /* ---- History, search, read state ------------------------------------- */

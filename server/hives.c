@@ -17,16 +17,6 @@ static int64_t now_ms(struct server *srv)
 	return clock_wall_ms(srv->clock);
 }
 
-/* Runs the body of a transaction: commits when rc is 0, else rolls back. */
-static int end_tx(struct server *srv, int rc)
-{
-	if (!rc)
-		rc = store_commit(srv->store);
-	if (rc)
-		store_rollback(srv->store);
-	return rc;
-}
-
 json_t *hives_hive_json(const struct store_hive *h)
 {
 	return json_pack("{s:I, s:s, s:s, s:i, s:i, s:i, s:b, s:I}",
@@ -121,7 +111,7 @@ int hives_create(struct server *srv, struct actor who, const char *name,
 	rc = store_hive_insert(srv->store, &h);
 	if (!rc)
 		rc = chat_create_defaults(srv, h.id);
-	rc = end_tx(srv, rc);
+	rc = store_end(srv->store, rc);
 	if (rc)
 		return rc;
 	log_info("hive %lld created", (long long)h.id);
@@ -341,7 +331,7 @@ int hives_add_member(struct server *srv, struct actor who, int64_t hive_id,
 		rc = RUCHE_ENOTFOUND;
 	if (!rc)
 		rc = admit(srv, &h, user_id, role);
-	return end_tx(srv, rc);
+	return store_end(srv->store, rc);
 }
 
 int hives_remove_member(struct server *srv, struct actor who, int64_t hive_id,
@@ -564,5 +554,5 @@ int hives_admit(struct server *srv, struct actor who, int64_t hive_id,
 		rc = waiting ? admit(srv, &h, user_id, ROLE_LEARNER) :
 			       RUCHE_ENOTFOUND;
 	}
-	return end_tx(srv, rc);
+	return store_end(srv->store, rc);
 }

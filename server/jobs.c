@@ -20,8 +20,8 @@ struct job_list {
 
 struct jobs {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;	/* signalled when todo grows or on stop */
-	struct job_list todo;	/* waiting for a worker */
+	pthread_cond_t cond;	/* signalled when queued grows or on stop */
+	struct job_list queued;	/* waiting for a worker */
 	struct job_list finished; /* waiting for jobs_drain() */
 	bool stopping;
 	void (*notify)(void *arg);
@@ -56,14 +56,14 @@ static void *worker(void *p)
 	for (;;) {
 		struct job *j;
 
-		while (!jobs->todo.head && !jobs->stopping)
+		while (!jobs->queued.head && !jobs->stopping)
 			pthread_cond_wait(&jobs->cond, &jobs->lock);
-		j = jobs->todo.head;
+		j = jobs->queued.head;
 		if (!j)
 			break;	/* stopping, and nothing left to do */
-		jobs->todo.head = j->next;
-		if (!jobs->todo.head)
-			jobs->todo.tail = NULL;
+		jobs->queued.head = j->next;
+		if (!jobs->queued.head)
+			jobs->queued.tail = NULL;
 		pthread_mutex_unlock(&jobs->lock);
 
 		j->work(j->arg);
@@ -117,7 +117,7 @@ int jobs_submit(struct jobs *jobs, void (*work)(void *arg),
 	j->done = done;
 	j->arg = arg;
 	pthread_mutex_lock(&jobs->lock);
-	list_push(&jobs->todo, j);
+	list_push(&jobs->queued, j);
 	pthread_cond_signal(&jobs->cond);
 	pthread_mutex_unlock(&jobs->lock);
 	return 0;

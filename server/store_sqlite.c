@@ -692,6 +692,15 @@ bool store_in_transaction(struct store *st)
 	return st->depth > 0;
 }
 
+int store_end(struct store *st, int rc)
+{
+	if (!rc)
+		rc = store_commit(st);
+	if (rc)
+		store_rollback(st);
+	return rc;
+}
+
 const char *role_name(enum role r)
 {
 	return r == ROLE_MENTOR ? "mentor" : r == ROLE_LEARNER ? "learner" :

@@ -70,6 +70,13 @@ void store_rollback(struct store *st);
 bool store_in_transaction(struct store *st);
 
 /*
+ * Ends a transaction opened with store_begin() by the outcome of its body:
+ * commits when rc is 0 (returning the commit's result), rolls back and
+ * returns rc otherwise.
+ */
+int store_end(struct store *st, int rc);
+
+/*
  * Row types.  Lists come back as arrays the caller frees with free().
  * Getters return RUCHE_ENOTFOUND when there is no such row; inserts and
  * updates return RUCHE_EEXIST when a unique name is taken; everything
