@@ -1,0 +1,711 @@
+#!/usr/bin/env node
+// Ruche's benchmark driver: starts the servers on loopback, prepares their
+// users, runs the load generator (bench/load, built as ruche-load) against
+// each, and writes what it measured to build/bench/report.md and
+// build/bench/report.json.  `make bench-quick` and `make bench` run it.
+//
+//   node bench/run.mjs quick|full [--runs N] [--only cohort,equal,idle,writes]
+//                                 [--kinds ruche,node_ws] [--rebuild-fixture]
+//                                 [--hives N] [--perf]
+//
+// --perf records a CPU profile of each server during the equal-load runs
+// (perf record -e cpu-clock) into build/bench/profile-KIND.txt.
+//
+// Everything listens on and connects to 127.0.0.0/8 only.  See
+// bench/README.md for what each workload measures and how to read it.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const BUILD = process.env.RUCHE_BUILD_DIR || path.join(root, 'build', 'release');
+const RUCHE = process.env.RUCHE_BIN || path.join(BUILD, 'ruche');
+const LOAD = process.env.RUCHE_LOAD_BIN || path.join(BUILD, 'bench', 'ruche-load');
+const NODE_PEER = path.join(here, 'peers', 'node-ws-server.mjs');
+const OUT = process.env.RUCHE_BENCH_DIR || path.join(root, 'build', 'bench');
+const PASSWORD = 'correct horse battery staple';
+const LEARNERS = 12; // and one mentor: 13 members a hive
+const FIXTURE_VERSION = 1;
+const FIXTURE_MAX_AGE_DAYS = 25; // sessions last 30 days from their last use
+
+// The servers: how the driver starts each, and which protocol the
+// generator speaks to it.  ruche_normal is Ruche with --sync normal (no
+// fsync per grouped commit), to show what durability costs.
+const KINDS = {
+  ruche: { load: 'ruche' },
+  ruche_normal: { load: 'ruche', sync: 'normal' },
+  node_ws: { load: 'node_ws' },
+};
+
+// What each profile runs.  Rates are messages per second per member.
+const PROFILES = {
+  quick: {
+    kinds: ['ruche', 'node_ws'],
+    fixtureHives: 100,
+    cohort: { hives: 20, rates: [1, 2, 4, 8, 16, 32, 64], refine: 1, warm: 1, measure: 4, drain: 2, runs: 1, quietMs: 10000 },
+    equal: { hives: 100, rate: 4, warm: 2, measure: 5, drain: 15, steps: 3, runs: 1, quietMs: 10000 },
+  },
+  full: {
+    kinds: ['ruche', 'ruche_normal', 'node_ws'],
+    fixtureHives: 100,
+    cohort: { hives: 100, rates: [0.5, 1, 2, 4, 8, 16, 32, 64], refine: 2, warm: 2, measure: 6, drain: 3, runs: 3, quietMs: 60000 },
+    equal: { hives: 100, rate: 4, warm: 3, measure: 8, drain: 20, steps: 3, runs: 3, quietMs: 60000 },
+    idle: { conns: 10000, settle: 3, measure: 5, runs: 3, quietMs: 60000 },
+    writes: {
+      runs: 3,
+      quietMs: 60000,
+      warm: 2,
+      measure: 6,
+      drain: 5,
+      configs: [
+        { name: 'one', writers: 1, window: 64 },
+        { name: 'many', writers: 100, window: 8 },
+      ],
+      sync: ['full', 'normal'],
+    },
+  },
+};
+
+// ---- Small helpers ------------------------------------------------------
+
+const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const round = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? null : Number(v.toFixed(d)));
+
+function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+// Median of each numeric field over rows, with its min and max.
+function summarize(rows, fields) {
+  const out = {};
+  for (const f of fields) {
+    const vals = rows.map((r) => r[f]).filter((x) => typeof x === 'number');
+    out[f] = median(vals);
+    out[`${f}_min`] = vals.length ? Math.min(...vals) : null;
+    out[`${f}_max`] = vals.length ? Math.max(...vals) : null;
+  }
+  out.samples = rows.length;
+  return out;
+}
+
+function parseArgs(argv) {
+  const opts = { profile: argv[0], runs: undefined, only: null, kinds: null, rebuild: false };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--runs') opts.runs = Number(argv[++i]);
+    else if (a === '--only') opts.only = argv[++i].split(',');
+    else if (a === '--kinds') opts.kinds = argv[++i].split(',');
+    else if (a === '--rebuild-fixture') opts.rebuild = true;
+    else if (a === '--hives') opts.hives = Number(argv[++i]);
+    else if (a === '--perf') opts.perf = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  if (!PROFILES[opts.profile]) throw new Error('usage: node bench/run.mjs quick|full [options]');
+  opts.kinds = opts.kinds || PROFILES[opts.profile].kinds;
+  for (const k of opts.kinds) if (!KINDS[k]) throw new Error(`unknown kind ${k}: ${Object.keys(KINDS).join(', ')}`);
+  return opts;
+}
+
+// Runs a command to its end: { code, stdout, stderr }.
+function run(cmd, args, { input, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, {
+      env: { ...process.env, ...env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (input !== undefined) {
+      p.stdin.on('error', () => {}); // it may exit before reading
+      p.stdin.end(input);
+    }
+  });
+}
+
+// Runs fn over items, at most n at once.
+async function pool(items, n, fn) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  });
+  await Promise.all(workers);
+}
+
+// ---- A quiet machine ----------------------------------------------------
+//
+// The machine may be shared (other builds, other tests).  Before each run
+// the driver waits, a bounded time, for it to be mostly idle, and records
+// how busy it was when the run started.
+
+function cpuTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+async function busyPct(ms) {
+  const a = cpuTicks();
+  await sleep(ms);
+  const b = cpuTicks();
+  return b.total > a.total ? (100 * (b.busy - a.busy)) / (b.total - a.total) : 0;
+}
+
+let quietWaits = [];
+async function waitQuiet(maxMs, limitPct = 25) {
+  const t0 = Date.now();
+  let busy = await busyPct(1000);
+  while (busy > limitPct && Date.now() - t0 < maxMs) busy = await busyPct(1000);
+  quietWaits.push({ waited_s: (Date.now() - t0) / 1000, busy_pct: round(busy, 1) });
+  if (busy > limitPct) log(`the machine is ${busy.toFixed(0)} % busy with other work; measuring anyway`);
+  return busy;
+}
+
+// ---- Servers ------------------------------------------------------------
+
+const children = new Set();
+function killChildren() {
+  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+}
+process.on('exit', killChildren);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
+
+// Starts a server whose log goes to logPath, and waits for the line that
+// gives its port: { proc, pid, port, stop() }.
+async function startProcess(cmd, args, logPath, portRe, env = {}) {
+  const fd = fs.openSync(logPath, 'w');
+  const proc = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  fs.closeSync(fd);
+  children.add(proc);
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  let port = null;
+  for (let i = 0; i < 600 && port === null; i++) {
+    if (proc.exitCode !== null) break;
+    const m = fs.readFileSync(logPath, 'utf8').match(portRe);
+    if (m) port = Number(m[1]);
+    else await sleep(50);
+  }
+  if (port === null) {
+    proc.kill('SIGKILL');
+    throw new Error(`${cmd} did not start:\n${fs.readFileSync(logPath, 'utf8').slice(-2000)}`);
+  }
+  return {
+    proc,
+    pid: proc.pid,
+    port,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15000);
+      const r = await exited;
+      clearTimeout(t);
+      children.delete(proc);
+      return r;
+    },
+  };
+}
+
+function copyDb(src, dst) {
+  for (const suffix of ['', '-wal', '-shm']) {
+    fs.rmSync(dst + suffix, { force: true });
+    if (fs.existsSync(src + suffix)) fs.copyFileSync(src + suffix, dst + suffix);
+  }
+}
+
+// A Ruche server on a fresh copy of the fixture's database.
+async function startRuche(fixture, { sync } = {}) {
+  const dir = path.join(OUT, 'work');
+  fs.mkdirSync(dir, { recursive: true });
+  const db = path.join(dir, 'ruche.db');
+  copyDb(fixture.db, db);
+  const args = ['serve', '--listen', '127.0.0.1:0', '--db', db];
+  if (sync) args.push('--sync', sync);
+  return startProcess(RUCHE, args, path.join(dir, 'ruche.log'), /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+}
+
+async function startNode() {
+  const dir = path.join(OUT, 'work');
+  fs.mkdirSync(dir, { recursive: true });
+  return startProcess(process.execPath, [NODE_PEER], path.join(dir, 'node-ws.log'), /listening on (\d+)/);
+}
+
+async function startServer(kind, fixture, quietMs) {
+  const k = KINDS[kind];
+  await waitQuiet(quietMs);
+  return k.load === 'ruche' ? startRuche(fixture, { sync: k.sync }) : startNode();
+}
+
+// Runs ruche-load: { code, results (parsed JSON lines) }.
+function load(mode, args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(LOAD, [mode, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(p);
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => process.stderr.write(d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      children.delete(p);
+      const results = [];
+      for (const line of out.split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          results.push(JSON.parse(line));
+        } catch {
+          log(`unreadable result line: ${line.slice(0, 200)}`);
+        }
+      }
+      resolve({ code, results });
+    });
+  });
+}
+
+// ---- The fixture: users, hives and their sessions, made once ------------
+//
+// Every password costs ~0.4 s of CPU to hash (scrypt), once when the user
+// is created and once when they log in, so 1,300 users cost minutes.  They
+// are made once, logged in once (through the generator's login mode), and
+// the database, sessions included, is kept in build/bench/fixture-N and
+// copied for every run.
+
+const handleOf = (hive, i) => `c${String(hive).padStart(3, '0')}${i === 0 ? 'm' : `l${String(i).padStart(2, '0')}`}`;
+
+function fixtureOk(dir, hives) {
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+    const ageDays = (Date.now() - Date.parse(meta.created)) / 86400e3;
+    return meta.version === FIXTURE_VERSION && meta.hives === hives && ageDays < FIXTURE_MAX_AGE_DAYS &&
+      fs.existsSync(path.join(dir, 'ruche.db')) && fs.existsSync(path.join(dir, 'users.tsv'));
+  } catch {
+    return false;
+  }
+}
+
+// Runs `ruche admin`; an error whose code is in `fine` (e.g. the user
+// exists already, when an interrupted fixture is resumed) is no error.
+async function admin(db, args, input, fine = []) {
+  const r = await run(RUCHE, ['admin', ...args, '--db', db], { input, env: { RUCHE_LOG_LEVEL: 'error' } });
+  if (r.code !== 0 && !fine.some((code) => r.stderr.includes(`(${code})`))) {
+    throw new Error(`ruche admin ${args.join(' ')}: ${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+async function fixture(hives, rebuild) {
+  const dir = path.join(OUT, `fixture-${hives}`);
+  const out = { dir, db: path.join(dir, 'ruche.db'), users: path.join(dir, 'users.tsv'), hives };
+  if (!rebuild && fixtureOk(dir, hives)) {
+    log(`fixture: reusing ${dir}`);
+    return out;
+  }
+  const t0 = Date.now();
+  const tmp = `${dir}.tmp`;
+  // An interrupted build left its database in tmp: go on from there
+  // (--rebuild-fixture starts afresh).
+  if (rebuild) fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const db = path.join(tmp, 'ruche.db');
+  log(`fixture: making ${hives} hives of ${LEARNERS + 1} members in ${tmp}; every password takes ` +
+      'about 0.4 s of CPU to hash, twice (create, then log in): this takes minutes, once');
+
+  const rows = [];
+  const existing = fs.existsSync(db) ? (await admin(db, ['list-hives'])).split('\n').filter(Boolean).length : 0;
+  for (let k = 1; k <= hives; k++) {
+    if (k > existing) {
+      const id = Number((await admin(db, ['create-hive', `cohort-${String(k).padStart(3, '0')}`])).trim());
+      if (id !== k) throw new Error(`hive ${k} got id ${id}: the fixture needs a fresh database`);
+    }
+    for (let i = 0; i <= LEARNERS; i++) rows.push({ handle: handleOf(k, i), hive: k, channel: 3 * k - 2, mentor: i === 0 });
+  }
+  let made = 0;
+  const conc = Math.max(2, os.cpus().length + 1);
+  await pool(rows, conc, async (r) => {
+    await admin(db, ['create-user', r.handle, '--password-stdin'], `${PASSWORD}\n`, ['handle_taken']);
+    if (++made % 100 === 0) log(`fixture: ${made}/${rows.length} users, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  });
+  const byHive = Array.from({ length: hives }, (_, k) => rows.filter((r) => r.hive === k + 1));
+  await pool(byHive, 3, async (members) => {
+    for (const r of members) {
+      await admin(db, ['add-member', String(r.hive), r.handle, '--role', r.mentor ? 'mentor' : 'learner'],
+        undefined, ['already_member']);
+    }
+  });
+  const plain = path.join(tmp, 'users-plain.tsv');
+  fs.writeFileSync(plain, rows.map((r) => `${r.handle}\t${r.hive}\t${r.channel}\n`).join(''));
+
+  log(`fixture: logging ${rows.length} users in through ruche-load`);
+  const srv = await startProcess(RUCHE, ['serve', '--listen', '127.0.0.1:0', '--db', db],
+    path.join(tmp, 'ruche.log'), /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const r = await load('login', ['--target', `127.0.0.1:${srv.port}`, '--users', plain,
+    '--out', path.join(tmp, 'users.tsv'), '--server-pid', String(srv.pid),
+    '--login-concurrency', '4', '--max-seconds', '7200']);
+  await srv.stop();
+  if (r.code !== 0) throw new Error('logging the fixture users in failed');
+  const loginResult = r.results.find((x) => x.type === 'login');
+  fs.writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify({
+    version: FIXTURE_VERSION, hives, members: LEARNERS + 1, created: new Date().toISOString(),
+    seconds: (Date.now() - t0) / 1000, login: loginResult,
+  }, null, 2));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+  log(`fixture: ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return out;
+}
+
+// ---- Workloads ----------------------------------------------------------
+
+const common = (srv, fx, kind = 'ruche') => ['--target', `127.0.0.1:${srv.port}`, '--users', fx.users,
+  '--server-pid', String(srv.pid), '--kind', KINDS[kind].load];
+
+async function cohort(kind, fx, p) {
+  const runs = [];
+  for (let i = 0; i < p.runs; i++) {
+    const srv = await startServer(kind, fx, p.quietMs);
+    try {
+      const r = await load('cohort', [...common(srv, fx, kind), '--hives', String(p.hives),
+        '--rates', p.rates.join(','), '--refine', String(p.refine), '--warm', String(p.warm),
+        '--measure', String(p.measure), '--drain', String(p.drain), '--fragment-every', '50',
+        '--ping', '5', '--max-seconds', '900', '--label', `cohort-${i + 1}`]);
+      if (r.code !== 0) throw new Error(`cohort ${kind} run ${i + 1} failed (exit ${r.code})`);
+      const steps = r.results.filter((x) => x.type === 'step');
+      const passing = steps.filter((s) => s.pass);
+      const best = passing.reduce((a, s) => (!a || s.delivered_per_s > a.delivered_per_s ? s : a), null);
+      runs.push({ steps, best });
+    } finally {
+      await srv.stop();
+    }
+  }
+  // The run whose best is the median stands for the workload.
+  const sorted = [...runs].sort((a, b) => (a.best?.delivered_per_s ?? 0) - (b.best?.delivered_per_s ?? 0));
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  return {
+    hives: p.hives,
+    runs,
+    best_delivered_per_s: median(runs.map((r) => r.best?.delivered_per_s ?? 0)),
+    best: mid.best,
+  };
+}
+
+const STEP_FIELDS = ['delivered_per_s', 'received_per_s', 'delivery', 'p50_ms', 'p99_ms', 'p999_ms', 'max_ms', 'ack_p99_ms',
+  'server_cpu_pct', 'gen_cpu_pct', 'machine_busy_pct', 'steal_pct', 'other_pct', 'server_rss_kb', 'cpu_us_per_delivery',
+  'lag_p99_ms'];
+
+// Samples the server's stacks while a run goes on (perf, software clock:
+// works where hardware counters do not).  Returns stop(), which writes the
+// report next to the others.
+function perfRecord(kind, pid, n) {
+  const data = path.join(OUT, `perf-${kind}-${n}.data`);
+  const p = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(pid), '-o', data],
+    { stdio: ['ignore', 'ignore', 'ignore'] });
+  children.add(p);
+  const done = new Promise((resolve) => p.on('close', resolve));
+  return async () => {
+    p.kill('SIGINT');
+    await done;
+    children.delete(p);
+    const r = await run('perf', ['report', '-i', data, '--stdio', '--no-children', '--percent-limit', '0.5',
+      '--sort', 'symbol', '-g', 'none']);
+    fs.writeFileSync(path.join(OUT, `profile-${kind}.txt`), r.stdout);
+    log(`profile: ${path.join(OUT, `profile-${kind}.txt`)}`);
+  };
+}
+
+async function equalLoad(kind, fx, p, perf) {
+  const steps = [];
+  for (let i = 0; i < p.runs; i++) {
+    const srv = await startServer(kind, fx, p.quietMs);
+    const stopPerf = perf && i === 0 ? perfRecord(kind, srv.pid, i + 1) : null;
+    try {
+      const r = await load('cohort', [...common(srv, fx, kind), '--hives', String(p.hives),
+        '--rates', Array(p.steps).fill(p.rate).join(','), '--keep-going', '--warm', String(p.warm),
+        '--measure', String(p.measure), '--drain', String(p.drain), '--ramp', '500',
+        '--max-seconds', '600', '--label', `equal-${i + 1}`]);
+      if (r.code !== 0) throw new Error(`equal load ${kind} run ${i + 1} failed (exit ${r.code})`);
+      steps.push(...r.results.filter((x) => x.type === 'step'));
+    } finally {
+      if (stopPerf) await stopPerf();
+      await srv.stop();
+    }
+  }
+  // A window that failed while other work took the machine was run
+  // again by the generator; the figures come from the others.
+  const kept = steps.filter((s) => !s.retried);
+  return { hives: p.hives, rate: p.rate, steps, median: summarize(kept, STEP_FIELDS), all_pass: kept.every((s) => s.pass) };
+}
+
+async function idle(kind, fx, p) {
+  const rows = [];
+  for (let i = 0; i < p.runs; i++) {
+    const srv = await startServer(kind, fx, p.quietMs);
+    try {
+      const r = await load('idle', [...common(srv, fx, kind), '--conns', String(p.conns),
+        '--ramp', '2000', '--settle', String(p.settle), '--measure', String(p.measure),
+        '--max-seconds', '300', '--label', `idle-${i + 1}`]);
+      if (r.code !== 0) throw new Error(`idle ${kind} run ${i + 1} failed (exit ${r.code})`);
+      rows.push(...r.results.filter((x) => x.type === 'idle'));
+    } finally {
+      await srv.stop();
+    }
+  }
+  return { conns: p.conns, rows, median: summarize(rows, ['rss_per_conn_bytes', 'rss_after_kb', 'rss_before_kb',
+    'server_cpu_pct', 'setup_seconds', 'setup_server_cpu_pct', 'gen_cpu_pct', 'machine_busy_pct']) };
+}
+
+async function writes(fx, p) {
+  const out = [];
+  for (const sync of p.sync) {
+    for (const cfg of p.configs) {
+      const rows = [];
+      for (let i = 0; i < p.runs; i++) {
+        await waitQuiet(p.quietMs);
+        const srv = await startRuche(fx, { sync });
+        try {
+          const r = await load('writes', [...common(srv, fx), '--writers', String(cfg.writers),
+            '--window', String(cfg.window), '--warm', String(p.warm), '--measure', String(p.measure),
+            '--drain', String(p.drain), '--max-seconds', '300', '--label', `writes-${sync}-${cfg.name}-${i + 1}`]);
+          if (r.code !== 0) throw new Error(`writes ${sync} ${cfg.name} failed (exit ${r.code})`);
+          rows.push(...r.results.filter((x) => x.type === 'writes'));
+        } finally {
+          await srv.stop();
+        }
+      }
+      out.push({ sync, ...cfg, rows, median: summarize(rows, ['acks_per_s', 'ack_p50_ms', 'ack_p99_ms',
+        'server_cpu_pct', 'gen_cpu_pct', 'machine_busy_pct']) });
+    }
+  }
+  return out;
+}
+
+// ---- Report -------------------------------------------------------------
+
+async function machine() {
+  const git = await run('git', ['-C', root, 'rev-parse', '--short', 'HEAD']).catch(() => ({ stdout: '' }));
+  const dirty = await run('git', ['-C', root, 'status', '--porcelain', '--', 'server', 'include']).catch(() => ({ stdout: '' }));
+  let model = '';
+  try {
+    model = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1] || '';
+  } catch {}
+  return {
+    date: new Date().toISOString(),
+    cpus: os.cpus().length,
+    cpu_model: model,
+    kernel: os.release(),
+    memory_gb: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    commit: git.stdout.trim() + (dirty.stdout.trim() ? ' (server/ or include/ modified)' : ''),
+    ruche_bin: RUCHE,
+  };
+}
+
+const fmt = (v, d = 2) => (v === null || v === undefined ? '–' : Number(v).toFixed(d));
+
+function stepRow(kind, s) {
+  if (!s) return `| ${kind} | no passing step | | | | | | | | |`;
+  return `| ${kind} | ${fmt(s.rate, 2)} | ${fmt(s.delivered_per_s, 0)} | ${fmt(100 * s.delivery, 2)} % | ` +
+    `${fmt(s.p50_ms)} / ${fmt(s.p99_ms)} / ${fmt(s.p999_ms)} | ${fmt(s.server_cpu_pct, 0)} % | ` +
+    `${fmt(s.cpu_us_per_delivery, 1)} | ${fmt(s.server_rss_kb / 1024, 1)} | ${fmt(s.gen_cpu_pct, 0)} % | ` +
+    `${fmt(s.machine_busy_pct, 0)} % (steal ${fmt(s.steal_pct, 0)} %) |`;
+}
+
+function markdown(rep) {
+  const m = rep.machine;
+  const L = [];
+  L.push(`# Ruche benchmark (${rep.profile})`, '');
+  L.push(`${m.date} — ${m.cpus} × ${m.cpu_model}, Linux ${m.kernel}, ${m.memory_gb} GiB, Node ${m.node}, ` +
+    `Ruche at ${m.commit || '?'} (Release).  Server and load generator share the ${m.cpus} cores; ` +
+    'every figure comes with the server\'s CPU (% of one core), the generator\'s own CPU and the machine\'s ' +
+    'busy share (all cores; anything above server + generator is other work on the machine, including ' +
+    'hypervisor steal).  Loopback only.', '');
+  L.push('## Headline', '');
+  for (const line of rep.lines) L.push(`    ${line}`);
+  L.push('');
+  if (rep.cohort) {
+    L.push(`## Cohort fan-out (${rep.cohort.ruche?.hives ?? rep.cohort.node_ws?.hives} hives × 13, open loop)`, '');
+    L.push('Each member posts ~100-byte messages to its hive\'s `general` at a per-member rate, stepped up until ' +
+      'p99 passes 50 ms or fewer than 99 % of deliveries arrive.  Best passing step of the median run; ' +
+      'a delivery is one message reaching one other member (the copy back to the sender is not counted).', '');
+    L.push('| server | rate/member | deliveries/s | delivered | p50 / p99 / p999 ms | server CPU | CPU µs/delivery | RSS MiB | generator CPU | machine busy |');
+    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const k of Object.keys(rep.cohort)) L.push(stepRow(k, rep.cohort[k].best));
+    L.push('', 'Every step:', '');
+    L.push('| server | run | rate | deliveries/s | delivered | p50 / p99 / p999 ms | server CPU | generator CPU | machine busy | send lag p99 ms | pass |');
+    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const k of Object.keys(rep.cohort)) {
+      rep.cohort[k].runs.forEach((r, i) => {
+        for (const s of r.steps) {
+          L.push(`| ${k} | ${i + 1} | ${fmt(s.rate)} | ${fmt(s.delivered_per_s, 0)} | ${fmt(100 * s.delivery)} % | ` +
+            `${fmt(s.p50_ms)} / ${fmt(s.p99_ms)} / ${fmt(s.p999_ms)} | ${fmt(s.server_cpu_pct, 0)} % | ` +
+            `${fmt(s.gen_cpu_pct, 0)} % | ${fmt(s.machine_busy_pct, 0)} % | ${fmt(s.lag_p99_ms)} | ${s.pass ? 'yes' : `no (${s.why})`} |`);
+        }
+      });
+    }
+    L.push('');
+  }
+  if (rep.equal) {
+    const any = Object.values(rep.equal)[0];
+    L.push(`## Efficiency at equal load (${any.hives} hives × 13 at ${any.rate} msg/s/member)`, '');
+    L.push('Median over every measured window (min–max in brackets).  CPU µs per delivery = the server\'s CPU time ' +
+      'from the start of a window until every message of the window has arrived (the drain), divided by every ' +
+      'delivery read in that time: while a server keeps up, that is its CPU % of one core × 10,000 ÷ deliveries/s; ' +
+      'when it falls behind, it still counts all the work and all the CPU.  "Caught up" says the drain did finish.  ' +
+      'A server whose CPU is near 100 % in the window is past what it can sustain: its latency then grows with time ' +
+      'and says little.', '');
+    L.push('| server | deliveries/s | delivered | p50 ms | p99 ms | p999 ms | server CPU | CPU µs/delivery | caught up | RSS MiB | generator CPU | machine busy | windows |');
+    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const [k, e] of Object.entries(rep.equal)) {
+      const s = e.median;
+      const rng = (f, d = 2) => `${fmt(s[f], d)} (${fmt(s[`${f}_min`], d)}–${fmt(s[`${f}_max`], d)})`;
+      const caught = e.steps.filter((x) => !x.retried && x.caught_up).length;
+      L.push(`| ${k} | ${fmt(s.delivered_per_s, 0)} | ${fmt(100 * s.delivery)} % | ${rng('p50_ms')} | ${rng('p99_ms')} | ` +
+        `${rng('p999_ms')} | ${rng('server_cpu_pct', 0)} % | ${rng('cpu_us_per_delivery', 1)} | ${caught}/${s.samples} | ${fmt(s.server_rss_kb / 1024, 1)} | ` +
+        `${rng('gen_cpu_pct', 0)} % | ${rng('machine_busy_pct', 0)} % | ${s.samples}${e.all_pass ? '' : ' (some failed)'} |`);
+    }
+    L.push('');
+  }
+  if (rep.idle) {
+    L.push('## Idle connections', '');
+    L.push('Connections that logged in (ruche: `auth` + `sync`; node_ws: joined a room) and stay silent.  RSS per connection = VmRSS after − before, ÷ connections.', '');
+    L.push('| server | connections | RSS before MiB | RSS after MiB | bytes/connection | set-up s | server CPU while idle | generator CPU | machine busy |');
+    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const [k, e] of Object.entries(rep.idle)) {
+      const s = e.median;
+      L.push(`| ${k} | ${e.conns} | ${fmt(s.rss_before_kb / 1024, 1)} | ${fmt(s.rss_after_kb / 1024, 1)} | ${fmt(s.rss_per_conn_bytes, 0)} | ` +
+        `${fmt(s.setup_seconds, 1)} | ${fmt(s.server_cpu_pct, 1)} % | ${fmt(s.gen_cpu_pct, 1)} % | ${fmt(s.machine_busy_pct, 0)} % |`);
+    }
+    L.push('');
+  }
+  if (rep.writes) {
+    L.push('## Writes (Ruche only: acknowledged means stored)', '');
+    L.push('Clients that only send (no `sync`), keeping a window of `msg.send` in flight; acknowledgements per second.', '');
+    L.push('| --sync | clients × in flight | acks/s | ack p50 / p99 ms | server CPU | generator CPU | machine busy |');
+    L.push('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const w of rep.writes) {
+      const s = w.median;
+      L.push(`| ${w.sync} | ${w.writers} × ${w.window} | ${fmt(s.acks_per_s, 0)} (${fmt(s.acks_per_s_min, 0)}–${fmt(s.acks_per_s_max, 0)}) | ` +
+        `${fmt(s.ack_p50_ms)} / ${fmt(s.ack_p99_ms)} | ${fmt(s.server_cpu_pct, 0)} % | ${fmt(s.gen_cpu_pct, 0)} % | ${fmt(s.machine_busy_pct, 0)} % |`);
+    }
+    L.push('');
+  }
+  L.push('## Notes', '');
+  L.push('- Both servers send each message back to its sender too; Ruche also answers each send (the ack, after the grouped commit), node_ws does not, and stores nothing.');
+  L.push('- Ruche runs with its defaults (`--sync full`: every grouped commit is fsynced before anyone sees it), on a copy of a prepared database.');
+  L.push('- Latency runs from the sender\'s clock just before its write to the receiver\'s clock when the frame is read: both ends share one clock.  "Send lag" is how late the generator sent against its schedule; when it grows, the generator (or the machine) is the limit.');
+  L.push('- A busy share well above server + generator means other work ran on the machine during the window: compare such figures with care.');
+  if (rep.quiet_waits?.length) {
+    L.push(`- Before each run the driver waited (bounded) for the machine to be under 25 % busy; at the starts it was ${rep.quiet_waits.map((q) => `${fmt(q.busy_pct, 0)} %`).join(', ')}.`);
+  }
+  L.push('');
+  return L.join('\n');
+}
+
+// ---- Main ---------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const prof = structuredClone(PROFILES[opts.profile]);
+  if (opts.runs) for (const w of ['cohort', 'equal', 'idle', 'writes']) if (prof[w]) prof[w].runs = opts.runs;
+  // --hives N: a smaller fixture and workloads (a slow machine, or a try).
+  if (opts.hives) {
+    prof.fixtureHives = opts.hives;
+    for (const w of ['cohort', 'equal']) if (prof[w]) prof[w].hives = Math.min(prof[w].hives, opts.hives);
+  }
+  const want = (w) => prof[w] && (!opts.only || opts.only.includes(w));
+  for (const bin of [RUCHE, LOAD]) if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: build it first (make bench-quick does)`);
+  fs.mkdirSync(OUT, { recursive: true });
+  const t0 = Date.now();
+  const fx = await fixture(prof.fixtureHives, opts.rebuild);
+  const rep = { profile: opts.profile, machine: await machine(), lines: [] };
+
+  if (want('cohort')) {
+    rep.cohort = {};
+    for (const k of opts.kinds) {
+      log(`cohort ${k}: ${prof.cohort.hives} hives, rates ${prof.cohort.rates.join(', ')} per member`);
+      rep.cohort[k] = await cohort(k, fx, prof.cohort);
+    }
+  }
+  if (want('equal')) {
+    rep.equal = {};
+    for (const k of opts.kinds) {
+      log(`equal load ${k}: ${prof.equal.hives} hives at ${prof.equal.rate}/s per member`);
+      rep.equal[k] = await equalLoad(k, fx, prof.equal, opts.perf);
+    }
+  }
+  if (want('idle')) {
+    rep.idle = {};
+    // Durability does not change what an idle connection costs.
+    for (const k of opts.kinds.filter((x) => !KINDS[x].sync)) {
+      log(`idle ${k}: ${prof.idle.conns} connections`);
+      rep.idle[k] = await idle(k, fx, prof.idle);
+    }
+  }
+  if (want('writes') && opts.kinds.includes('ruche')) {
+    log('writes: ruche');
+    rep.writes = await writes(fx, prof.writes);
+  }
+
+  // The lines `make bench-quick` prints, and the figures behind them.
+  const fig = {};
+  const line = (s) => rep.lines.push(s);
+  for (const k of opts.kinds) {
+    if (rep.equal?.[k]) {
+      fig[`cpu_us_per_delivery ${k}`] = rep.equal[k].median.cpu_us_per_delivery;
+      fig[`p99_ms_equal_load ${k}`] = rep.equal[k].median.p99_ms;
+      fig[`server_cpu_pct_equal_load ${k}`] = rep.equal[k].median.server_cpu_pct;
+      fig[`gen_cpu_pct_equal_load ${k}`] = rep.equal[k].median.gen_cpu_pct;
+      fig[`machine_busy_pct_equal_load ${k}`] = rep.equal[k].median.machine_busy_pct;
+    }
+    if (rep.cohort?.[k]) {
+      fig[`cohort_delivered_per_s ${k}`] = rep.cohort[k].best_delivered_per_s;
+      fig[`cohort_p99_ms ${k}`] = rep.cohort[k].best?.p99_ms ?? null;
+      fig[`cohort_server_cpu_pct ${k}`] = rep.cohort[k].best?.server_cpu_pct ?? null;
+      fig[`cohort_gen_cpu_pct ${k}`] = rep.cohort[k].best?.gen_cpu_pct ?? null;
+      fig[`cohort_machine_busy_pct ${k}`] = rep.cohort[k].best?.machine_busy_pct ?? null;
+    }
+    if (rep.idle?.[k]) fig[`idle_rss_per_conn_bytes ${k}`] = rep.idle[k].median.rss_per_conn_bytes;
+  }
+  for (const w of rep.writes || []) fig[`writes_acks_per_s ${w.sync}_${w.name} ruche`] = w.median.acks_per_s;
+  const ratio = (a, b) => (a && b ? a / b : null);
+  rep.ratios = {};
+  if (rep.equal?.ruche && rep.equal?.node_ws) {
+    rep.ratios['cpu_us_per_delivery node_ws/ruche'] = ratio(fig['cpu_us_per_delivery node_ws'], fig['cpu_us_per_delivery ruche']);
+  }
+  if (rep.cohort?.ruche && rep.cohort?.node_ws) {
+    rep.ratios['cohort_delivered_per_s ruche/node_ws'] = ratio(fig['cohort_delivered_per_s ruche'], fig['cohort_delivered_per_s node_ws']);
+  }
+  for (const [k, v] of Object.entries(rep.ratios)) line(`ratio ${k} = ${fmt(v)}`);
+  for (const [k, v] of Object.entries(fig)) {
+    const [name, kind] = k.split(' ');
+    line(`figure ${name} ${kind} = ${fmt(v)}`);
+  }
+  rep.figures = fig;
+  rep.quiet_waits = quietWaits;
+  rep.seconds = (Date.now() - t0) / 1000;
+
+  fs.writeFileSync(path.join(OUT, 'report.json'), `${JSON.stringify(rep, null, 2)}\n`);
+  fs.writeFileSync(path.join(OUT, 'report.md'), markdown(rep));
+  for (const l of rep.lines) process.stdout.write(`${l}\n`);
+  log(`report: ${path.join(OUT, 'report.md')} and report.json (${rep.seconds.toFixed(0)} s)`);
+}
+
+main().catch((err) => {
+  log(`failed: ${err.stack || err.message}`);
+  killChildren();
+  process.exit(1);
+});
