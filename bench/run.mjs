@@ -45,14 +45,14 @@ const PROFILES = {
   quick: {
     kinds: ['ruche', 'node_ws'],
     fixtureHives: 100,
-    cohort: { hives: 20, rates: [1, 2, 4, 8, 16, 32, 64], refine: 1, warm: 1, measure: 4, drain: 2, runs: 1, quietMs: 10000 },
-    equal: { hives: 100, rate: 4, warm: 2, measure: 5, drain: 15, steps: 3, runs: 1, quietMs: 10000 },
+    cohort: { hives: 20, rates: [1, 2, 4, 8, 16, 32, 64], refine: 1, warm: 1, measure: 3, drain: 2, runs: 1, retries: 1, quietMs: 10000 },
+    equal: { hives: 100, rate: 4, warm: 2, measure: 4, drain: 12, steps: 3, runs: 1, retries: 1, quietMs: 10000 },
   },
   full: {
     kinds: ['ruche', 'ruche_normal', 'node_ws'],
     fixtureHives: 100,
-    cohort: { hives: 100, rates: [0.5, 1, 2, 4, 8, 16, 32, 64], refine: 2, warm: 2, measure: 6, drain: 3, runs: 3, quietMs: 60000 },
-    equal: { hives: 100, rate: 4, warm: 3, measure: 8, drain: 20, steps: 3, runs: 3, quietMs: 60000 },
+    cohort: { hives: 100, rates: [0.5, 1, 2, 4, 8, 16, 32, 64], refine: 2, warm: 2, measure: 6, drain: 3, runs: 3, retries: 2, quietMs: 60000 },
+    equal: { hives: 100, rate: 4, warm: 3, measure: 8, drain: 20, steps: 3, runs: 3, retries: 2, quietMs: 60000 },
     idle: { conns: 10000, settle: 3, measure: 5, runs: 3, quietMs: 60000 },
     writes: {
       runs: 3,
@@ -381,7 +381,7 @@ async function cohort(kind, fx, p) {
     try {
       const r = await load('cohort', [...common(srv, fx, kind), '--hives', String(p.hives),
         '--rates', p.rates.join(','), '--refine', String(p.refine), '--warm', String(p.warm),
-        '--measure', String(p.measure), '--drain', String(p.drain), '--fragment-every', '50',
+        '--measure', String(p.measure), '--drain', String(p.drain), '--fragment-every', '50', '--retries', String(p.retries),
         '--ping', '5', '--max-seconds', '900', '--label', `cohort-${i + 1}`]);
       if (r.code !== 0) throw new Error(`cohort ${kind} run ${i + 1} failed (exit ${r.code})`);
       const steps = r.results.filter((x) => x.type === 'step');
@@ -435,7 +435,7 @@ async function equalLoad(kind, fx, p, perf) {
     try {
       const r = await load('cohort', [...common(srv, fx, kind), '--hives', String(p.hives),
         '--rates', Array(p.steps).fill(p.rate).join(','), '--keep-going', '--warm', String(p.warm),
-        '--measure', String(p.measure), '--drain', String(p.drain), '--ramp', '500',
+        '--measure', String(p.measure), '--drain', String(p.drain), '--ramp', '500', '--retries', String(p.retries),
         '--max-seconds', '600', '--label', `equal-${i + 1}`]);
       if (r.code !== 0) throw new Error(`equal load ${kind} run ${i + 1} failed (exit ${r.code})`);
       steps.push(...r.results.filter((x) => x.type === 'step'));
@@ -488,6 +488,27 @@ async function writes(fx, p) {
       }
       out.push({ sync, ...cfg, rows, median: summarize(rows, ['acks_per_s', 'ack_p50_ms', 'ack_p99_ms',
         'server_cpu_pct', 'gen_cpu_pct', 'machine_busy_pct']) });
+    }
+  }
+  return out;
+}
+
+// CPU µs per delivery at each rate of the cohort steps, median over runs,
+// and whether the step passed in most runs: { rate: { kind: {...} } }.
+function byRate(cohortRep) {
+  const out = {};
+  for (const [kind, c] of Object.entries(cohortRep || {})) {
+    const steps = c.runs.flatMap((r) => r.steps).filter((s) => !s.retried);
+    for (const rate of [...new Set(steps.map((s) => s.rate))]) {
+      const at = steps.filter((s) => s.rate === rate);
+      out[rate] ??= {};
+      out[rate][kind] = {
+        cpu_us_per_delivery: median(at.map((s) => s.cpu_us_per_delivery)),
+        server_cpu_pct: median(at.map((s) => s.server_cpu_pct)),
+        p99_ms: median(at.map((s) => s.p99_ms)),
+        delivered_per_s: median(at.map((s) => s.delivered_per_s)),
+        pass: at.filter((s) => s.pass).length * 2 > at.length,
+      };
     }
   }
   return out;
@@ -557,6 +578,19 @@ function markdown(rep) {
       });
     }
     L.push('');
+    const rates = Object.keys(rep.by_rate || {}).map(Number).sort((a, b) => a - b);
+    const kinds = Object.keys(rep.cohort);
+    if (rates.length) {
+      L.push('CPU µs per delivery at the rates every server was stepped through (median over runs; * = failed in most runs):', '');
+      L.push(`| rate/member | ${kinds.map((k) => `${k}: deliveries/s, server CPU, µs/delivery`).join(' | ')} |`);
+      L.push(`| --- | ${kinds.map(() => '---').join(' | ')} |`);
+      for (const r of rates) {
+        const row = rep.by_rate[r];
+        L.push(`| ${fmt(r)} | ${kinds.map((k) => (row[k] ? `${fmt(row[k].delivered_per_s, 0)}, ${fmt(row[k].server_cpu_pct, 0)} %, ` +
+          `${fmt(row[k].cpu_us_per_delivery, 1)}${row[k].pass ? '' : ' *'}` : '–')).join(' | ')} |`);
+      }
+      L.push('');
+    }
   }
   if (rep.equal) {
     const any = Object.values(rep.equal)[0];
@@ -680,14 +714,26 @@ async function main() {
     }
     if (rep.idle?.[k]) fig[`idle_rss_per_conn_bytes ${k}`] = rep.idle[k].median.rss_per_conn_bytes;
   }
-  for (const w of rep.writes || []) fig[`writes_acks_per_s ${w.sync}_${w.name} ruche`] = w.median.acks_per_s;
+  for (const w of rep.writes || []) fig[`writes_acks_per_s_${w.sync}_${w.name} ruche`] = w.median.acks_per_s;
   const ratio = (a, b) => (a && b ? a / b : null);
+  rep.by_rate = byRate(rep.cohort);
   rep.ratios = {};
   if (rep.equal?.ruche && rep.equal?.node_ws) {
     rep.ratios['cpu_us_per_delivery node_ws/ruche'] = ratio(fig['cpu_us_per_delivery node_ws'], fig['cpu_us_per_delivery ruche']);
   }
   if (rep.cohort?.ruche && rep.cohort?.node_ws) {
     rep.ratios['cohort_delivered_per_s ruche/node_ws'] = ratio(fig['cohort_delivered_per_s ruche'], fig['cohort_delivered_per_s node_ws']);
+  }
+  // The same ratio where both servers keep up: the highest cohort rate
+  // that both passed (the equal-load point may be past both).
+  if (rep.by_rate) {
+    const both = Object.keys(rep.by_rate).map(Number).sort((a, b) => b - a)
+      .find((r) => rep.by_rate[r].ruche?.pass && rep.by_rate[r].node_ws?.pass);
+    if (both !== undefined) {
+      const row = rep.by_rate[both];
+      rep.ratios[`cpu_us_per_delivery_at_${round(both, 2)}_per_s node_ws/ruche`] =
+        ratio(row.node_ws.cpu_us_per_delivery, row.ruche.cpu_us_per_delivery);
+    }
   }
   for (const [k, v] of Object.entries(rep.ratios)) line(`ratio ${k} = ${fmt(v)}`);
   for (const [k, v] of Object.entries(fig)) {

@@ -116,7 +116,7 @@ static int ruche_text(struct gen *g, struct client *c, const char *p,
 		const char *t;
 		size_t tl;
 
-		if (memcmp(p + 6, "\"msg.created\"", 13) == 0 &&
+		if (n > 19 && memcmp(p + 6, "\"msg.created\"", 13) == 0 &&
 		    !js_str(p, n, "text", &t, &tl))
 			gen_message(g, c, t, tl);
 		return 0;
