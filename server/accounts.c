@@ -117,9 +117,28 @@ int accounts_set_name(struct server *srv, int64_t user_id, const char *name)
 {
 	char clean[STORE_NAME_BYTES];
 
+	struct store_hive *hives;
+	size_t n;
+	int rc;
+
 	if (auth_normalize_name(name, clean, sizeof(clean)))
 		return RUCHE_EINVAL;
-	return store_user_set_name(srv->store, user_id, clean);
+	rc = store_begin(srv->store);
+	if (rc)
+		return rc;
+	rc = store_user_set_name(srv->store, user_id, clean);
+	if (!rc)
+		rc = store_hive_list(srv->store, user_id, &hives, &n);
+	if (rc)
+		return store_end(srv->store, rc);
+	/* Whoever shares a hive with them sees the new name at once. */
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = server_emit(srv, hives[i].id, 0, "user.updated",
+				 json_pack("{s:I, s:s}", "user_id",
+					   (json_int_t)user_id,
+					   "display_name", clean));
+	free(hives);
+	return store_end(srv->store, rc);
 }
 
 int accounts_set_password(struct server *srv, int64_t user_id,
@@ -244,8 +263,24 @@ int accounts_export(struct server *srv, int64_t user_id, json_t **out)
 
 int accounts_delete(struct server *srv, int64_t user_id)
 {
-	int rc = store_user_erase(srv->store, user_id, now_ms(srv));
+	struct store_hive *hives;
+	size_t n;
+	int rc = store_begin(srv->store);
 
+	if (rc)
+		return rc;
+	rc = store_hive_list(srv->store, user_id, &hives, &n);
+	if (rc)
+		return store_end(srv->store, rc);
+	rc = store_user_erase(srv->store, user_id, now_ms(srv));
+	/* Their hives' member lists drop them, live and on resume. */
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = server_emit(srv, hives[i].id, 0, "member.left",
+				 json_pack("{s:I, s:I}", "hive_id",
+					   (json_int_t)hives[i].id,
+					   "user_id", (json_int_t)user_id));
+	free(hives);
+	rc = store_end(srv->store, rc);
 	if (rc)
 		return rc;
 	server_close_user(srv, user_id, 0);

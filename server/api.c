@@ -352,7 +352,11 @@ static void signup_done(struct pwjob *pw)
 	bool waitlisted = false;
 	int rc = pw->rc;
 
-	/* The invite is checked again: it may have changed meanwhile. */
+	/* The invite is checked again: it may have changed meanwhile.  The
+	 * work joins the loop's grouped commit, flushed here, so that the
+	 * hive hears of its new member only once they are stored. */
+	if (!rc)
+		rc = server_turn_begin(srv);
 	if (!rc)
 		rc = store_begin(srv->store);
 	if (!rc) {
@@ -365,10 +369,9 @@ static void signup_done(struct pwjob *pw)
 		if (!rc)
 			rc = invites_use(srv, &inv, u.id, job->waitlist,
 					 &waitlisted);
-		if (!rc)
-			rc = store_commit(srv->store);
-		if (rc)
-			store_rollback(srv->store);
+		rc = store_end(srv->store, rc);
+		if (server_flush(srv) && !rc)
+			rc = RUCHE_EIO;
 	}
 	if (call->reply) {
 		if (rc)

@@ -20,40 +20,11 @@ static int64_t now_ms(struct server *srv)
 	return clock_wall_ms(srv->clock);
 }
 
-/*
- * Stores an event and publishes it once committed.  The frame is built
- * around the stored JSON text, so the event is encoded once for the log
- * and every recipient.  data is stolen.
- */
+/* Stores an event and publishes it once committed; data is stolen. */
 static int emit(struct server *srv, int64_t hive_id, int64_t channel_id,
 		const char *kind, json_t *data)
 {
-	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-	struct frame *f;
-	int64_t pos;
-	int rc, n;
-
-	json_decref(data);
-	if (!text)
-		return RUCHE_ENOMEM;
-	rc = store_event_insert(srv->store, hive_id, channel_id, kind, text,
-				now_ms(srv), &pos);
-	if (rc) {
-		free(text);
-		return rc;
-	}
-	n = snprintf(NULL, 0, "{\"ev\":\"%s\",\"pos\":%lld,\"data\":%s}", kind,
-		     (long long)pos, text);
-	f = frame_new((size_t)n);
-	if (f) {
-		snprintf((char *)frame_payload(f), (size_t)n + 1,
-			 "{\"ev\":\"%s\",\"pos\":%lld,\"data\":%s}", kind,
-			 (long long)pos, text);
-		server_publish(srv, hive_id, channel_id, 0, pos, f);
-		frame_unref(f);
-	}
-	free(text);
-	return f ? 0 : RUCHE_ENOMEM;
+	return server_emit(srv, hive_id, channel_id, kind, data);
 }
 
 /*

@@ -87,6 +87,12 @@ static const struct param_spec add_member_params[] = {
 	{ "role", PARAM_STRING, true, 1, 20 },
 	{ NULL },
 };
+static const struct param_spec set_role_params[] = {
+	HIVE_ID,
+	{ "user_id", PARAM_INT, true, ID_RANGE },
+	{ "role", PARAM_STRING, true, 1, 20 },
+	{ NULL },
+};
 static const struct param_spec invite_create_params[] = {
 	HIVE_ID,
 	{ "role", PARAM_STRING, true, 1, 20 },
@@ -195,6 +201,7 @@ const struct op_def dispatch_ops[] = {
 	{ "hive.add_member", op_hive_add_member, add_member_params, OP_ADMIN },
 	{ "hive.remove_member", op_hive_remove_member, member_params,
 	  OP_ADMIN },
+	{ "hive.set_role", op_hive_set_role, set_role_params, OP_ADMIN },
 	{ "hive.leave", op_hive_leave, hive_params, OP_USER },
 	{ "hive.waitlist", op_hive_waitlist, hive_params, OP_ADMIN },
 	{ "hive.admit", op_hive_admit, member_params, OP_ADMIN },

@@ -134,6 +134,17 @@ static int admin_edit(struct server *srv, struct actor who, int64_t hive_id,
 	return h->archived_at ? RUCHE_EARCHIVED : 0;
 }
 
+/* Tells the hive's members, live and on resume, of its new state. */
+static int announce_hive(struct server *srv, int64_t hive_id)
+{
+	struct store_hive h;
+	int rc = store_hive_get(srv->store, hive_id, &h);
+
+	return rc ? rc : server_emit(srv, hive_id, 0, "hive.updated",
+				     json_pack("{s:o}", "hive",
+					       hives_hive_json(&h)));
+}
+
 int hives_update(struct server *srv, struct actor who, int64_t hive_id,
 		 const char *name, const char *description, int capacity,
 		 struct store_hive *out)
@@ -157,10 +168,15 @@ int hives_update(struct server *srv, struct actor who, int64_t hive_id,
 			return RUCHE_EINVAL;
 		h.capacity = capacity;
 	}
+	rc = store_begin(srv->store);
+	if (rc)
+		return rc;
 	rc = store_hive_update(srv->store, &h);
+	if (!rc)
+		rc = announce_hive(srv, hive_id);
 	if (!rc && out)
 		*out = h;
-	return rc;
+	return store_end(srv->store, rc);
 }
 
 int hives_archive(struct server *srv, struct actor who, int64_t hive_id)
@@ -168,7 +184,12 @@ int hives_archive(struct server *srv, struct actor who, int64_t hive_id)
 	struct store_hive h;
 	int rc = admin_edit(srv, who, hive_id, &h);
 
-	return rc ? rc : store_hive_archive(srv->store, hive_id, now_ms(srv));
+	if (rc || (rc = store_begin(srv->store)))
+		return rc;
+	rc = store_hive_archive(srv->store, hive_id, now_ms(srv));
+	if (!rc)
+		rc = announce_hive(srv, hive_id);
+	return store_end(srv->store, rc);
 }
 
 int hives_find(struct server *srv, const char *id_or_name,
@@ -227,17 +248,43 @@ static int may_see(struct server *srv, struct actor who, int64_t hive_id,
 	return 0;
 }
 
+static json_t *member_json(const struct store_member *m)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:I}", "user_id",
+			 (json_int_t)m->user_id, "handle", m->handle,
+			 "display_name", m->name, "role", role_name(m->role),
+			 "since", (json_int_t)m->since);
+}
+
 static json_t *members_json(const struct store_member *m, size_t n)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr && i < n; i++)
-		json_array_append_new(arr, json_pack(
-			"{s:I, s:s, s:s, s:s, s:I}", "user_id",
-			(json_int_t)m[i].user_id, "handle", m[i].handle,
-			"display_name", m[i].name, "role", role_name(m[i].role),
-			"since", (json_int_t)m[i].since));
+		json_array_append_new(arr, member_json(&m[i]));
 	return arr;
+}
+
+/*
+ * Membership changes are stored events: the hive's members see them live,
+ * and a client that was away gets them when it resumes.
+ */
+static int announce_joined(struct server *srv, int64_t hive_id,
+			   int64_t user_id, enum role role, int64_t since)
+{
+	struct store_member m = { .user_id = user_id, .role = role,
+				  .since = since };
+	struct store_user u;
+	int rc = store_user_get(srv->store, user_id, &u);
+
+	if (rc)
+		return rc;
+	snprintf(m.handle, sizeof(m.handle), "%s", u.handle);
+	snprintf(m.name, sizeof(m.name), "%s", u.name);
+	return server_emit(srv, hive_id, 0, "member.joined",
+			   json_pack("{s:I, s:o}", "hive_id",
+				     (json_int_t)hive_id, "member",
+				     member_json(&m)));
 }
 
 int hives_members(struct server *srv, struct actor who, int64_t hive_id,
@@ -297,6 +344,10 @@ static int admit(struct server *srv, const struct store_hive *h,
 	if (!rc)
 		rc = store_member_insert(srv->store, h->id, user_id, role,
 					 now_ms(srv));
+	if (!rc)
+		server_user_joined(srv, user_id, h->id);
+	if (!rc)
+		rc = announce_joined(srv, h->id, user_id, role, now_ms(srv));
 	if (!rc) {
 		int w = store_waitlist_delete(srv->store, h->id, user_id);
 
@@ -305,7 +356,6 @@ static int admit(struct server *srv, const struct store_hive *h,
 	if (!rc) {
 		log_info("hive %lld: user %lld joined as %s", (long long)h->id,
 			 (long long)user_id, role_name(role));
-		server_user_joined(srv, user_id, h->id);
 	}
 	return rc;
 }
@@ -342,9 +392,18 @@ int hives_remove_member(struct server *srv, struct actor who, int64_t hive_id,
 
 	if (who.user_id != user_id && !who.admin)
 		return RUCHE_EFORBIDDEN;
+	rc = store_begin(srv->store);
+	if (rc)
+		return rc;
 	rc = store_member_delete(srv->store, hive_id, user_id);
 	if (rc == RUCHE_ENOTFOUND)
-		return RUCHE_ENOT_MEMBER;
+		rc = RUCHE_ENOT_MEMBER;
+	if (!rc)
+		rc = server_emit(srv, hive_id, 0, "member.left",
+				 json_pack("{s:I, s:I}", "hive_id",
+					   (json_int_t)hive_id, "user_id",
+					   (json_int_t)user_id));
+	rc = store_end(srv->store, rc);
 	if (rc)
 		return rc;
 	log_info("hive %lld: user %lld left", (long long)hive_id,
@@ -358,6 +417,77 @@ int hives_remove_member(struct server *srv, struct actor who, int64_t hive_id,
 		frame_unref(f);
 	}
 	return 0;
+}
+
+/*
+ * Seats are checked as admit() does: a learner who becomes a mentor frees
+ * a seat but takes on the hive's learners; a mentor who becomes a learner
+ * needs a free seat and room in every mentor's load.
+ */
+static int role_fits(struct server *srv, const struct store_hive *h,
+		     int64_t user_id, enum role role)
+{
+	int cap = srv->cfg->mentor_max_learners, load;
+	int64_t *mentors;
+	size_t n;
+	int rc;
+
+	if (role == ROLE_MENTOR) {
+		rc = store_mentor_load(srv->store, user_id, &load);
+		return !rc && load + h->learners - 1 > cap ?
+		       RUCHE_EOVERLOADED : rc;
+	}
+	if (h->learners >= h->capacity)
+		return RUCHE_EHIVE_FULL;
+	rc = store_hive_mentors(srv->store, h->id, &mentors, &n);
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (mentors[i] == user_id)
+			continue;	/* no longer a mentor here */
+		rc = store_mentor_load(srv->store, mentors[i], &load);
+		if (!rc && load + 1 > cap)
+			rc = RUCHE_EOVERLOADED;
+	}
+	free(mentors);
+	return rc;
+}
+
+int hives_set_role(struct server *srv, struct actor who, int64_t hive_id,
+		   int64_t user_id, enum role role)
+{
+	struct store_hive h;
+	enum role have = ROLE_NONE;
+	int rc;
+
+	if (!who.admin)
+		return RUCHE_EFORBIDDEN;
+	if (role != ROLE_LEARNER && role != ROLE_MENTOR)
+		return RUCHE_EINVAL;
+	rc = store_begin(srv->store);
+	if (rc)
+		return rc;
+	rc = admin_edit(srv, who, hive_id, &h);
+	if (!rc)
+		rc = store_member_role(srv->store, hive_id, user_id, &have);
+	if (!rc && have == ROLE_NONE)
+		rc = RUCHE_ENOT_MEMBER;
+	if (!rc && have != role) {
+		rc = role_fits(srv, &h, user_id, role);
+		if (!rc)
+			rc = store_member_set_role(srv->store, hive_id, user_id,
+						   role);
+		if (!rc)
+			rc = server_emit(srv, hive_id, 0, "member.updated",
+					 json_pack("{s:I, s:I, s:s}", "hive_id",
+						   (json_int_t)hive_id,
+						   "user_id",
+						   (json_int_t)user_id,
+						   "role", role_name(role)));
+		if (!rc)
+			log_info("hive %lld: user %lld is now %s",
+				 (long long)hive_id, (long long)user_id,
+				 role_name(role));
+	}
+	return store_end(srv->store, rc);
 }
 
 int invites_create(struct server *srv, struct actor who, int64_t hive_id,

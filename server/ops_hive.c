@@ -112,6 +112,21 @@ int op_hive_add_member(struct conn *c, json_t *params, json_t **data,
 				user_id, role);
 }
 
+int op_hive_set_role(struct conn *c, json_t *params, json_t **data,
+		     struct proto_error *err)
+{
+	enum role role = role_parse(str(params, "role"));
+
+	if (role == ROLE_NONE) {
+		err->code = "invalid_param";
+		snprintf(err->message, sizeof(err->message),
+			 "\"role\" must be \"mentor\" or \"learner\"");
+		return RUCHE_EINVAL;
+	}
+	return hives_set_role(c->srv, conn_actor(c), num(params, "hive_id"),
+			      num(params, "user_id"), role);
+}
+
 int op_hive_remove_member(struct conn *c, json_t *params, json_t **data,
 			  struct proto_error *err)
 {

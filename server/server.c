@@ -1,4 +1,5 @@
 /* server.c - the server object: connections, shutdown and health. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,12 +210,43 @@ void server_publish(struct server *srv, int64_t hive_id, int64_t channel_id,
 		deliver_event(srv, &e);
 }
 
-void server_flush(struct server *srv)
+int server_emit(struct server *srv, int64_t hive_id, int64_t channel_id,
+		const char *kind, json_t *data)
+{
+	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	struct frame *f;
+	int64_t pos;
+	int rc, n;
+
+	json_decref(data);
+	if (!text)
+		return RUCHE_ENOMEM;
+	rc = store_event_insert(srv->store, hive_id, channel_id, kind, text,
+				clock_wall_ms(srv->clock), &pos);
+	if (rc) {
+		free(text);
+		return rc;
+	}
+	n = snprintf(NULL, 0, "{\"ev\":\"%s\",\"pos\":%lld,\"data\":%s}",
+		     kind, (long long)pos, text);
+	f = frame_new((size_t)n);
+	if (f) {
+		snprintf((char *)frame_payload(f), (size_t)n + 1,
+			 "{\"ev\":\"%s\",\"pos\":%lld,\"data\":%s}", kind,
+			 (long long)pos, text);
+		server_publish(srv, hive_id, channel_id, 0, pos, f);
+		frame_unref(f);
+	}
+	free(text);
+	return f ? 0 : RUCHE_ENOMEM;
+}
+
+int server_flush(struct server *srv)
 {
 	int rc = 0;
 
 	if (!srv->turn_open)
-		return;
+		return 0;
 	srv->turn_open = false;
 	rc = store_commit(srv->store);
 	if (rc) {
@@ -254,6 +286,7 @@ void server_flush(struct server *srv)
 		json_decref(e->req_id);
 	}
 	srv->nout = 0;
+	return rc;
 }
 
 void server_forget_conn(struct server *srv, struct conn *c)

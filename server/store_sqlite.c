@@ -30,6 +30,7 @@ enum stmt_id {
 	S_HIVE_INSERT, S_HIVE_GET, S_HIVE_BY_NAME, S_HIVE_UPDATE,
 	S_HIVE_ARCHIVE, S_HIVE_LIST_ALL, S_HIVE_LIST_USER,
 	S_MEMBER_ROLE, S_MEMBER_INSERT, S_MEMBER_DELETE, S_MEMBER_LIST,
+	S_MEMBER_SET_ROLE,
 	S_MEMBER_DELETE_USER, S_MENTOR_LOAD, S_HIVE_MENTORS, S_SHARE_HIVE,
 	S_INVITE_INSERT, S_INVITE_BY_DIGEST, S_INVITE_GET, S_INVITE_USE,
 	S_INVITE_REVOKE, S_INVITE_LIST_ALL, S_INVITE_LIST_HIVE,
@@ -135,6 +136,9 @@ static const char *const sql_text[S_COUNT] = {
 		"VALUES (?1, ?2, ?3, ?4)",
 	[S_MEMBER_DELETE] =
 		"DELETE FROM memberships WHERE hive_id = ?1 AND user_id = ?2",
+	[S_MEMBER_SET_ROLE] =
+		"UPDATE memberships SET role = ?3 "
+		"WHERE hive_id = ?1 AND user_id = ?2",
 	[S_MEMBER_LIST] =
 		"SELECT u.id, u.handle, u.display_name, m.role, m.joined_at "
 		"FROM memberships m JOIN users u ON u.id = m.user_id "
@@ -1058,18 +1062,26 @@ int store_member_role(struct store *st, int64_t hive_id, int64_t user_id,
 	return rc == RUCHE_ENOTFOUND ? 0 : rc;
 }
 
-int store_member_insert(struct store *st, int64_t hive_id, int64_t user_id,
-			enum role role, int64_t now)
+/* Writes a membership row: (hive ?1, user ?2, role ?3[, since ?4]). */
+static int member_write(struct store *st, enum stmt_id id, int64_t hive_id,
+			int64_t user_id, enum role role, int64_t now)
 {
-	sqlite3_stmt *s = stmt(st, S_MEMBER_INSERT);
+	sqlite3_stmt *s = stmt(st, id);
 
 	if (!s)
 		return RUCHE_EIO;
 	sqlite3_bind_int64(s, 1, hive_id);
 	sqlite3_bind_int64(s, 2, user_id);
 	bind_text(s, 3, role_name(role));
-	sqlite3_bind_int64(s, 4, now);
-	return run(st, s, false);
+	if (id == S_MEMBER_INSERT)
+		sqlite3_bind_int64(s, 4, now);
+	return run(st, s, id != S_MEMBER_INSERT);
+}
+
+int store_member_insert(struct store *st, int64_t hive_id, int64_t user_id,
+			enum role role, int64_t now)
+{
+	return member_write(st, S_MEMBER_INSERT, hive_id, user_id, role, now);
 }
 
 /* Runs a statement keyed by (?1, ?2), expected to change one row. */
@@ -1088,6 +1100,12 @@ static int pair_change(struct store *st, enum stmt_id id, int64_t a,
 int store_member_delete(struct store *st, int64_t hive_id, int64_t user_id)
 {
 	return pair_change(st, S_MEMBER_DELETE, hive_id, user_id);
+}
+
+int store_member_set_role(struct store *st, int64_t hive_id,
+			  int64_t user_id, enum role role)
+{
+	return member_write(st, S_MEMBER_SET_ROLE, hive_id, user_id, role, 0);
 }
 
 static void read_member(sqlite3_stmt *s, void *row)

@@ -307,6 +307,11 @@ function apply(frame) {
     case 'mention': return mention(d);
     case 'read': return read(d);
     case 'hive.removed': return hiveRemoved(d.hive_id);
+    case 'hive.updated': return hiveUpdated(d.hive);
+    case 'member.joined': return memberJoined(d);
+    case 'member.left':
+    case 'member.updated': return refreshMembers(d.hive_id);
+    case 'user.updated': return userRenamed(d);
     default: return undefined;
   }
 }
@@ -496,6 +501,33 @@ function hiveRemoved(hiveId) {
   store.members.delete(hiveId);
   changed('hives');
   changed('channels');
+}
+
+function hiveUpdated(hive) {
+  const i = store.hives.findIndex((h) => h.id === hive.id);
+  if (i < 0) return;
+  store.hives[i] = { ...store.hives[i], ...hive }; // keeps the caller's role
+  changed('hives');
+}
+
+// Someone came into a hive.  When it is this user (an invite accepted in
+// another tab, an admin adding them), the hive itself is new here.
+function memberJoined(d) {
+  if (d.member.user_id === store.me?.id && !store.hives.some((h) => h.id === d.hive_id)) {
+    reloadHives().catch(() => {});
+    return;
+  }
+  refreshMembers(d.hive_id);
+}
+
+function userRenamed(d) {
+  const u = store.users.get(d.user_id);
+  if (u) u.display_name = d.display_name;
+  for (const list of store.members.values()) {
+    for (const m of list) if (m.user_id === d.user_id) m.display_name = d.display_name;
+  }
+  if (store.me?.id === d.user_id) store.me = { ...store.me, display_name: d.display_name };
+  changed('members');
 }
 
 const memberTimers = new Map();

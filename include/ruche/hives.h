@@ -59,6 +59,14 @@ enum role hives_role(struct server *srv, int64_t hive_id, int64_t user_id);
 int hives_add_member(struct server *srv, struct actor who, int64_t hive_id,
 		     int64_t user_id, enum role role);
 
+/*
+ * Makes a member a learner or a mentor (admin only), with the seat and
+ * load checks of hives_add_member; RUCHE_ENOT_MEMBER if they are not in.
+ * Setting the role they have is a no-op.
+ */
+int hives_set_role(struct server *srv, struct actor who, int64_t hive_id,
+		   int64_t user_id, enum role role);
+
 /* Removes a member (admin), or the actor leaves (any member). */
 int hives_remove_member(struct server *srv, struct actor who, int64_t hive_id,
 			int64_t user_id);

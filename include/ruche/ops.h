@@ -23,7 +23,7 @@ op_handler op_auth, op_account_me, op_account_set_name,
 	op_account_set_password, op_account_delete, op_account_export;
 op_handler op_hive_create, op_hive_update, op_hive_archive, op_hive_list,
 	op_hive_members, op_hive_add_member, op_hive_remove_member,
-	op_hive_leave, op_hive_waitlist, op_hive_admit;
+	op_hive_leave, op_hive_waitlist, op_hive_admit, op_hive_set_role;
 op_handler op_invite_create, op_invite_list, op_invite_revoke,
 	op_invite_accept;
 op_handler op_sync, op_channel_list, op_channel_create, op_channel_update,

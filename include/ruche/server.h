@@ -115,9 +115,10 @@ int server_turn_begin(struct server *srv);
  * Ends the turn: commits, then sends what waited in the outbox.  If the
  * commit fails, the replies become "internal" errors and the events are
  * dropped (they were never stored).  Called by the transport after each
- * pass of the event loop; a no-op when no turn is open.
+ * pass of the event loop; a no-op when no turn is open.  Returns the
+ * commit's result.
  */
-void server_flush(struct server *srv);
+int server_flush(struct server *srv);
 
 /* Sends a reply to c now, or after the turn's commit.  req_id is the
  * request's id (json_t *, borrowed). */
@@ -133,6 +134,16 @@ void server_reply(struct server *srv, struct conn *c, struct frame *f,
  */
 void server_publish(struct server *srv, int64_t hive_id, int64_t channel_id,
 		    int64_t user_id, int64_t pos, struct frame *f);
+
+/*
+ * Stores an event in the event log, so that a client resuming after a
+ * disconnection gets it, and publishes it once committed: to a hive's
+ * members (channel_id 0) or a direct channel's (hive_id 0).  The frame is
+ * built around the stored JSON text, so the event is encoded once for the
+ * log and every recipient.  data is stolen.  Call inside a transaction.
+ */
+int server_emit(struct server *srv, int64_t hive_id, int64_t channel_id,
+		const char *kind, json_t *data);
 
 /* Subscribes the user's synced connections to a hive's events, or not. */
 void server_user_joined(struct server *srv, int64_t user_id, int64_t hive_id);

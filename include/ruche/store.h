@@ -192,6 +192,9 @@ int store_member_role(struct store *st, int64_t hive_id, int64_t user_id,
 int store_member_insert(struct store *st, int64_t hive_id, int64_t user_id,
 			enum role role, int64_t now);
 int store_member_delete(struct store *st, int64_t hive_id, int64_t user_id);
+/* Changes a member's role; RUCHE_ENOTFOUND if they are not a member. */
+int store_member_set_role(struct store *st, int64_t hive_id,
+			  int64_t user_id, enum role role);
 int store_member_list(struct store *st, int64_t hive_id,
 		      struct store_member **out, size_t *n);
 /* Learner seats taken in all the hives user_id mentors. */

@@ -111,6 +111,11 @@ describe('authorization of every operation', () => {
       expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
     },
     {
+      op: 'hive.set_role',
+      params: () => ({ hive_id: ctx.A, user_id: ctx.users.learner.user.id, role: 'learner' }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
       op: 'hive.remove_member',
       params: (role) => ({ hive_id: ctx.A, user_id: role === 'admin' ? ctx.users.spare.user.id : ctx.users.learner.user.id }),
       expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
@@ -303,7 +308,7 @@ describe('authorization of every operation', () => {
       const failures = [];
       const run = async (role) => {
         const params = await row.params(role);
-        const reply = await conn(role).request(row.op, params);
+        const reply = await conn(role).request(row.op, params, { timeoutMs: 30000 });
         const got = reply.ok ? 'ok' : reply.error.code;
         if (got !== expect[role]) {
           failures.push(`${role}: expected ${expect[role]}, got ${got}${reply.ok ? '' : ` (${reply.error.message})`}`);
@@ -316,7 +321,8 @@ describe('authorization of every operation', () => {
       const before = await snapshot();
       await Promise.all(
         refusals.map(async (role, i) => {
-          const reply = await conn(role).request(row.op, params[i]);
+          // Password checks queue on the workers: a slow machine needs time.
+          const reply = await conn(role).request(row.op, params[i], { timeoutMs: 30000 });
           const got = reply.ok ? 'ok' : reply.error.code;
           if (got !== expect[role]) failures.push(`${role}: expected ${expect[role]}, got ${got}`);
         }),

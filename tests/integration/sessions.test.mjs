@@ -277,13 +277,14 @@ describe('sessions', () => {
       assert.equal(wrong.error.code, 'bad_credentials');
       assert.equal(other.closeInfo, null, 'a refused change ends nothing');
 
-      const t0 = Date.now();
+      // The closes leave in the same turn as the reply (the sweep would
+      // take 2 s): counted from the reply, not from the request, whose
+      // password hashing takes what the machine's load makes it take.
       assert.deepEqual(
         await current.call('account.set_password', { old_password: PASSWORD, new_password: NEW_PASSWORD }),
         {},
       );
       for (const c of [other, otherByCookie]) assert.equal((await closedWithin(c, 1000)).code, 4001);
-      assert.ok(Date.now() - t0 < 1500);
       // The connection that asked, and others of its session, go on.
       assert.equal((await current.call('account.me')).user.id, ada.user.id);
       assert.equal((await sameSession.call('account.me')).user.id, ada.user.id);
