@@ -6,12 +6,15 @@ DEBUG_DIR := build/debug
 RELEASE_DIR := build/release
 RUN_ARGS ?=
 
-.PHONY: run test build debug release deps-run deps-test clean bench bench-quick
+.PHONY: run test build debug release deps-run deps-test deps-bench clean \
+	bench bench-quick
 
 run: deps-run release
 	./$(RELEASE_DIR)/ruche serve $(RUN_ARGS)
 
-test: deps-test debug
+# The Release build too: a warning that only -O2 sees must fail here,
+# not in `make run`.
+test: deps-test debug release
 	cd $(DEBUG_DIR) && ctest --output-on-failure
 
 build: debug
@@ -24,15 +27,16 @@ release:
 	@cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(RELEASE_DIR) -j $(JOBS)
 
-# The benchmark (bench/README.md): Ruche against a Node.js peer on this
-# machine, report in build/bench/.  BENCH_ARGS passes options to
-# bench/run.mjs, e.g. BENCH_ARGS='--runs 5'.
+# The benchmark (bench/README.md, docs/performance.md): Ruche against
+# InspIRCd and a Node.js peer on this machine, report and chart in
+# build/bench/.  BENCH_ARGS passes options to bench/run.mjs, e.g.
+# BENCH_ARGS='--runs 5'.
 BENCH_ARGS ?=
 
-bench-quick: deps-test release
+bench-quick: deps-bench release
 	node bench/run.mjs quick $(BENCH_ARGS)
 
-bench: deps-test release
+bench: deps-bench release
 	node bench/run.mjs full $(BENCH_ARGS)
 
 deps-run:
@@ -40,6 +44,9 @@ deps-run:
 
 deps-test:
 	@scripts/setup.sh test
+
+deps-bench:
+	@scripts/setup.sh bench
 
 clean:
 	rm -rf build

@@ -5,8 +5,8 @@
 // build/bench/report.json.  `make bench-quick` and `make bench` run it.
 //
 //   node bench/run.mjs quick|full [--runs N] [--only cohort,equal,idle,writes]
-//                                 [--kinds ruche,node_ws] [--rebuild-fixture]
-//                                 [--hives N] [--perf]
+//                                 [--kinds ruche,inspircd,node_ws]
+//                                 [--rebuild-fixture] [--hives N] [--perf]
 //
 // --perf records a CPU profile of each server during the equal-load runs
 // (perf record -e cpu-clock) into build/bench/profile-KIND.txt.
@@ -15,6 +15,7 @@
 // bench/README.md for what each workload measures and how to read it.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ const BUILD = process.env.RUCHE_BUILD_DIR || path.join(root, 'build', 'release')
 const RUCHE = process.env.RUCHE_BIN || path.join(BUILD, 'ruche');
 const LOAD = process.env.RUCHE_LOAD_BIN || path.join(BUILD, 'bench', 'ruche-load');
 const NODE_PEER = path.join(here, 'peers', 'node-ws-server.mjs');
+const INSPIRCD = process.env.INSPIRCD_BIN || '/usr/sbin/inspircd';
 const OUT = process.env.RUCHE_BENCH_DIR || path.join(root, 'build', 'bench');
 const PASSWORD = 'correct horse battery staple';
 const LEARNERS = 12; // and one mentor: 13 members a hive
@@ -33,26 +35,35 @@ const FIXTURE_MAX_AGE_DAYS = 25; // sessions last 30 days from their last use
 
 // The servers: how the driver starts each, and which protocol the
 // generator speaks to it.  ruche_normal is Ruche with --sync normal (no
-// fsync per grouped commit), to show what durability costs.
+// fsync per grouped commit), to show what durability costs.  inspircd is
+// InspIRCd 3 (Debian's package), spoken to in IRC over plain TCP.
 const KINDS = {
   ruche: { load: 'ruche' },
   ruche_normal: { load: 'ruche', sync: 'normal' },
+  // InspIRCd finishes a client's registration on its once-a-second
+  // tick, so each connection takes ~1 s to set up: more of them at once.
+  inspircd: { load: 'irc', args: ['--max-pending', '2000'] },
   node_ws: { load: 'node_ws' },
 };
+// The peers Ruche is compared with, in the order of the ratio lines.
+const PEERS = ['inspircd', 'node_ws'];
 
 // What each profile runs.  Rates are messages per second per member.
 const PROFILES = {
   quick: {
-    kinds: ['ruche', 'node_ws'],
+    kinds: ['ruche', 'inspircd', 'node_ws'],
     fixtureHives: 100,
-    cohort: { hives: 20, rates: [1, 2, 4, 8, 16, 32, 64], refine: 1, warm: 1, measure: 3, drain: 2, runs: 1, retries: 1, quietMs: 10000 },
-    equal: { hives: 100, rate: 4, warm: 2, measure: 4, drain: 12, steps: 3, runs: 1, retries: 1, quietMs: 10000 },
+    // Three servers in under 4 minutes on a quiet machine: fewer and
+    // shorter windows than the full run.
+    cohort: { hives: 20, rates: [2, 4, 8, 16, 32, 64, 128, 256], refine: 1, warm: 1, measure: 3, drain: 2, runs: 1, retries: 1, quietMs: 5000 },
+    equal: { hives: 100, rate: 4, warm: 2, measure: 3, drain: 8, steps: 2, runs: 1, retries: 1, quietMs: 5000 },
   },
   full: {
-    kinds: ['ruche', 'ruche_normal', 'node_ws'],
+    kinds: ['ruche', 'ruche_normal', 'inspircd', 'node_ws'],
     fixtureHives: 100,
-    cohort: { hives: 100, rates: [0.5, 1, 2, 4, 8, 16, 32, 64], refine: 2, warm: 2, measure: 6, drain: 3, runs: 3, retries: 2, quietMs: 60000 },
-    equal: { hives: 100, rate: 4, warm: 3, measure: 8, drain: 20, steps: 3, runs: 3, retries: 2, quietMs: 60000 },
+    cohort: { hives: 100, rates: [0.5, 1, 2, 4, 8, 16, 32, 64, 128], refine: 2, warm: 2, measure: 6, drain: 3, runs: 3, retries: 2, quietMs: 60000 },
+    // Two windows a run (six a server) keep four servers under 20 minutes.
+    equal: { hives: 100, rate: 4, warm: 3, measure: 8, drain: 20, steps: 2, runs: 3, retries: 2, quietMs: 60000 },
     idle: { conns: 10000, settle: 3, measure: 5, runs: 3, quietMs: 60000 },
     writes: {
       runs: 3,
@@ -190,7 +201,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 
 // Starts a server whose log goes to logPath, and waits for the line that
 // gives its port: { proc, pid, port, stop() }.
-async function startProcess(cmd, args, logPath, portRe, env = {}) {
+async function startProcess(cmd, args, logPath, portRe, env = {}, fixedPort = null) {
   const fd = fs.openSync(logPath, 'w');
   const proc = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
   fs.closeSync(fd);
@@ -200,7 +211,7 @@ async function startProcess(cmd, args, logPath, portRe, env = {}) {
   for (let i = 0; i < 600 && port === null; i++) {
     if (proc.exitCode !== null) break;
     const m = fs.readFileSync(logPath, 'utf8').match(portRe);
-    if (m) port = Number(m[1]);
+    if (m) port = fixedPort ?? Number(m[1]);
     else await sleep(50);
   }
   if (port === null) {
@@ -229,6 +240,9 @@ function copyDb(src, dst) {
   }
 }
 
+// Ruche's event loop as its log says ("libev" or "poll()"), for the report.
+let rucheLoop = null;
+
 // A Ruche server on a fresh copy of the fixture's database.
 async function startRuche(fixture, { sync } = {}) {
   const dir = path.join(OUT, 'work');
@@ -237,7 +251,10 @@ async function startRuche(fixture, { sync } = {}) {
   copyDb(fixture.db, db);
   const args = ['serve', '--listen', '127.0.0.1:0', '--db', db];
   if (sync) args.push('--sync', sync);
-  return startProcess(RUCHE, args, path.join(dir, 'ruche.log'), /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const logPath = path.join(dir, 'ruche.log');
+  const srv = await startProcess(RUCHE, args, logPath, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  rucheLoop = (fs.readFileSync(logPath, 'utf8').match(/event loop: (\S+)/) || [])[1] || rucheLoop;
+  return srv;
 }
 
 async function startNode() {
@@ -246,10 +263,65 @@ async function startNode() {
   return startProcess(process.execPath, [NODE_PEER], path.join(dir, 'node-ws.log'), /listening on (\d+)/);
 }
 
+// A port free on loopback now (InspIRCd cannot be asked for port 0).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// InspIRCd's configuration for the benchmark: one client port on
+// loopback, and every limit that would get in the way of a load test out
+// of the way, as one would for a trusted bench: no flood control (no
+// command rate, no fake lag, a huge penalty threshold), no per-IP or
+// per-class connection limits, send and receive queues far above what a
+// run queues, no DNS or ident lookups, no MOTD, no modules beyond the
+// core ones.  Chat is the core PRIVMSG to a channel, as Ruche's is a
+// message to a hive's channel.
+function inspircdConf(dir, port) {
+  return `# Written by bench/run.mjs for one run; see bench/README.md.
+<server name="bench.ruche.local" description="Ruche benchmark peer" network="bench">
+<admin name="bench" nick="bench" email="bench@localhost">
+<bind address="127.0.0.1" port="${port}" type="clients">
+<connect name="bench" allow="*" maxchans="100" timeout="60" pingfreq="10m"
+         hardsendq="64M" softsendq="64M" recvq="64M" threshold="1000000000"
+         commandrate="4000000000" fakelag="no" localmax="1000000"
+         globalmax="1000000" maxconnwarn="no" resolvehostnames="no"
+         useident="no" usednsbl="no" limit="1000000">
+<channels users="100" opers="100">
+<performance netbuffersize="65536" somaxconn="1024" softlimit="1000000"
+             clonesonconnect="no" quietbursts="yes">
+<options syntaxhints="no" announcets="no">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default"
+     target="${path.join(dir, 'inspircd-ircd.log')}">
+`;
+}
+
+async function startInspircd() {
+  if (!fs.existsSync(INSPIRCD)) {
+    throw new Error(`${INSPIRCD} is missing: scripts/setup.sh bench installs Debian's inspircd (make bench does)`);
+  }
+  const dir = path.join(OUT, 'work');
+  fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const conf = path.join(dir, 'inspircd.conf');
+  fs.writeFileSync(conf, inspircdConf(dir, port));
+  const args = ['--config', conf, '--nofork', '--nopid'];
+  // It refuses root unless told; a container often runs as root.
+  if (process.getuid?.() === 0) args.push('--runasroot');
+  return startProcess(INSPIRCD, args, path.join(dir, 'inspircd.log'), /is now running/, {}, port);
+}
+
 async function startServer(kind, fixture, quietMs) {
   const k = KINDS[kind];
   await waitQuiet(quietMs);
-  return k.load === 'ruche' ? startRuche(fixture, { sync: k.sync }) : startNode();
+  if (k.load === 'ruche') return startRuche(fixture, { sync: k.sync });
+  return k.load === 'irc' ? startInspircd() : startNode();
 }
 
 // Runs ruche-load: { code, results (parsed JSON lines) }.
@@ -372,7 +444,7 @@ async function fixture(hives, rebuild) {
 // ---- Workloads ----------------------------------------------------------
 
 const common = (srv, fx, kind = 'ruche') => ['--target', `127.0.0.1:${srv.port}`, '--users', fx.users,
-  '--server-pid', String(srv.pid), '--kind', KINDS[kind].load];
+  '--server-pid', String(srv.pid), '--kind', KINDS[kind].load, ...(KINDS[kind].args || [])];
 
 async function cohort(kind, fx, p) {
   const runs = [];
@@ -550,7 +622,8 @@ function markdown(rep) {
   const L = [];
   L.push(`# Ruche benchmark (${rep.profile})`, '');
   L.push(`${m.date} — ${m.cpus} × ${m.cpu_model}, Linux ${m.kernel}, ${m.memory_gb} GiB, Node ${m.node}, ` +
-    `Ruche at ${m.commit || '?'} (Release).  Server and load generator share the ${m.cpus} cores; ` +
+    `Ruche at ${m.commit || '?'} (Release, event loop ${rep.ruche_loop || '?'}).  ` +
+    `Server and load generator share the ${m.cpus} cores; ` +
     'every figure comes with the server\'s CPU (% of one core), the generator\'s own CPU and the machine\'s ' +
     'busy share (all cores; anything above server + generator is other work on the machine, including ' +
     'hypervisor steal).  Loopback only.', '');
@@ -558,7 +631,8 @@ function markdown(rep) {
   for (const line of rep.lines) L.push(`    ${line}`);
   L.push('');
   if (rep.cohort) {
-    L.push(`## Cohort fan-out (${rep.cohort.ruche?.hives ?? rep.cohort.node_ws?.hives} hives × 13, open loop)`, '');
+    L.push(`## Cohort fan-out (${Object.values(rep.cohort)[0].hives} hives × 13, open loop)`, '');
+    if (rep.chart) L.push(`![p99 latency against offered load](${rep.chart})`, '');
     L.push('Each member posts ~100-byte messages to its hive\'s `general` at a per-member rate, stepped up until ' +
       'p99 passes 50 ms or fewer than 99 % of deliveries arrive.  Best passing step of the median run; ' +
       'a delivery is one message reaching one other member (the copy back to the sender is not counted).', '');
@@ -615,7 +689,7 @@ function markdown(rep) {
   }
   if (rep.idle) {
     L.push('## Idle connections', '');
-    L.push('Connections that logged in (ruche: `auth` + `sync`; node_ws: joined a room) and stay silent.  RSS per connection = VmRSS after − before, ÷ connections.', '');
+    L.push('Connections that logged in (ruche: `auth` + `sync`; inspircd: registered and joined its hive\'s channel; node_ws: joined a room) and stay silent.  RSS per connection = VmRSS after − before, ÷ connections.', '');
     L.push('| server | connections | RSS before MiB | RSS after MiB | bytes/connection | set-up s | server CPU while idle | generator CPU | machine busy |');
     L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const [k, e] of Object.entries(rep.idle)) {
@@ -638,7 +712,8 @@ function markdown(rep) {
     L.push('');
   }
   L.push('## Notes', '');
-  L.push('- Both servers send each message back to its sender too; Ruche also answers each send (the ack, after the grouped commit), node_ws does not, and stores nothing.');
+  L.push('- Ruche and node_ws send each message back to its sender too (IRC does not); Ruche also answers each send (the ack, after the grouped commit), the peers do not, and they store nothing.');
+  L.push('- inspircd is InspIRCd 3 from Debian, driven in IRC over plain TCP (not its m_websocket module), with flood control, connection limits and DNS/ident lookups off (build/bench/work/inspircd.conf).  It keeps Nagle\'s algorithm on, which holds small writes back by up to ~40 ms: that shows in its latency even at low load.');
   L.push('- Ruche runs with its defaults (`--sync full`: every grouped commit is fsynced before anyone sees it), on a copy of a prepared database.');
   L.push('- Latency runs from the sender\'s clock just before its write to the receiver\'s clock when the frame is read: both ends share one clock.  "Send lag" is how late the generator sent against its schedule; when it grows, the generator (or the machine) is the limit.');
   L.push('- A busy share well above server + generator means other work ran on the machine during the window: compare such figures with care.');
@@ -647,6 +722,111 @@ function markdown(rep) {
   }
   L.push('');
   return L.join('\n');
+}
+
+// ---- Chart ----------------------------------------------------------------
+//
+// p99 latency against offered load (deliveries per second the senders
+// asked for), one line per server through its cohort steps (median over
+// runs at each rate), a diamond at its equal-load point; both axes
+// logarithmic.  Hand-built SVG text, no library.
+
+const COLORS = { ruche: '#d9480f', ruche_normal: '#f59f00', inspircd: '#1971c2', node_ws: '#2f9e44' };
+const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function chartSeries(rep) {
+  const series = [];
+  for (const k of Object.keys(rep.cohort || {})) {
+    const steps = rep.cohort[k].runs.flatMap((r) => r.steps).filter((s) => !s.retried);
+    const pts = [...new Set(steps.map((s) => s.rate))].sort((a, b) => a - b).map((rate) => {
+      const at = steps.filter((s) => s.rate === rate);
+      return { x: median(at.map((s) => s.offered_per_s)), y: median(at.map((s) => s.p99_ms)) };
+    }).filter((p) => p.x > 0 && p.y > 0);
+    const e = rep.equal?.[k]?.steps?.filter((s) => !s.retried) || [];
+    const eq = e.length ? { x: median(e.map((s) => s.offered_per_s)), y: median(e.map((s) => s.p99_ms)) } : null;
+    series.push({ kind: k, pts, eq: eq && eq.x > 0 && eq.y > 0 ? eq : null });
+  }
+  for (const k of Object.keys(rep.equal || {})) {
+    if (series.some((s) => s.kind === k)) continue;
+    const e = rep.equal[k].steps.filter((s) => !s.retried);
+    const eq = { x: median(e.map((s) => s.offered_per_s)), y: median(e.map((s) => s.p99_ms)) };
+    if (eq.x > 0 && eq.y > 0) series.push({ kind: k, pts: [], eq });
+  }
+  return series;
+}
+
+// Tick values 1, 2, 5 × 10^n between lo and hi.
+function logTicks(lo, hi) {
+  const out = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v);
+    }
+  }
+  return out;
+}
+
+const tickLabel = (v) => (v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : String(Number(v.toPrecision(3))));
+
+function chartSvg(rep, p99Limit = 50) {
+  const series = chartSeries(rep);
+  const all = series.flatMap((s) => [...s.pts, ...(s.eq ? [s.eq] : [])]);
+  if (!all.length) return null;
+  const W = 760;
+  const H = 460;
+  const m = { l: 70, r: 150, t: 40, b: 60 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const x0 = 10 ** Math.floor(Math.log10(Math.min(...all.map((p) => p.x))));
+  const x1 = 10 ** Math.ceil(Math.log10(Math.max(...all.map((p) => p.x))));
+  const y0 = 10 ** Math.floor(Math.log10(Math.min(p99Limit, ...all.map((p) => p.y))));
+  const y1 = 10 ** Math.ceil(Math.log10(Math.max(p99Limit * 2, ...all.map((p) => p.y))));
+  const X = (v) => m.l + (pw * Math.log10(v / x0)) / Math.log10(x1 / x0);
+  const Y = (v) => m.t + ph - (ph * Math.log10(v / y0)) / Math.log10(y1 / y0);
+  const f = (v) => v.toFixed(1);
+  const o = [];
+  o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
+    'font-family="sans-serif" font-size="12">');
+  o.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+  o.push(`<text x="${m.l}" y="22" font-size="15" font-weight="bold">p99 latency against offered load ` +
+    `(${esc(rep.profile)}, ${esc(rep.machine.date.slice(0, 10))})</text>`);
+  for (const v of logTicks(x0, x1)) {
+    o.push(`<line x1="${f(X(v))}" y1="${m.t}" x2="${f(X(v))}" y2="${m.t + ph}" stroke="#e9ecef"/>`);
+    o.push(`<text x="${f(X(v))}" y="${m.t + ph + 16}" text-anchor="middle">${tickLabel(v)}</text>`);
+  }
+  for (const v of logTicks(y0, y1)) {
+    o.push(`<line x1="${m.l}" y1="${f(Y(v))}" x2="${m.l + pw}" y2="${f(Y(v))}" stroke="#e9ecef"/>`);
+    o.push(`<text x="${m.l - 6}" y="${f(Y(v) + 4)}" text-anchor="end">${tickLabel(v)}</text>`);
+  }
+  o.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#868e96"/>`);
+  o.push(`<line x1="${m.l}" y1="${f(Y(p99Limit))}" x2="${m.l + pw}" y2="${f(Y(p99Limit))}" stroke="#c92a2a" ` +
+    'stroke-dasharray="6 4"/>');
+  o.push(`<text x="${m.l + pw - 4}" y="${f(Y(p99Limit) - 5)}" text-anchor="end" fill="#c92a2a">` +
+    `p99 limit ${p99Limit} ms</text>`);
+  o.push(`<text x="${m.l + pw / 2}" y="${H - 18}" text-anchor="middle">offered deliveries per second (log)</text>`);
+  o.push(`<text transform="translate(18 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">p99 latency, ms (log)</text>`);
+  series.forEach((s, i) => {
+    const c = COLORS[s.kind] || ['#7048e8', '#0c8599', '#e8590c'][i % 3];
+    if (s.pts.length) {
+      o.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${s.pts.map((p) => `${f(X(p.x))},${f(Y(p.y))}`).join(' ')}"/>`);
+      for (const p of s.pts) o.push(`<circle cx="${f(X(p.x))}" cy="${f(Y(p.y))}" r="3.5" fill="${c}"/>`);
+    }
+    if (s.eq) {
+      const cx = X(s.eq.x);
+      const cy = Y(s.eq.y);
+      o.push(`<path d="M${f(cx)} ${f(cy - 7)} L${f(cx + 7)} ${f(cy)} L${f(cx)} ${f(cy + 7)} L${f(cx - 7)} ${f(cy)} Z" ` +
+        `fill="none" stroke="${c}" stroke-width="2"/>`);
+    }
+    const ly = m.t + 14 + 20 * i;
+    o.push(`<line x1="${m.l + pw + 14}" y1="${ly - 4}" x2="${m.l + pw + 36}" y2="${ly - 4}" stroke="${c}" stroke-width="3"/>`);
+    o.push(`<text x="${m.l + pw + 42}" y="${ly}">${esc(s.kind)}</text>`);
+  });
+  const ly = m.t + 14 + 20 * series.length + 10;
+  o.push(`<text x="${m.l + pw + 14}" y="${ly}" fill="#495057">line: cohort steps</text>`);
+  o.push(`<text x="${m.l + pw + 14}" y="${ly + 16}" fill="#495057">◇: equal load</text>`);
+  o.push('</svg>');
+  return `${o.join('\n')}\n`;
 }
 
 // ---- Main ---------------------------------------------------------------
@@ -717,22 +897,31 @@ async function main() {
   for (const w of rep.writes || []) fig[`writes_acks_per_s_${w.sync}_${w.name} ruche`] = w.median.acks_per_s;
   const ratio = (a, b) => (a && b ? a / b : null);
   rep.by_rate = byRate(rep.cohort);
+  // Every ratio is written so that above 1 is in Ruche's favour.
   rep.ratios = {};
-  if (rep.equal?.ruche && rep.equal?.node_ws) {
-    rep.ratios['cpu_us_per_delivery node_ws/ruche'] = ratio(fig['cpu_us_per_delivery node_ws'], fig['cpu_us_per_delivery ruche']);
+  for (const peer of PEERS) {
+    if (rep.cohort?.ruche && rep.cohort?.[peer]) {
+      rep.ratios[`cohort_delivered_per_s ruche/${peer}`] =
+        ratio(fig['cohort_delivered_per_s ruche'], fig[`cohort_delivered_per_s ${peer}`]);
+    }
+    if (rep.equal?.ruche && rep.equal?.[peer]) {
+      rep.ratios[`cpu_us_per_delivery ${peer}/ruche`] =
+        ratio(fig[`cpu_us_per_delivery ${peer}`], fig['cpu_us_per_delivery ruche']);
+    }
+    if (rep.idle?.ruche && rep.idle?.[peer]) {
+      rep.ratios[`idle_kb_per_conn ${peer}/ruche`] =
+        ratio(fig[`idle_rss_per_conn_bytes ${peer}`], fig['idle_rss_per_conn_bytes ruche']);
+    }
   }
-  if (rep.cohort?.ruche && rep.cohort?.node_ws) {
-    rep.ratios['cohort_delivered_per_s ruche/node_ws'] = ratio(fig['cohort_delivered_per_s ruche'], fig['cohort_delivered_per_s node_ws']);
-  }
-  // The same ratio where both servers keep up: the highest cohort rate
+  // The CPU ratio where both servers keep up: the highest cohort rate
   // that both passed (the equal-load point may be past both).
-  if (rep.by_rate) {
+  for (const peer of PEERS) {
     const both = Object.keys(rep.by_rate).map(Number).sort((a, b) => b - a)
-      .find((r) => rep.by_rate[r].ruche?.pass && rep.by_rate[r].node_ws?.pass);
+      .find((r) => rep.by_rate[r].ruche?.pass && rep.by_rate[r][peer]?.pass);
     if (both !== undefined) {
       const row = rep.by_rate[both];
-      rep.ratios[`cpu_us_per_delivery_at_${round(both, 2)}_per_s node_ws/ruche`] =
-        ratio(row.node_ws.cpu_us_per_delivery, row.ruche.cpu_us_per_delivery);
+      rep.ratios[`cpu_us_per_delivery_at_${round(both, 2)}_per_s ${peer}/ruche`] =
+        ratio(row[peer].cpu_us_per_delivery, row.ruche.cpu_us_per_delivery);
     }
   }
   for (const [k, v] of Object.entries(rep.ratios)) line(`ratio ${k} = ${fmt(v)}`);
@@ -742,8 +931,14 @@ async function main() {
   }
   rep.figures = fig;
   rep.quiet_waits = quietWaits;
+  rep.ruche_loop = rucheLoop;
   rep.seconds = (Date.now() - t0) / 1000;
 
+  const svg = chartSvg(rep);
+  if (svg) {
+    rep.chart = 'p99-latency.svg';
+    fs.writeFileSync(path.join(OUT, rep.chart), svg);
+  }
   fs.writeFileSync(path.join(OUT, 'report.json'), `${JSON.stringify(rep, null, 2)}\n`);
   fs.writeFileSync(path.join(OUT, 'report.md'), markdown(rep));
   for (const l of rep.lines) process.stdout.write(`${l}\n`);

@@ -4,6 +4,10 @@
 #   scripts/setup.sh run    the build dependencies (for `make run`)
 #   scripts/setup.sh test   those, plus cmocka, Chromium and the npm test
 #                           packages (for `make test`)
+#   scripts/setup.sh bench  those of test, plus InspIRCd, the benchmark's
+#                           peer, and libev with lws's libev plugin, the
+#                           event loop Ruche uses when it finds them (for
+#                           `make bench` and `make bench-quick`)
 #
 # Idempotent and quiet: it prints only when it installs something.
 set -euo pipefail
@@ -14,9 +18,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build_pkgs=(cmake make gcc pkg-config libwebsockets-dev libsqlite3-dev
             libjansson-dev libssl-dev)
 test_pkgs=(libcmocka-dev chromium sqlite3 fonts-noto-color-emoji)
+bench_pkgs=(inspircd libev-dev libwebsockets-evlib-ev)
 
 pkgs=("${build_pkgs[@]}")
-[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "$mode" = test ] || [ "$mode" = bench ] && pkgs+=("${test_pkgs[@]}")
+[ "$mode" = bench ] && pkgs+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -34,7 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "$mode" = test ]; then
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
   command -v node >/dev/null || { echo "setup: node is required" >&2; exit 1; }
   stamp="$root/tests/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$root/tests/package-lock.json" -nt "$stamp" ]; then

@@ -8,6 +8,7 @@
 #include "ruche/err.h"
 #include "ruche/hives.h"
 #include "ruche/log.h"
+#include "ruche/moderation.h"
 #include "ruche/pwjob.h"
 #include "ruche/ratelimit.h"
 #include "ruche/server.h"
@@ -467,9 +468,106 @@ static void export(struct server *srv, const struct api_request *req,
 	json_decref(resp.body);
 }
 
+/*
+ * Reads the audit export's query: format=csv|json and the filters of
+ * audit.list (action, actor_id, automatic=1, target_id, since, until).
+ * 0, or RUCHE_EINVAL for an unknown key or a bad value.
+ */
+static int audit_query(const char *query, struct store_audit_filter *f,
+		       bool *csv, char *action, size_t action_len)
+{
+	char buf[256], *save = NULL;
+
+	*csv = false;
+	if (!query)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", query);
+	/* libwebsockets hands the arguments decoded and joined by ','
+	 * (none of our values has one); '&' is taken too. */
+	for (char *kv = strtok_r(buf, "&,", &save); kv;
+	     kv = strtok_r(NULL, "&,", &save)) {
+		char *v = strchr(kv, '='), *end;
+		long long n;
+
+		if (!v)
+			return RUCHE_EINVAL;
+		*v++ = '\0';
+		if (strcmp(kv, "format") == 0) {
+			if (strcmp(v, "csv") && strcmp(v, "json"))
+				return RUCHE_EINVAL;
+			*csv = strcmp(v, "csv") == 0;
+			continue;
+		}
+		if (strcmp(kv, "action") == 0) {
+			if (!*v || strlen(v) >= action_len)
+				return RUCHE_EINVAL;
+			snprintf(action, action_len, "%s", v);
+			f->action = action;
+			continue;
+		}
+		if (strcmp(kv, "automatic") == 0) {
+			if (strcmp(v, "1") && strcmp(v, "true"))
+				return RUCHE_EINVAL;
+			f->actor_id = -1;
+			continue;
+		}
+		n = strtoll(v, &end, 10);
+		if (!*v || *end || n < 0 || n > (1LL << 53))
+			return RUCHE_EINVAL;
+		if (strcmp(kv, "actor_id") == 0 && n > 0)
+			f->actor_id = n;
+		else if (strcmp(kv, "target_id") == 0 && n > 0)
+			f->target_id = n;
+		else if (strcmp(kv, "since") == 0)
+			f->since = n;
+		else if (strcmp(kv, "until") == 0)
+			f->until = n;
+		else
+			return RUCHE_EINVAL;
+	}
+	return 0;
+}
+
+/* GET /api/hives/ID/audit: the hive's audit log as a CSV or JSON file,
+ * for its mentors and admins. */
+static void audit_export(struct server *srv, const struct api_request *req,
+			 long long hive_id, api_reply_fn *reply, void *arg)
+{
+	struct store_audit_filter f = { .hive_id = hive_id };
+	struct store_session session;
+	struct store_user user;
+	struct api_response resp = { .status = 200 };
+	char action[32], *text = NULL;
+	bool csv;
+	int rc = accounts_session_check(srv, req->token, &session, &user);
+
+	if (!rc && audit_query(req->query, &f, &csv, action, sizeof(action)))
+		rc = RUCHE_EINVAL;
+	if (!rc)
+		rc = mod_audit_export(srv, (struct actor){ .user_id = user.id,
+							    .admin =
+							    user.is_admin },
+				      &f, csv, &text);
+	if (rc) {
+		fail(reply, arg, rc, NULL);
+		return;
+	}
+	resp.text = text;
+	resp.content_type = csv ? "text/csv; charset=utf-8" :
+			    "application/json";
+	resp.disposition = csv ?
+		"attachment; filename=\"ruche-audit.csv\"" :
+		"attachment; filename=\"ruche-audit.json\"";
+	reply(arg, &resp);
+	free(text);
+}
+
 struct api_call *api_handle(struct server *srv, const struct api_request *req,
 			    api_reply_fn *reply, void *arg)
 {
+	long long hive_id = 0;
+	int used = 0;
+
 	bool post = strcmp(req->method, "POST") == 0;
 	const char *p = req->path;
 
@@ -489,6 +587,9 @@ struct api_call *api_handle(struct server *srv, const struct api_request *req,
 		invite_info(srv, req, reply, arg);
 	else if (!post && strcmp(p, "/api/me/export") == 0)
 		export(srv, req, reply, arg);
+	else if (!post && sscanf(p, "/api/hives/%lld/audit%n", &hive_id,
+				 &used) == 1 && used && !p[used] && hive_id > 0)
+		audit_export(srv, req, hive_id, reply, arg);
 	else
 		answer(reply, arg, 404, error_body("not_found",
 			"no such API endpoint"), NULL, 0);

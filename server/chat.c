@@ -9,6 +9,8 @@
 #include "ruche/err.h"
 #include "ruche/hives.h"
 #include "ruche/log.h"
+#include "ruche/meetups.h"
+#include "ruche/moderation.h"
 #include "ruche/proto.h"
 #include "ruche/server.h"
 #include "ruche/utf8.h"
@@ -110,7 +112,8 @@ static int may_post(struct server *srv, struct actor who,
 		return rc;
 	if (ch->kind == CHANNEL_ANNOUNCE && role != ROLE_MENTOR && !who.admin)
 		return RUCHE_EREAD_ONLY;
-	return 0;
+	rc = mod_check_post(srv, who, ch, role);	/* muted, locked */
+	return rc ? rc : meetups_check_post(srv, who, ch, role); /* rounds */
 }
 
 /* Mentors of the channel's hive and admins manage channels. */
@@ -133,6 +136,9 @@ static json_t *channel_json(const struct store_channel *c)
 	if (o && c->kind != CHANNEL_DIRECT) {
 		json_object_set_new(o, "hive_id", json_integer(c->hive_id));
 		json_object_set_new(o, "name", json_string(c->name));
+		json_object_set_new(o, "slow_mode_seconds",
+				    json_integer(c->slow_mode_s));
+		json_object_set_new(o, "locked", json_boolean(c->locked));
 	}
 	return o;
 }
@@ -472,6 +478,32 @@ int chat_direct_open(struct server *srv, struct actor who,
 	return rc;
 }
 
+/*
+ * How far the others have read a conversation, for "Seen" after a reload:
+ * [{user_id, message_id}] of the members but the caller who read any of
+ * it.  The same pairs as the read events that move them.
+ */
+static json_t *direct_reads(struct server *srv, struct actor who,
+			    int64_t channel_id, json_t *direct)
+{
+	json_t *arr = json_array(), *id;
+	size_t i;
+
+	json_array_foreach(json_object_get(direct, "members"), i, id) {
+		int64_t user = json_integer_value(id), last = 0;
+
+		if (user == who.user_id ||
+		    store_read_get(srv->store, user, channel_id, &last) ||
+		    !last)
+			continue;
+		json_array_append_new(arr, json_pack("{s:I, s:I}", "user_id",
+						     (json_int_t)user,
+						     "message_id",
+						     (json_int_t)last));
+	}
+	return arr;
+}
+
 int chat_direct_list(struct server *srv, struct actor who, json_t **out)
 {
 	struct store_channel *list;
@@ -489,6 +521,8 @@ int chat_direct_list(struct server *srv, struct actor who, json_t **out)
 		store_unread_count(srv->store, who.user_id, list[i].id,
 				   &unread);
 		json_object_set_new(o, "unread", json_integer(unread));
+		json_object_set_new(o, "reads",
+				    direct_reads(srv, who, list[i].id, o));
 		json_array_append_new(arr, o);
 	}
 	free(list);
@@ -638,6 +672,8 @@ int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 	if (!m.body)
 		return RUCHE_ENOMEM;
 	rc = check_text(m.body);
+	if (!rc)	/* slow mode and the hive's guard */
+		rc = mod_check_message(srv, who, &ch, role, m.body);
 	/* Quoted and thread messages live in the same channel. */
 	if (!rc && (reply_to || thread_id)) {
 		rc = store_msg_get(srv->store, thread_id ? thread_id : reply_to,
@@ -728,6 +764,8 @@ int chat_edit(struct server *srv, struct actor who, int64_t message_id,
 		return rc;
 	body = trimmed(text);
 	rc = body ? check_text(body) : RUCHE_ENOMEM;
+	if (!rc)	/* muted, locked, the hive's guard */
+		rc = mod_check_edit(srv, who, &ch, body);
 	if (!rc)
 		rc = store_begin(srv->store);
 	if (!rc) {
@@ -871,6 +909,8 @@ int chat_react(struct server *srv, struct actor who, int64_t message_id,
 		rc = RUCHE_ECHANNEL_ARCHIVED;
 	if (!rc)
 		rc = hive_open(srv, &ch);
+	if (!rc)
+		rc = mod_check_post(srv, who, &ch, role); /* muted, locked */
 	if (rc)
 		return rc;
 	rc = store_begin(srv->store);
@@ -910,6 +950,7 @@ static void append_messages(struct server *srv, json_t *arr,
 
 		json_object_set_new(o, "reactions",
 				    reactions_json(srv, x->id, user_id));
+		mod_message_json(srv, o, x, user_id);
 		if (x->reply_count) {
 			int64_t read = 0;
 
@@ -920,6 +961,23 @@ static void append_messages(struct server *srv, json_t *arr,
 		}
 		json_array_append_new(arr, o);
 	}
+}
+
+json_t *chat_message_json(struct server *srv, int64_t message_id,
+			  int64_t user_id)
+{
+	struct store_message m;
+	json_t *arr = json_array(), *o;
+
+	if (!arr || store_msg_get(srv->store, message_id, &m)) {
+		json_decref(arr);
+		return NULL;
+	}
+	append_messages(srv, arr, &m, 1, false, user_id);
+	store_msg_release(&m);
+	o = json_incref(json_array_get(arr, 0));
+	json_decref(arr);
+	return o;
 }
 
 int chat_history(struct server *srv, struct actor who, int64_t channel_id,
@@ -1052,14 +1110,24 @@ int chat_search(struct server *srv, struct actor who, const char *query,
 	if (rc)
 		return rc;
 	arr = json_array();
-	for (size_t i = 0; arr && i < n; i++)
-		json_array_append_new(arr, json_pack(
-			"{s:I, s:I, s:I, s:I, s:s}", "message_id",
-			(json_int_t)hits[i].message_id, "channel_id",
-			(json_int_t)hits[i].channel_id, "author_id",
-			(json_int_t)hits[i].author_id, "created_at",
-			(json_int_t)hits[i].created_at, "excerpt",
-			hits[i].excerpt));
+	for (size_t i = 0; arr && i < n; i++) {
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:s}",
+				      "message_id",
+				      (json_int_t)hits[i].message_id,
+				      "channel_id",
+				      (json_int_t)hits[i].channel_id,
+				      "author_id",
+				      (json_int_t)hits[i].author_id,
+				      "created_at",
+				      (json_int_t)hits[i].created_at,
+				      "excerpt", hits[i].excerpt);
+
+		/* A reply in a thread opens in its thread. */
+		if (o && hits[i].thread_id)
+			json_object_set_new(o, "thread_id",
+					    json_integer(hits[i].thread_id));
+		json_array_append_new(arr, o);
+	}
 	store_hit_list_free(hits, n);
 	*out = json_pack("{s:o}", "results", arr);
 	return *out ? 0 : RUCHE_ENOMEM;

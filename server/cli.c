@@ -31,6 +31,7 @@
 #include "ruche/log.h"
 #include "ruche/server.h"
 #include "ruche/store.h"
+#include "ruche/supervision.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -56,6 +57,8 @@ enum admin_opt {
 	OPT_USES = 1 << 10,
 	OPT_EXPIRES = 1 << 11,
 	OPT_PUBLIC_URL = 1 << 12,
+	OPT_DAYS = 1 << 13,
+	OPT_UNTIL = 1 << 14,
 };
 
 /* Every subcommand takes these. */
@@ -79,6 +82,8 @@ static const struct admin_flag {
 	{ "uses", OPT_USES, "a number of uses, 1 or more" },
 	{ "expires", OPT_EXPIRES, "a duration such as 7d, 12h or 30m" },
 	{ "public-url", OPT_PUBLIC_URL, "an http:// or https:// URL" },
+	{ "days", OPT_DAYS, "a number of days, 1 to 366" },
+	{ "until", OPT_UNTIL, "a date as YYYY-MM-DD" },
 };
 
 #define NADMIN_FLAGS (sizeof(admin_flags) / sizeof(admin_flags[0]))
@@ -95,6 +100,8 @@ struct admin_opts {
 	int capacity;			/* --capacity; 0: the default */
 	int uses;			/* --uses */
 	int64_t expires_ms;		/* --expires; 0: the default */
+	int days;			/* --days; 0: the default */
+	int64_t until_ms;		/* --until, end of that day; 0: now */
 };
 
 struct admin;
@@ -142,6 +149,7 @@ static const char admin_usage[] =
 "  list-hives               list every hive\n"
 "  list-members HIVE        list the members of a hive\n"
 "  reset-password HANDLE    set a new password and end all sessions\n"
+"  report                   how each hive and mentor did over a period\n"
 "\n"
 "Options of every command:\n"
 COMMON_HELP
@@ -239,6 +247,33 @@ static const char reset_password_usage[] =
 "  --password-stdin     read the password from standard input (required)\n"
 COMMON_HELP;
 
+static const char report_usage[] =
+"Usage: ruche admin report [options]\n"
+"\n"
+"Supervision: how each hive and each mentor did over a period of whole\n"
+"days (UTC).  One line per hive, then one per mentor, tab-separated:\n"
+"\n"
+"  hive  ID NAME LEARNERS ACTIVE MESSAGES QUESTIONS UNANSWERED\n"
+"        REPORTS_OPENED REPORTS_RESOLVED RESOLVE_MEDIAN MOD_ACTIONS\n"
+"        AUTO_ACTIONS MEETUPS ATTENDANCE NPS\n"
+"  mentor ID NAME HIVES MESSAGES HELP_ANSWERS REPORTS_RESOLVED\n"
+"        RESOLVE_MEDIAN MOD_ACTIONS\n"
+"\n"
+"ACTIVE: learners who posted.  QUESTIONS: learners' new messages in the\n"
+"channel named help; UNANSWERED: those nobody else answered (in their\n"
+"thread or by quoting them) within 24 hours.  RESOLVE_MEDIAN: median time\n"
+"a report stayed open, in seconds, or - when none was resolved.\n"
+"MOD_ACTIONS and AUTO_ACTIONS: audit log entries by mentors and admins,\n"
+"and by the automatic guard.  ATTENDANCE and NPS: - until a meetup is\n"
+"held.  HIVES: the ids of the hives a mentor mentors, comma-separated.\n"
+"--json prints the document of the supervision.report operation.\n"
+"\n"
+"Options:\n"
+"  --hive HIVE          only this hive (its id or its name)\n"
+"  --days N             the length of the period; default 30\n"
+"  --until DATE         its last day, YYYY-MM-DD; default today\n"
+COMMON_HELP;
+
 /* ---- Parsing the command line ---------------------------------------- */
 
 static int parse_int(const char *s, long long min, long long max,
@@ -281,6 +316,32 @@ static int parse_duration(const char *s, int64_t *out_ms)
 		return 0;
 	}
 	return RUCHE_EINVAL;
+}
+
+/*
+ * "2026-11-26" as 00:00 UTC of that day, in ms.  Days from the civil date
+ * by the usual March-based year, so no time zone enters.
+ */
+static int parse_date(const char *s, int64_t *out_ms)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+				     30, 31 };
+	int y, m, d, n = 0;
+	int64_t era, yoe, doy, doe;
+
+	if (strlen(s) != 10 ||
+	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 ||
+	    d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+		return RUCHE_EINVAL;
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	*out_ms = (era * 146097 + doe - 719468) * DAY_MS;
+	return 0;
 }
 
 /* Copies a value into a fixed field of the config, refusing "" and
@@ -334,6 +395,16 @@ static int admin_set(struct admin *a, unsigned bit, const char *value)
 		return 0;
 	case OPT_EXPIRES:
 		return parse_duration(value, &o->expires_ms);
+	case OPT_DAYS:
+		if (parse_int(value, 1, SUPERVISION_MAX_DAYS, &n))
+			return RUCHE_EINVAL;
+		o->days = (int)n;
+		return 0;
+	case OPT_UNTIL:
+		if (parse_date(value, &o->until_ms))
+			return RUCHE_EINVAL;
+		o->until_ms += DAY_MS;	/* the day itself is in */
+		return 0;
 	}
 	return 0;	/* a flag without a value: its bit says it all */
 }
@@ -753,6 +824,83 @@ static int admin_reset_password(struct admin *a)
 	return print_user(a, &u);
 }
 
+/* A figure of the report, or "-" for JSON null. */
+static void print_figure(json_t *v, const char *end)
+{
+	if (json_is_integer(v))
+		printf("%lld%s", (long long)json_integer_value(v), end);
+	else if (json_is_real(v))
+		printf("%.2f%s", json_real_value(v), end);
+	else
+		printf("-%s", end);
+}
+
+static void print_figures(json_t *o, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		json_t *v = json_object_get(o, *keys);
+
+		/* Seconds are enough for a time to resolve. */
+		if (strcmp(*keys, "resolve_median_ms") == 0 &&
+		    json_is_integer(v))
+			printf("%lld", (long long)json_integer_value(v) / 1000);
+		else
+			print_figure(v, "");
+		putchar(keys[1] ? '\t' : '\n');
+	}
+}
+
+static int admin_report(struct admin *a)
+{
+	static const char *const hive_keys[] = {
+		"learners", "active_learners", "messages", "help_questions",
+		"help_unanswered", "reports_opened", "reports_resolved",
+		"resolve_median_ms", "mod_actions", "auto_actions",
+		"meetups_held", "meetup_attendance", "nps", NULL };
+	static const char *const mentor_keys[] = {
+		"messages", "help_answers", "reports_resolved",
+		"resolve_median_ms", "mod_actions", NULL };
+	int64_t to = a->opts.until_ms, now = clock_wall_ms(a->srv.clock);
+	int days = a->opts.days ? a->opts.days : 30;
+	struct store_hive h = { 0 };
+	json_t *doc, *x, *id;
+	size_t i, k;
+	int rc = 0;
+
+	/* The period ends with today (or --until) included. */
+	if (!to)
+		to = now - now % DAY_MS + DAY_MS;
+	if (a->opts.hive)
+		rc = find_hive(a, a->opts.hive, &h);
+	if (!rc)
+		rc = supervision_report(&a->srv, ACTOR_OPERATOR, h.id,
+					to - days * DAY_MS, to, &doc);
+	if (rc)
+		return rc;
+	if (want_json(a))
+		return print_json(doc);
+	json_array_foreach(json_object_get(doc, "hives"), i, x) {
+		printf("hive\t%lld\t%s\t",
+		       (long long)json_integer_value(json_object_get(x,
+							"hive_id")),
+		       json_string_value(json_object_get(x, "name")));
+		print_figures(x, hive_keys);
+	}
+	json_array_foreach(json_object_get(doc, "mentors"), i, x) {
+		printf("mentor\t%lld\t%s\t",
+		       (long long)json_integer_value(json_object_get(x,
+							"user_id")),
+		       json_string_value(json_object_get(x, "display_name")));
+		json_array_foreach(json_object_get(x, "hive_ids"), k, id)
+			printf("%s%lld", k ? "," : "",
+			       (long long)json_integer_value(id));
+		putchar('\t');
+		print_figures(x, mentor_keys);
+	}
+	json_decref(doc);
+	return 0;
+}
+
 static const struct admin_cmd admin_cmds[] = {
 	{ "create-user", admin_create_user, create_user_usage, 1, "HANDLE",
 	  OPT_DISPLAY_NAME | OPT_ADMIN | OPT_PASSWORD_STDIN,
@@ -769,6 +917,8 @@ static const struct admin_cmd admin_cmds[] = {
 	  0, 0, 0 },
 	{ "reset-password", admin_reset_password, reset_password_usage, 1,
 	  "HANDLE", OPT_PASSWORD_STDIN, OPT_PASSWORD_STDIN, 0 },
+	{ "report", admin_report, report_usage, 0, "",
+	  OPT_HIVE | OPT_DAYS | OPT_UNTIL, 0, 0 },
 };
 
 #define NADMIN_CMDS (sizeof(admin_cmds) / sizeof(admin_cmds[0]))

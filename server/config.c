@@ -47,6 +47,9 @@ const char config_serve_usage[] =
 "                            event by event, 1 to 3650; past that it\n"
 "                            reloads history (RUCHE_EVENT_RETENTION_DAYS)\n"
 "                            default 30\n"
+"  --fake-clock              for tests only: time stands still from the\n"
+"                            start and moves only when an admin calls the\n"
+"                            operation clock.advance (RUCHE_FAKE_CLOCK=1)\n"
 "  -h, --help                show this help\n"
 "\n"
 "SIGINT or SIGTERM stops the server cleanly: open connections are closed\n"
@@ -232,6 +235,15 @@ static int apply(struct config *cfg, const char *name, const char *value)
 int config_from_env(struct config *cfg, char *(*getenv_fn)(const char *),
 		    char *err, size_t errlen)
 {
+	const char *fake = getenv_fn("RUCHE_FAKE_CLOCK");
+
+	/* A switch, not a setting with a value: 1 or 0. */
+	if (fake && strcmp(fake, "1") && strcmp(fake, "0") && fake[0]) {
+		snprintf(err, errlen, "bad value for RUCHE_FAKE_CLOCK");
+		return RUCHE_EINVAL;
+	}
+	if (fake)
+		cfg->fake_clock = strcmp(fake, "1") == 0;
 	for (unsigned i = 0; i < NSETTINGS; i++) {
 		const char *v = getenv_fn(settings[i].env);
 
@@ -255,6 +267,10 @@ int config_from_args(struct config *cfg, int argc, char **argv, char *err,
 
 		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
 			cfg->show_help = true;
+			continue;
+		}
+		if (strcmp(arg, "--fake-clock") == 0) {
+			cfg->fake_clock = true;
 			continue;
 		}
 		if (strncmp(arg, "--", 2) != 0) {

@@ -53,7 +53,7 @@ void conn_free(struct conn *c)
 	server_forget_conn(c->srv, c);
 	while (c->out_count)
 		conn_pop(c);
-	free(c->hives);
+	server_unsubscribe(c->srv, c);
 	free(c->outq);
 	free(c->rx);
 	free(c);

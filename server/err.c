@@ -39,6 +39,16 @@ static const struct {
 	{ RUCHE_EDELETED, "message_deleted", "this message was deleted" },
 	{ RUCHE_ECHANNEL_ARCHIVED, "channel_archived",
 	  "this channel is archived" },
+	{ RUCHE_EMUTED, "muted", "you are muted in this hive for now" },
+	{ RUCHE_EBANNED, "banned", "you are banned from this hive" },
+	{ RUCHE_ECHANNEL_LOCKED, "channel_locked",
+	  "this channel is locked: only mentors post in it" },
+	{ RUCHE_ESLOW_MODE, "slow_mode",
+	  "slow mode: wait before posting again here" },
+	{ RUCHE_EBLOCKED_WORD, "blocked_word",
+	  "this hive does not accept a word of this message" },
+	{ RUCHE_ELINK_LIMIT, "link_limit",
+	  "new members may not post this many links yet" },
 };
 
 #define NERRORS (sizeof(errors) / sizeof(errors[0]))

@@ -8,6 +8,7 @@
 #include "ruche/err.h"
 #include "ruche/hives.h"
 #include "ruche/log.h"
+#include "ruche/moderation.h"
 #include "ruche/proto.h"
 #include "ruche/server.h"
 #include "ruche/utf8.h"
@@ -19,12 +20,14 @@ static int64_t now_ms(struct server *srv)
 
 json_t *hives_hive_json(const struct store_hive *h)
 {
-	return json_pack("{s:I, s:s, s:s, s:i, s:i, s:i, s:b, s:I}",
+	return json_pack("{s:I, s:s, s:s, s:i, s:i, s:i, s:b, s:I, s:o}",
 			 "id", (json_int_t)h->id, "name", h->name,
 			 "description", h->description,
 			 "capacity", h->capacity, "learners", h->learners,
 			 "mentors", h->mentors, "archived", h->archived_at != 0,
-			 "created_at", (json_int_t)h->created_at);
+			 "created_at", (json_int_t)h->created_at,
+			 "retention_days", h->retention_days ?
+			 json_integer(h->retention_days) : json_null());
 }
 
 static const char *invite_state(const struct store_invite *inv, int64_t now)
@@ -134,8 +137,7 @@ static int admin_edit(struct server *srv, struct actor who, int64_t hive_id,
 	return h->archived_at ? RUCHE_EARCHIVED : 0;
 }
 
-/* Tells the hive's members, live and on resume, of its new state. */
-static int announce_hive(struct server *srv, int64_t hive_id)
+int hives_announce(struct server *srv, int64_t hive_id)
 {
 	struct store_hive h;
 	int rc = store_hive_get(srv->store, hive_id, &h);
@@ -173,7 +175,7 @@ int hives_update(struct server *srv, struct actor who, int64_t hive_id,
 		return rc;
 	rc = store_hive_update(srv->store, &h);
 	if (!rc)
-		rc = announce_hive(srv, hive_id);
+		rc = hives_announce(srv, hive_id);
 	if (!rc && out)
 		*out = h;
 	return store_end(srv->store, rc);
@@ -188,7 +190,7 @@ int hives_archive(struct server *srv, struct actor who, int64_t hive_id)
 		return rc;
 	rc = store_hive_archive(srv->store, hive_id, now_ms(srv));
 	if (!rc)
-		rc = announce_hive(srv, hive_id);
+		rc = hives_announce(srv, hive_id);
 	return store_end(srv->store, rc);
 }
 
@@ -225,9 +227,18 @@ int hives_list(struct server *srv, struct actor who, json_t **out)
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
 		json_t *h = hives_hive_json(&hives[i]);
+		struct store_mute mute;
 
 		json_object_set_new(h, "role", json_string(role_name(
 			hives_role(srv, hives[i].id, who.user_id))));
+		/* A muted member's client says so from the start, not only
+		 * at their first refused message. */
+		if (who.user_id &&
+		    !store_mute_get(srv->store, hives[i].id, who.user_id,
+				    &mute) &&
+		    mute.until > now_ms(srv))
+			json_object_set_new(h, "muted_until",
+					    json_integer(mute.until));
 		json_array_append_new(arr, h);
 	}
 	free(hives);
@@ -250,10 +261,10 @@ static int may_see(struct server *srv, struct actor who, int64_t hive_id,
 
 static json_t *member_json(const struct store_member *m)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:I}", "user_id",
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:b}", "user_id",
 			 (json_int_t)m->user_id, "handle", m->handle,
 			 "display_name", m->name, "role", role_name(m->role),
-			 "since", (json_int_t)m->since);
+			 "since", (json_int_t)m->since, "admin", m->admin);
 }
 
 static json_t *members_json(const struct store_member *m, size_t n)
@@ -281,6 +292,7 @@ static int announce_joined(struct server *srv, int64_t hive_id,
 		return rc;
 	snprintf(m.handle, sizeof(m.handle), "%s", u.handle);
 	snprintf(m.name, sizeof(m.name), "%s", u.name);
+	m.admin = u.is_admin;
 	return server_emit(srv, hive_id, 0, "member.joined",
 			   json_pack("{s:I, s:o}", "hive_id",
 				     (json_int_t)hive_id, "member",
@@ -624,6 +636,9 @@ int invites_use(struct server *srv, const struct store_invite *inv,
 	rc = store_hive_get(srv->store, inv->hive_id, &h);
 	if (rc)
 		return rc == RUCHE_ENOTFOUND ? RUCHE_EINVITE_UNKNOWN : rc;
+	/* No invite of a hive admits someone its mentors banned. */
+	if (mod_banned(srv, h.id, user_id))
+		return RUCHE_EBANNED;
 	rc = admit(srv, &h, user_id, inv->role);
 	if (rc == RUCHE_EHIVE_FULL && waitlist && inv->role == ROLE_LEARNER) {
 		rc = store_waitlist_insert(srv->store, h.id, user_id,

@@ -149,7 +149,10 @@ static void api_answered(void *arg, const struct api_response *resp)
 	hs->call = NULL;
 	hs->answered = true;
 	hs->status = resp->status;
-	hs->answer = resp->body ? json_dumps(resp->body, JSON_COMPACT) : NULL;
+	hs->answer = resp->text ? strdup(resp->text) : resp->body ?
+		     json_dumps(resp->body, JSON_COMPACT) : NULL;
+	snprintf(hs->content_type, sizeof(hs->content_type), "%s",
+		 resp->content_type ? resp->content_type : "");
 	snprintf(hs->set_cookie, sizeof(hs->set_cookie), "%s",
 		 resp->set_cookie);
 	hs->retry_after = resp->retry_after;
@@ -178,6 +181,7 @@ static int api_write(struct http_session *hs)
 	int rc;
 
 	if (lws_add_http_common_headers(wsi, (unsigned)hs->status,
+					hs->content_type[0] ? hs->content_type :
 					"application/json", len, &p, end) ||
 	    add_security_headers(wsi, &p, end) ||
 	    (hs->set_cookie[0] &&
@@ -207,6 +211,7 @@ static void api_run(struct server *srv, struct http_session *hs)
 	struct api_request req = {
 		.method = hs->post ? "POST" : "GET",
 		.path = hs->path,
+		.query = hs->query[0] ? hs->query : NULL,
 		.body = hs->body,
 		.body_len = hs->body_len,
 		.token = hs->token[0] ? hs->token : NULL,
@@ -272,6 +277,10 @@ static int api_begin(struct server *srv, struct http_session *hs,
 	hs->wsi = wsi;
 	hs->post = post;
 	snprintf(hs->path, sizeof(hs->path), "%s", uri);
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) > 0 &&
+	    lws_hdr_copy(wsi, hs->query, sizeof(hs->query),
+			 WSI_TOKEN_HTTP_URI_ARGS) < 0)
+		hs->query[0] = '\0';
 	http_request_token(wsi, hs->token, sizeof(hs->token));
 	lws_get_peer_simple(wsi, hs->peer, sizeof(hs->peer));
 	hs->origin_ok = http_origin_allowed(srv, wsi);

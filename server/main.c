@@ -13,6 +13,7 @@
 #include "ruche/jobs.h"
 #include "ruche/err.h"
 #include "ruche/log.h"
+#include "ruche/meetup_script.h"
 #include "ruche/server.h"
 #include "ruche/store.h"
 #include "transport.h"
@@ -27,6 +28,7 @@ static const char usage[] =
 "Commands:\n"
 "  serve       run the server (ruche serve --help)\n"
 "  admin       manage users, hives and invites (ruche admin --help)\n"
+"  script      check a meetup script (ruche script --help)\n"
 "  version     print the version\n"
 "  help        show this help\n";
 
@@ -68,6 +70,7 @@ static void print_first_admin_link(struct server *srv)
 static int cmd_serve(int argc, char **argv)
 {
 	struct config cfg;
+	struct clock_fake fake;
 	struct server srv;
 	struct store *st;
 	struct stat sb;
@@ -98,7 +101,15 @@ static int cmd_serve(int argc, char **argv)
 		store_close(st);
 		return 1;
 	}
-	rc = server_init(&srv, &cfg, clock_system(), st);
+	if (cfg.fake_clock) {
+		/* Starts at the real time, then moves only by clock.advance. */
+		clock_fake_init(&fake, clock_wall_ms(clock_system()));
+		log_warn("--fake-clock: time moves only by clock.advance");
+	}
+	rc = server_init(&srv, &cfg, cfg.fake_clock ? &fake.clock :
+			 clock_system(), st);
+	if (!rc && cfg.fake_clock)
+		srv.fake_clock = &fake;
 	if (rc) {
 		fprintf(stderr, "ruche serve: %s\n", ruche_strerror(rc));
 		store_close(st);
@@ -141,6 +152,112 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
+static const char script_usage[] =
+"Usage: ruche script check [--print] FILE\n"
+"\n"
+"Checks a meetup script (docs/meetups.md) as the server will when a mentor\n"
+"saves it.  Valid, it prints \"ok\" and exits 0; with --print, it prints\n"
+"the script in the normalised form Ruche stores (defaults filled in)\n"
+"instead.  Invalid, it prints every error, one a line, as \"PATH: what is\n"
+"wrong\" (e.g. \"steps[3].options: at least 2 options\") and exits 1.\n"
+"A FILE of - reads standard input.  docs/meetups.md describes scripts.\n";
+
+/*
+ * Reads f into a new buffer, all of it or, when it is larger than max,
+ * enough to tell.  NULL when reading fails.
+ */
+static char *read_all(FILE *f, size_t max, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap), *bigger;
+
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		/* Past max, this is enough for the parser to refuse. */
+		if (n < cap || cap > max)
+			break;
+		bigger = realloc(buf, cap * 2);
+		if (!bigger)
+			free(buf);
+		buf = bigger;
+		cap *= 2;
+	}
+	if (buf && ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+static int script_check(const char *file, bool print)
+{
+	struct meetup_errors errs;
+	struct meetup_script *s;
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+	char line[512], *text, *json;
+	size_t len;
+	int rc;
+
+	if (!f) {
+		fprintf(stderr, "ruche script: cannot read %.400s\n", file);
+		return 1;
+	}
+	text = read_all(f, MEETUP_SCRIPT_MAX_BYTES, &len);
+	if (f != stdin)
+		fclose(f);
+	if (!text) {
+		fprintf(stderr, "ruche script: cannot read %.400s\n", file);
+		return 1;
+	}
+	meetup_errors_init(&errs);
+	rc = meetup_script_parse(text, len, &s, &errs);
+	free(text);
+	if (rc == 0) {
+		json = print ? meetup_script_dumps(s) : NULL;
+		puts(print ? (json ? json : "") : "ok");
+		free(json);
+		meetup_script_free(s);
+		return print && !json ? 1 : 0;
+	}
+	for (int i = 0; i < errs.n; i++)
+		puts(meetup_error_line(&errs, i, line, sizeof(line)));
+	if (errs.truncated)
+		printf("script: more errors than the %d shown\n",
+		       MEETUP_ERRORS_MAX);
+	if (rc == RUCHE_ENOMEM || errs.nomem)
+		fprintf(stderr, "ruche script: %s\n", ruche_strerror(rc));
+	meetup_errors_release(&errs);
+	return 1;
+}
+
+static int cmd_script(int argc, char **argv)
+{
+	bool print = false;
+	int i = 1;
+
+	if (argc >= 1 && (strcmp(argv[0], "--help") == 0 ||
+			  strcmp(argv[0], "-h") == 0)) {
+		fputs(script_usage, stdout);
+		return 0;
+	}
+	if (argc < 1 || strcmp(argv[0], "check") != 0)
+		return usage_error("script", argc ? "unknown subcommand" :
+				   "missing subcommand");
+	if (i < argc && (strcmp(argv[i], "--help") == 0 ||
+			 strcmp(argv[i], "-h") == 0)) {
+		fputs(script_usage, stdout);
+		return 0;
+	}
+	if (i < argc && strcmp(argv[i], "--print") == 0) {
+		print = true;
+		i++;
+	}
+	if (argc - i != 1)
+		return usage_error("script", "check takes one FILE");
+	return script_check(argv[i], print);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -154,6 +271,8 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 2, argv + 2);
 	if (strcmp(cmd, "admin") == 0)
 		return cli_admin(argc - 2, argv + 2);
+	if (strcmp(cmd, "script") == 0)
+		return cmd_script(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
 		return cmd_version(argc - 2, argv + 2);
 	fprintf(stderr, "ruche: unknown command '%.64s' (see ruche --help)\n",

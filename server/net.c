@@ -6,6 +6,14 @@
  * loop then starts a clean shutdown: every WebSocket is closed with 1001,
  * and once they are gone (or a grace period has passed) the context is
  * destroyed and net_run() returns.
+ *
+ * The loop is libev's (epoll) when Ruche is built with libev and lws finds
+ * its libev plugin at run time, and lws's own poll() otherwise.  poll()
+ * scans every connection's descriptor on each pass, a cost that grows with
+ * connections rather than with what happened: with 1,300 connections at
+ * low load it was half of the server's CPU (docs/performance.md).  Either
+ * way the loop runs one pass at a time, and the turn's grouped commit
+ * (server_flush) ends every pass.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +26,53 @@
 #include "transport.h"
 
 #define SHUTDOWN_GRACE_US (3 * LWS_US_PER_SEC)
+
+#if defined(RUCHE_WITH_LIBEV) && defined(LWS_WITH_LIBEV)
+#include <ev.h>
+
+/* A libev loop on epoll (or libev's best), or NULL. */
+static void *loop_new(void)
+{
+	struct ev_loop *loop = ev_loop_new(EVBACKEND_EPOLL);
+
+	return loop ? loop : ev_loop_new(EVFLAG_AUTO);
+}
+
+/* Lets lws's watchers wind down, within bounds, then frees the loop. */
+static void loop_free(void *loop)
+{
+	if (!loop)
+		return;
+	for (int i = 0; i < 100 && ev_run(loop, EVRUN_NOWAIT); i++)
+		;
+	ev_loop_destroy(loop);
+}
+
+/* One pass: waits for events and handles them.  <0 when lws failed. */
+static int loop_pass(struct lws_context *ctx, void *loop)
+{
+	if (!loop)
+		return lws_service(ctx, 0);
+	ev_run(loop, EVRUN_ONCE);
+	return 0;
+}
+#else
+static void *loop_new(void)
+{
+	return NULL;
+}
+
+static void loop_free(void *loop)
+{
+	(void)loop;
+}
+
+static int loop_pass(struct lws_context *ctx, void *loop)
+{
+	(void)loop;
+	return lws_service(ctx, 0);
+}
+#endif
 
 /* What a signal handler may touch: the context to wake, the signal seen. */
 static struct lws_context *signal_context;
@@ -44,6 +99,7 @@ struct net {
 	lws_sorted_usec_list_t sweep;	/* session sweep timer */
 	struct server *srv;
 	struct lws_context *ctx;
+	void *loop;			/* libev's, or NULL: lws's poll() */
 };
 
 static struct net *net_of(lws_sorted_usec_list_t *sul)
@@ -108,6 +164,38 @@ static void install_signals(struct lws_context *ctx)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/*
+ * The lws context, on a libev loop (*loop) when there is one and lws can
+ * use it, else on lws's own.  NULL when lws cannot start.
+ */
+static struct lws_context *create_context(
+	struct lws_context_creation_info *info, void **loop)
+{
+	struct lws_context *ctx;
+	void *loops[1];
+
+	*loop = loop_new();
+	if (*loop) {
+		loops[0] = *loop;	/* read during creation only */
+		info->foreign_loops = loops;
+		info->options |= LWS_SERVER_OPTION_LIBEV;
+		ctx = lws_create_context(info);
+		info->foreign_loops = NULL;
+		info->options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+		if (ctx) {
+			log_info("event loop: libev");
+			return ctx;
+		}
+		/* No libev plugin for lws here, most likely. */
+		loop_free(*loop);
+		*loop = NULL;
+	}
+	ctx = lws_create_context(info);
+	if (ctx)
+		log_info("event loop: poll()");
+	return ctx;
+}
+
 int net_run(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
@@ -128,7 +216,7 @@ int net_run(struct server *srv)
 	info.vhost_name = "ruche";
 	info.server_string = "ruche";
 	info.options = v6 ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6;
-	ctx = lws_create_context(&info);
+	ctx = create_context(&info, &net.loop);
 	if (!ctx) {
 		log_error("cannot listen on %s:%d", cfg->listen_host,
 			  cfg->listen_port);
@@ -157,7 +245,7 @@ int net_run(struct server *srv)
 	while (!(srv->stopping && (srv->nconns == 0 || net.grace_over))) {
 		bool was_stopping = srv->stopping;
 
-		if (lws_service(ctx, 0) < 0)
+		if (loop_pass(ctx, net.loop) < 0)
 			break;
 		server_flush(srv);
 		if (srv->stopping && !was_stopping)
@@ -170,6 +258,7 @@ int net_run(struct server *srv)
 		jobs_set_notify(srv->jobs, NULL, NULL);
 	signal_context = NULL;
 	lws_context_destroy(ctx);
+	loop_free(net.loop);
 	log_info("stopped");
 	return 0;
 }

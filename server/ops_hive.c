@@ -6,6 +6,7 @@
 #include "ruche/hives.h"
 #include "ruche/ops.h"
 #include "ruche/server.h"
+#include "ruche/supervision.h"
 
 #define INVITE_DEFAULT_TTL_S (7 * 86400)
 
@@ -125,6 +126,13 @@ int op_hive_set_role(struct conn *c, json_t *params, json_t **data,
 	}
 	return hives_set_role(c->srv, conn_actor(c), num(params, "hive_id"),
 			      num(params, "user_id"), role);
+}
+
+int op_supervision_report(struct conn *c, json_t *params, json_t **data,
+			  struct proto_error *err)
+{
+	return supervision_report(c->srv, conn_actor(c), num(params, "hive_id"),
+				  num(params, "from"), num(params, "to"), data);
 }
 
 int op_hive_remove_member(struct conn *c, json_t *params, json_t **data,

@@ -10,9 +10,23 @@
 #include "ruche/chat.h"
 #include "ruche/conn.h"
 #include "ruche/err.h"
+#include "ruche/meetups.h"
+#include "ruche/moderation.h"
 #include "ruche/ratelimit.h"
 #include "ruche/server.h"
 #include "ruche/store.h"
+
+/*
+ * One hive's audience.  A slot, once given to a hive, keeps it and the
+ * capacity of its array for the life of the server: hives are few, and
+ * a conn that leaves can then always be put back without allocating,
+ * which is what lets conn_subscribe() undo a half-done change.
+ */
+struct hive_subs {
+	int64_t hive_id;	/* 0: a free slot */
+	struct conn **conns;	/* owned: n used of cap */
+	size_t n, cap;
+};
 
 int server_init(struct server *srv, const struct config *cfg,
 		struct clock *clk, struct store *st)
@@ -33,10 +47,17 @@ void server_release(struct server *srv)
 	server_flush(srv);
 	while (srv->conns)
 		conn_free(srv->conns);
+	for (size_t i = 0; i < srv->subs_cap; i++)
+		free(srv->subs[i].conns);
+	free(srv->subs);
+	srv->subs = NULL;
+	srv->nsubs = srv->subs_cap = 0;
 	free(srv->outbox);
 	srv->outbox = NULL;
 	ratelimit_free(srv->login_limit);
 	srv->login_limit = NULL;
+	json_decref(srv->err_detail);
+	srv->err_detail = NULL;
 }
 
 struct conn *server_conn(struct server *srv, uint64_t conn_id)
@@ -101,6 +122,8 @@ void server_housekeeping(struct server *srv)
 		srv->last_prune_mono = now ? now : 1;
 		chat_prune_events(srv);
 	}
+	mod_housekeeping(srv, false);	/* mutes that end, retention */
+	meetups_housekeeping(srv);	/* reminders */
 }
 
 void server_send_user(struct server *srv, int64_t user_id, struct frame *f)
@@ -139,6 +162,112 @@ static int outbox_add(struct server *srv, const struct outbox_entry *e)
 	return 0;
 }
 
+/* The slot of hive_id, or the free slot where it would go. */
+static size_t subs_slot(const struct hive_subs *t, size_t cap,
+			int64_t hive_id)
+{
+	size_t mask = cap - 1;
+	size_t i = (size_t)(((uint64_t)hive_id * 0x9E3779B97F4A7C15ull) >>
+			    32) & mask;
+
+	while (t[i].hive_id && t[i].hive_id != hive_id)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static struct hive_subs *subs_find(const struct server *srv, int64_t hive_id)
+{
+	struct hive_subs *s;
+
+	if (!srv->subs_cap || hive_id <= 0)
+		return NULL;
+	s = &srv->subs[subs_slot(srv->subs, srv->subs_cap, hive_id)];
+	return s->hive_id ? s : NULL;
+}
+
+/* The slot of hive_id, made if needed; NULL when out of memory. */
+static struct hive_subs *subs_get(struct server *srv, int64_t hive_id)
+{
+	struct hive_subs *s = subs_find(srv, hive_id);
+
+	if (s)
+		return s;
+	/* Kept at most half full, so that probes stay short. */
+	if ((srv->nsubs + 1) * 2 > srv->subs_cap) {
+		size_t cap = srv->subs_cap ? srv->subs_cap * 2 : 64;
+		struct hive_subs *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return NULL;
+		for (size_t i = 0; i < srv->subs_cap; i++)
+			if (srv->subs[i].hive_id)
+				t[subs_slot(t, cap, srv->subs[i].hive_id)] =
+					srv->subs[i];
+		free(srv->subs);
+		srv->subs = t;
+		srv->subs_cap = cap;
+	}
+	s = &srv->subs[subs_slot(srv->subs, srv->subs_cap, hive_id)];
+	s->hive_id = hive_id;
+	srv->nsubs++;
+	return s;
+}
+
+/* Adds c to a hive's audience, once.  0 or RUCHE_ENOMEM. */
+static int subs_add(struct server *srv, int64_t hive_id, struct conn *c)
+{
+	struct hive_subs *s;
+
+	if (hive_id <= 0)
+		return 0;	/* never the target of a hive event */
+	s = subs_get(srv, hive_id);
+	if (!s)
+		return RUCHE_ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->conns[i] == c)
+			return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct conn **p = realloc(s->conns, cap * sizeof(*p));
+
+		if (!p)
+			return RUCHE_ENOMEM;
+		s->conns = p;
+		s->cap = cap;
+	}
+	s->conns[s->n++] = c;
+	return 0;
+}
+
+static void subs_del(struct server *srv, int64_t hive_id, struct conn *c)
+{
+	struct hive_subs *s = subs_find(srv, hive_id);
+
+	for (size_t i = 0; s && i < s->n; i++)
+		if (s->conns[i] == c) {
+			s->conns[i] = s->conns[--s->n];
+			return;
+		}
+}
+
+struct conn *const *server_hive_conns(const struct server *srv,
+				      int64_t hive_id, size_t *n)
+{
+	struct hive_subs *s = subs_find(srv, hive_id);
+
+	*n = s ? s->n : 0;
+	return *n ? s->conns : NULL;
+}
+
+void server_unsubscribe(struct server *srv, struct conn *c)
+{
+	for (size_t i = 0; i < c->nhives; i++)
+		subs_del(srv, c->hives[i], c);
+	free(c->hives);
+	c->hives = NULL;
+	c->nhives = 0;
+}
+
 static bool conn_in_hive(const struct conn *c, int64_t hive_id)
 {
 	for (size_t i = 0; i < c->nhives; i++)
@@ -158,35 +287,54 @@ static void deliver(struct conn *c, int64_t pos, struct frame *f)
 	conn_send(c, f);
 }
 
+/*
+ * Whether e goes to c: members are a direct channel's (n of them), and for
+ * a hive's event c is one of the hive's audience.
+ */
+static bool event_for(const struct conn *c, const struct outbox_entry *e,
+		      const int64_t *members, size_t n)
+{
+	bool to = false;
+
+	/* Hive and conversation events start with sync; notices to one
+	 * person (hive.removed, mention, read) reach every connection they
+	 * have logged in. */
+	if (!c->user_id ||
+	    (!c->synced && (e->pos || e->hive_id || e->channel_id)))
+		return false;
+	if (e->user_id < 0 && c->user_id == -e->user_id)
+		return false;	/* left out, e.g. the typist */
+	if (e->hive_id)
+		to = true;
+	else if (e->channel_id)
+		for (size_t i = 0; i < n && !to; i++)
+			to = members[i] == c->user_id;
+	else
+		to = c->user_id == e->user_id;
+	return to;
+}
+
 static void deliver_event(struct server *srv, const struct outbox_entry *e)
 {
 	int64_t *members = NULL;
 	size_t n = 0;
 
+	/* A hive's event goes to its audience only: the index holds every
+	 * conn that could take it, and event_for() still decides. */
+	if (e->hive_id) {
+		struct hive_subs *s = subs_find(srv, e->hive_id);
+
+		for (size_t i = 0; s && i < s->n; i++)
+			if (event_for(s->conns[i], e, NULL, 0))
+				deliver(s->conns[i], e->pos, e->frame);
+		return;
+	}
 	if (e->channel_id &&
 	    store_direct_members(srv->store, e->channel_id, &members, &n))
 		return;
-	for (struct conn *c = srv->conns; c; c = c->next) {
-		bool to = false;
-
-		/* Hive and conversation events start with sync; notices to
-		 * one person (hive.removed, mention, read) reach every
-		 * connection they have logged in. */
-		if (!c->user_id ||
-		    (!c->synced && (e->pos || e->hive_id || e->channel_id)))
-			continue;
-		if (e->user_id < 0 && c->user_id == -e->user_id)
-			continue;	/* left out, e.g. the typist */
-		if (e->hive_id)
-			to = conn_in_hive(c, e->hive_id);
-		else if (e->channel_id)
-			for (size_t i = 0; i < n && !to; i++)
-				to = members[i] == c->user_id;
-		else
-			to = c->user_id == e->user_id;
-		if (to)
+	for (struct conn *c = srv->conns; c; c = c->next)
+		if (event_for(c, e, members, n))
 			deliver(c, e->pos, e->frame);
-	}
 	free(members);
 }
 
@@ -346,11 +494,25 @@ void server_presence_update(struct server *srv, struct conn *c,
 int conn_subscribe(struct conn *c, const int64_t *hives, size_t n)
 {
 	int64_t *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+	size_t added = 0;
 
 	if (n && !copy)
 		return RUCHE_ENOMEM;
 	if (n)
 		memcpy(copy, hives, n * sizeof(*copy));
+	for (size_t i = 0; i < c->nhives; i++)
+		subs_del(c->srv, c->hives[i], c);
+	while (added < n && !subs_add(c->srv, hives[added], c))
+		added++;
+	if (added < n) {
+		/* Back to the old audience: its slots kept their room. */
+		for (size_t i = 0; i < added; i++)
+			subs_del(c->srv, hives[i], c);
+		for (size_t i = 0; i < c->nhives; i++)
+			subs_add(c->srv, c->hives[i], c);
+		free(copy);
+		return RUCHE_ENOMEM;
+	}
 	free(c->hives);
 	c->hives = copy;
 	c->nhives = n;
@@ -369,8 +531,10 @@ void server_user_joined(struct server *srv, int64_t user_id, int64_t hive_id)
 		p = realloc(c->hives, (c->nhives + 1) * sizeof(*p));
 		if (!p)
 			continue;
-		p[c->nhives++] = hive_id;
 		c->hives = p;
+		if (subs_add(srv, hive_id, c))
+			continue;
+		p[c->nhives++] = hive_id;
 	}
 }
 
@@ -382,6 +546,7 @@ void server_user_left(struct server *srv, int64_t user_id, int64_t hive_id)
 		for (size_t i = 0; i < c->nhives; i++)
 			if (c->hives[i] == hive_id)
 				c->hives[i--] = c->hives[--c->nhives];
+		subs_del(srv, hive_id, c);
 	}
 }
 

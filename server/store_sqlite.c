@@ -46,6 +46,27 @@ enum stmt_id {
 	S_MENTION_INSERT, S_UNREAD_MENTIONS, S_THREAD_READ_SET,
 	S_THREAD_READ_GET,
 	S_EVENTS_SINCE, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
+	/* Moderation (the last section of this file). */
+	S_MUTE_SET, S_MUTE_GET, S_MUTE_DELETE, S_MUTE_DUE, S_MUTE_LIST,
+	S_BAN_INSERT, S_BAN_DELETE, S_BAN_EXISTS, S_BAN_LIST, S_CHAN_MOD,
+	S_MSG_LAST_IN_CHAN, S_MSG_COUNT_IN_HIVE, S_MEMBER_SINCE,
+	S_REMOVAL_INSERT, S_REMOVAL_GET, S_PIN_INSERT, S_PIN_DELETE,
+	S_PIN_LIST, S_REPORT_INSERT, S_REPORT_GET, S_REPORT_FIND,
+	S_REPORT_LIST, S_REPORT_RESOLVE, S_GUARD_GET, S_GUARD_SET,
+	S_RETENTION_GET, S_RETENTION_SET, S_RETENTION_HIVES, S_PURGE_PICK,
+	S_PURGE_UNQUOTE, S_PURGE_UNTHREAD, S_PURGE_EVENTS, S_PURGE_DELETE,
+	S_AUDIT_INSERT, S_AUDIT_LIST,
+	/* Supervision (the very last section). */
+	S_SUP_HIVE, S_SUP_DAYS, S_SUP_MENTORS, S_SUP_RESOLVE_TIMES,
+	/* Meetups (the section after supervision). */
+	S_MEETUP_INSERT, S_MEETUP_GET, S_MEETUP_UPCOMING, S_MEETUP_REMIND_DUE,
+	S_MEETUP_SET_STATE, S_MEETUP_SET_REMINDED, S_RSVP_SET, S_RSVP_GET,
+	S_RSVP_USERS, S_SCRIPT_INSERT, S_SCRIPT_UPDATE, S_SCRIPT_GET,
+	S_SCRIPT_LIST, S_SCRIPT_DELETE, S_MEETUP_DUE_START, S_MEETUP_LIVE,
+	S_MEETUP_SAVE_RUN, S_PART_JOIN, S_PART_LEAVE, S_PART_PRESENT,
+	S_TURN_INSERT, S_TURN_LIST, S_TURN_DONE, S_TURN_DELETE, S_GROUP_INSERT,
+	S_GROUP_LIST, S_GROUP_RECENT, S_ANSWER_SET, S_ANSWER_LIST,
+	S_FEEDBACK_SET, S_FEEDBACK_STATS, S_SUP_MEETUPS, S_MEETUP_BY_CHANNEL,
 	S_COUNT
 };
 
@@ -55,7 +76,9 @@ enum stmt_id {
 	"(SELECT count(*) FROM memberships m WHERE m.hive_id = h.id " \
 	"AND m.role = 'learner'), " \
 	"(SELECT count(*) FROM memberships m WHERE m.hive_id = h.id " \
-	"AND m.role = 'mentor')"
+	"AND m.role = 'mentor'), " \
+	"coalesce((SELECT retention_days FROM hive_settings s " \
+	"WHERE s.hive_id = h.id), 0)"
 #define USER_COLS \
 	"id, handle, display_name, coalesce(pw_hash, ''), is_admin, " \
 	"deleted_at IS NOT NULL, created_at"
@@ -66,7 +89,13 @@ enum stmt_id {
 
 #define CHAN_COLS \
 	"id, coalesce(hive_id, 0), kind, coalesce(name, ''), topic, " \
-	"position, created_at, coalesce(archived_at, 0)"
+	"position, created_at, coalesce(archived_at, 0), slow_mode_s, locked"
+#define MUTE_COLS \
+	"hive_id, user_id, until, coalesce(by_id, 0), reason, created_at"
+#define REPORT_COLS \
+	"id, hive_id, channel_id, coalesce(message_id, 0), " \
+	"coalesce(author_id, 0), coalesce(reporter_id, 0), reason, status, " \
+	"created_at, coalesce(resolved_at, 0), coalesce(resolved_by, 0), note"
 #define MSG_COLS \
 	"id, channel_id, author_id, body, coalesce(reply_to, 0), " \
 	"coalesce(thread_id, 0), coalesce(nonce, ''), created_at, " \
@@ -140,8 +169,8 @@ static const char *const sql_text[S_COUNT] = {
 		"UPDATE memberships SET role = ?3 "
 		"WHERE hive_id = ?1 AND user_id = ?2",
 	[S_MEMBER_LIST] =
-		"SELECT u.id, u.handle, u.display_name, m.role, m.joined_at "
-		"FROM memberships m JOIN users u ON u.id = m.user_id "
+		"SELECT u.id, u.handle, u.display_name, m.role, m.joined_at, "
+		"u.is_admin FROM memberships m JOIN users u ON u.id = m.user_id "
 		"WHERE m.hive_id = ?1 ORDER BY m.role DESC, u.display_name",
 	[S_MEMBER_DELETE_USER] = "DELETE FROM memberships WHERE user_id = ?1",
 	[S_MENTOR_LOAD] =
@@ -179,8 +208,8 @@ static const char *const sql_text[S_COUNT] = {
 	[S_WAIT_DELETE] =
 		"DELETE FROM waitlist WHERE hive_id = ?1 AND user_id = ?2",
 	[S_WAIT_LIST] =
-		"SELECT u.id, u.handle, u.display_name, 'learner', w.created_at "
-		"FROM waitlist w JOIN users u ON u.id = w.user_id "
+		"SELECT u.id, u.handle, u.display_name, 'learner', w.created_at, "
+		"u.is_admin FROM waitlist w JOIN users u ON u.id = w.user_id "
 		"WHERE w.hive_id = ?1 ORDER BY w.created_at, u.id",
 	[S_WAIT_DELETE_USER] = "DELETE FROM waitlist WHERE user_id = ?1",
 	[S_CHAN_INSERT] =
@@ -314,13 +343,375 @@ static const char *const sql_text[S_COUNT] = {
 		"AND pos < (SELECT max(pos) FROM events)",
 	[S_SEARCH] =
 		"SELECT m.id, m.channel_id, m.author_id, m.created_at, "
-		"snippet(messages_fts, 0, '[', ']', '…', 16) "
+		"snippet(messages_fts, 0, '[', ']', '…', 16), "
+		"coalesce(m.thread_id, 0) "
 		"FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
 		"JOIN channels c ON c.id = m.channel_id "
 		"WHERE messages_fts MATCH ?2 AND m.deleted_at IS NULL AND ("
 		"c.hive_id IN (SELECT hive_id FROM memberships WHERE user_id = ?1) "
 		"OR c.id IN (SELECT channel_id FROM channel_members "
 		"WHERE user_id = ?1)) ORDER BY m.id DESC LIMIT ?3",
+	/* Moderation */
+	[S_MUTE_SET] =
+		"INSERT INTO mutes(hive_id, user_id, until, by_id, reason, "
+		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+		"ON CONFLICT (hive_id, user_id) DO UPDATE SET "
+		"until = excluded.until, by_id = excluded.by_id, "
+		"reason = excluded.reason, created_at = excluded.created_at",
+	[S_MUTE_GET] =
+		"SELECT " MUTE_COLS " FROM mutes WHERE hive_id = ?1 "
+		"AND user_id = ?2",
+	[S_MUTE_DELETE] =
+		"DELETE FROM mutes WHERE hive_id = ?1 AND user_id = ?2",
+	[S_MUTE_DUE] =
+		"SELECT " MUTE_COLS " FROM mutes WHERE until <= ?1 "
+		"ORDER BY until LIMIT ?2",
+	[S_MUTE_LIST] =
+		"SELECT " MUTE_COLS " FROM mutes WHERE hive_id = ?1 "
+		"AND until > ?2 ORDER BY until",
+	[S_BAN_INSERT] =
+		"INSERT INTO bans(hive_id, user_id, by_id, reason, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_BAN_DELETE] = "DELETE FROM bans WHERE hive_id = ?1 AND user_id = ?2",
+	[S_BAN_EXISTS] =
+		"SELECT EXISTS (SELECT 1 FROM bans WHERE hive_id = ?1 "
+		"AND user_id = ?2)",
+	[S_BAN_LIST] =
+		"SELECT b.hive_id, b.user_id, u.handle, u.display_name, "
+		"coalesce(b.by_id, 0), b.reason, b.created_at FROM bans b "
+		"JOIN users u ON u.id = b.user_id WHERE b.hive_id = ?1 "
+		"ORDER BY b.created_at DESC",
+	[S_CHAN_MOD] =
+		"UPDATE channels SET slow_mode_s = ?2, locked = ?3 "
+		"WHERE id = ?1",
+	[S_MSG_LAST_IN_CHAN] =
+		"SELECT coalesce(max(created_at), 0) FROM messages "
+		"WHERE author_id = ?2 AND channel_id = ?1",
+	[S_MSG_COUNT_IN_HIVE] =
+		"SELECT count(*) FROM messages m JOIN channels c "
+		"ON c.id = m.channel_id WHERE m.author_id = ?2 "
+		"AND m.created_at >= ?3 AND c.hive_id = ?1",
+	[S_MEMBER_SINCE] =
+		"SELECT joined_at FROM memberships WHERE hive_id = ?1 "
+		"AND user_id = ?2",
+	[S_REMOVAL_INSERT] =
+		"INSERT OR REPLACE INTO message_removals(message_id, by_id, "
+		"reason, removed_at) VALUES (?1, ?2, ?3, ?4)",
+	[S_REMOVAL_GET] =
+		"SELECT message_id, coalesce(by_id, 0), reason, removed_at "
+		"FROM message_removals WHERE message_id = ?1",
+	[S_PIN_INSERT] =
+		"INSERT INTO pins(message_id, channel_id, by_id, pinned_at) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[S_PIN_DELETE] = "DELETE FROM pins WHERE message_id = ?1",
+	/* A message its author deleted drops out of the pins. */
+	[S_PIN_LIST] =
+		"SELECT p.message_id, p.channel_id, coalesce(p.by_id, 0), "
+		"p.pinned_at FROM pins p "
+		"JOIN messages m ON m.id = p.message_id "
+		"WHERE p.channel_id = ?1 AND m.deleted_at IS NULL "
+		"ORDER BY p.pinned_at DESC, p.message_id DESC",
+	[S_REPORT_INSERT] =
+		"INSERT INTO reports(hive_id, channel_id, message_id, "
+		"author_id, reporter_id, reason, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_REPORT_GET] = "SELECT " REPORT_COLS " FROM reports WHERE id = ?1",
+	[S_REPORT_FIND] =
+		"SELECT " REPORT_COLS " FROM reports WHERE message_id = ?1 "
+		"AND reporter_id = ?2",
+	[S_REPORT_LIST] =
+		"SELECT " REPORT_COLS " FROM reports WHERE hive_id = ?1 "
+		"AND (?2 IS NULL OR status = ?2) "
+		"AND (?3 = 0 OR reporter_id = ?3) ORDER BY id DESC LIMIT 500",
+	[S_REPORT_RESOLVE] =
+		"UPDATE reports SET status = ?2, resolved_by = ?3, note = ?4, "
+		"resolved_at = ?5 WHERE id = ?1 AND status = 'open'",
+	[S_GUARD_GET] =
+		"SELECT blocked_words, new_member_link_limit, new_member_days, "
+		"flood_messages, flood_seconds, flood_mute_seconds "
+		"FROM hive_settings WHERE hive_id = ?1",
+	[S_GUARD_SET] =
+		"INSERT INTO hive_settings(hive_id, blocked_words, "
+		"new_member_link_limit, new_member_days, flood_messages, "
+		"flood_seconds, flood_mute_seconds) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		"ON CONFLICT (hive_id) DO UPDATE SET "
+		"blocked_words = excluded.blocked_words, "
+		"new_member_link_limit = excluded.new_member_link_limit, "
+		"new_member_days = excluded.new_member_days, "
+		"flood_messages = excluded.flood_messages, "
+		"flood_seconds = excluded.flood_seconds, "
+		"flood_mute_seconds = excluded.flood_mute_seconds",
+	[S_RETENTION_GET] =
+		"SELECT coalesce(retention_days, 0) FROM hive_settings "
+		"WHERE hive_id = ?1",
+	[S_RETENTION_SET] =
+		"INSERT INTO hive_settings(hive_id, retention_days) "
+		"VALUES (?1, ?2) ON CONFLICT (hive_id) DO UPDATE SET "
+		"retention_days = excluded.retention_days",
+	[S_RETENTION_HIVES] =
+		"SELECT hive_id, retention_days FROM hive_settings "
+		"WHERE retention_days IS NOT NULL ORDER BY hive_id",
+	/* A thread's messages go together, once its last reply is old. */
+	[S_PURGE_PICK] =
+		"SELECT m.id FROM messages m JOIN channels c "
+		"ON c.id = m.channel_id WHERE c.hive_id = ?1 "
+		"AND m.created_at < ?2 "
+		"AND coalesce(m.last_reply_at, 0) < ?2 "
+		"AND (m.thread_id IS NULL OR "
+		"(SELECT coalesce(r.last_reply_at, 0) "
+		"FROM messages r WHERE r.id = m.thread_id) < ?2) "
+		"ORDER BY m.id DESC LIMIT ?3",
+	[S_PURGE_UNQUOTE] =
+		"UPDATE messages SET reply_to = NULL WHERE reply_to IN "
+		"(SELECT value FROM json_each(?1))",
+	[S_PURGE_UNTHREAD] =
+		"UPDATE messages SET thread_id = NULL WHERE thread_id IN "
+		"(SELECT value FROM json_each(?1)) AND id NOT IN "
+		"(SELECT value FROM json_each(?1))",
+	[S_PURGE_EVENTS] =
+		"UPDATE events SET data = json_set(data, '$.message.text', '') "
+		"WHERE hive_id = ?2 AND kind IN ('msg.created', 'msg.edited') "
+		"AND json_extract(data, '$.message.id') IN "
+		"(SELECT value FROM json_each(?1))",
+	[S_PURGE_DELETE] =
+		"DELETE FROM messages WHERE id IN "
+		"(SELECT value FROM json_each(?1))",
+	[S_AUDIT_INSERT] =
+		"INSERT INTO audit_log(hive_id, actor_id, action, "
+		"target_user_id, message_id, channel_id, reason, detail, "
+		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_AUDIT_LIST] =
+		"SELECT id, hive_id, coalesce(actor_id, 0), action, "
+		"coalesce(target_user_id, 0), coalesce(message_id, 0), "
+		"coalesce(channel_id, 0), reason, detail, created_at "
+		"FROM audit_log WHERE hive_id = ?1 "
+		"AND (?2 IS NULL OR action = ?2) "
+		"AND (?3 = 0 OR coalesce(actor_id, -1) = ?3) "
+		"AND (?4 = 0 OR target_user_id = ?4) "
+		"AND (?5 = 0 OR created_at >= ?5) "
+		"AND (?6 = 0 OR created_at < ?6) "
+		"AND (?7 = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8",
+	/*
+	 * Supervision figures of hive ?1 over [?2, ?3); ?4 is now.  A
+	 * question is a learner's message in the hive's channel named help,
+	 * neither in a thread nor quoting another; it counts as unanswered
+	 * once a day has
+	 * gone by without someone else answering it in its thread or
+	 * quoting it.
+	 */
+	[S_SUP_HIVE] =
+		"WITH hm AS (SELECT m.* FROM messages m "
+		"JOIN channels c ON c.id = m.channel_id "
+		"WHERE c.hive_id = ?1 AND m.created_at >= ?2 "
+		"AND m.created_at < ?3), "
+		"q AS (SELECT m.* FROM hm m JOIN channels c "
+		"ON c.id = m.channel_id AND c.name = 'help' COLLATE NOCASE "
+		"JOIN memberships ms ON ms.hive_id = ?1 "
+		"AND ms.user_id = m.author_id AND ms.role = 'learner' "
+		"WHERE m.thread_id IS NULL AND m.reply_to IS NULL) "
+		"SELECT (SELECT count(DISTINCT m.author_id) FROM hm m "
+		"JOIN memberships ms ON ms.hive_id = ?1 "
+		"AND ms.user_id = m.author_id AND ms.role = 'learner'), "
+		"(SELECT count(*) FROM hm), (SELECT count(*) FROM q), "
+		"(SELECT count(*) FROM q WHERE q.created_at <= ?4 - 86400000 "
+		"AND NOT EXISTS (SELECT 1 FROM messages r "
+		"WHERE r.channel_id = q.channel_id "
+		"AND (r.thread_id = q.id OR r.reply_to = q.id) "
+		"AND r.author_id <> q.author_id "
+		"AND r.created_at <= q.created_at + 86400000)), "
+		"(SELECT count(*) FROM reports WHERE hive_id = ?1 "
+		"AND created_at >= ?2 AND created_at < ?3), "
+		"(SELECT count(*) FROM reports WHERE hive_id = ?1 "
+		"AND resolved_at >= ?2 AND resolved_at < ?3), "
+		"(SELECT count(*) FROM audit_log WHERE hive_id = ?1 "
+		"AND actor_id IS NOT NULL AND created_at >= ?2 "
+		"AND created_at < ?3), "
+		"(SELECT count(*) FROM audit_log WHERE hive_id = ?1 "
+		"AND actor_id IS NULL AND created_at >= ?2 AND created_at < ?3)",
+	/* Messages per UTC day of hive ?1 over [?2, ?3). */
+	[S_SUP_DAYS] =
+		"SELECT m.created_at / 86400000 * 86400000 AS day, count(*) "
+		"FROM messages m JOIN channels c ON c.id = m.channel_id "
+		"WHERE c.hive_id = ?1 AND m.created_at >= ?2 "
+		"AND m.created_at < ?3 GROUP BY day ORDER BY day",
+	/* The mentors of hive ?1 (0: of every hive), with what they did in
+	 * their hives over [?2, ?3). */
+	[S_SUP_MENTORS] =
+		"WITH mh AS (SELECT user_id, hive_id FROM memberships "
+		"WHERE role = 'mentor' AND (?1 = 0 OR hive_id = ?1)) "
+		"SELECT u.id, u.display_name, "
+		"(SELECT count(*) FROM messages m JOIN channels c "
+		"ON c.id = m.channel_id JOIN mh ON mh.user_id = u.id "
+		"AND mh.hive_id = c.hive_id WHERE m.author_id = u.id "
+		"AND m.created_at >= ?2 AND m.created_at < ?3), "
+		"(SELECT count(*) FROM messages r JOIN messages q "
+		"ON q.id = coalesce(r.thread_id, r.reply_to) "
+		"JOIN channels c ON c.id = r.channel_id "
+		"AND c.name = 'help' COLLATE NOCASE "
+		"JOIN mh ON mh.user_id = u.id AND mh.hive_id = c.hive_id "
+		"WHERE r.author_id = u.id AND q.author_id <> u.id "
+		"AND r.created_at >= ?2 AND r.created_at < ?3), "
+		"(SELECT count(*) FROM reports WHERE resolved_by = u.id "
+		"AND (?1 = 0 OR hive_id = ?1) AND resolved_at >= ?2 "
+		"AND resolved_at < ?3), "
+		"(SELECT count(*) FROM audit_log WHERE actor_id = u.id "
+		"AND (?1 = 0 OR hive_id = ?1) AND created_at >= ?2 "
+		"AND created_at < ?3), "
+		"(SELECT group_concat(hive_id) FROM mh WHERE user_id = u.id) "
+		"FROM users u WHERE u.id IN (SELECT user_id FROM mh) "
+		"ORDER BY u.display_name, u.id",
+	/* How long reports of hive ?1 (0: any) resolved by ?4 (0: anyone)
+	 * over [?2, ?3) stayed open, shortest first. */
+	[S_SUP_RESOLVE_TIMES] =
+		"SELECT resolved_at - created_at FROM reports "
+		"WHERE (?1 = 0 OR hive_id = ?1) AND (?4 = 0 OR resolved_by = ?4) "
+		"AND resolved_at >= ?2 AND resolved_at < ?3 ORDER BY 1",
+
+	/* Meetups: a meetup's columns, with its RSVP counts. */
+#define MEETUP_COLS "id, hive_id, title, script, start_at, recurrence, " \
+	"cap, state, step, coalesce(step_started_at, 0), " \
+	"coalesce(step_ends_at, 0), coalesce(paused_left_ms, 0), " \
+	"coalesce(channel_id, 0), reminded, coalesce(created_by, 0), " \
+	"created_at, coalesce(started_at, 0), coalesce(ended_at, 0), " \
+	RSVP_COUNT("going") ", " RSVP_COUNT("maybe") ", " RSVP_COUNT("no")
+#define RSVP_COUNT(a) "(SELECT count(*) FROM meetup_rsvps r " \
+	"WHERE r.meetup_id = meetups.id AND r.answer = '" a "')"
+	[S_MEETUP_INSERT] =
+		"INSERT INTO meetups(hive_id, title, script, start_at, "
+		"recurrence, cap, state, reminded, created_by, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, nullif(?9, 0), ?10)",
+	[S_MEETUP_GET] =
+		"SELECT " MEETUP_COLS " FROM meetups WHERE id = ?1",
+	[S_MEETUP_UPCOMING] =
+		"SELECT " MEETUP_COLS " FROM meetups WHERE hive_id = ?1 "
+		"AND state IN ('scheduled', 'running', 'paused') "
+		"ORDER BY start_at, id",
+	[S_MEETUP_REMIND_DUE] =
+		"SELECT " MEETUP_COLS " FROM meetups WHERE state = 'scheduled' "
+		"AND start_at > ?1 AND start_at <= ?1 + ?2 "
+		"AND (reminded & ?3) = 0 "
+		"ORDER BY start_at, id LIMIT ?4",
+	[S_MEETUP_SET_STATE] =
+		"UPDATE meetups SET state = ?2, "
+		"ended_at = coalesce(nullif(?3, 0), ended_at) WHERE id = ?1",
+	[S_MEETUP_SET_REMINDED] =
+		"UPDATE meetups SET reminded = ?2 WHERE id = ?1",
+	[S_RSVP_SET] =
+		"INSERT INTO meetup_rsvps(meetup_id, user_id, answer, "
+		"updated_at) VALUES (?1, ?2, ?3, ?4) "
+		"ON CONFLICT (meetup_id, user_id) DO UPDATE SET "
+		"answer = excluded.answer, updated_at = excluded.updated_at",
+	[S_RSVP_GET] =
+		"SELECT answer FROM meetup_rsvps WHERE meetup_id = ?1 "
+		"AND user_id = ?2",
+	[S_RSVP_USERS] =
+		"SELECT user_id FROM meetup_rsvps WHERE meetup_id = ?1 "
+		"AND answer = ?2 ORDER BY user_id",
+	[S_SCRIPT_INSERT] =
+		"INSERT INTO meetup_scripts(hive_id, title, script, "
+		"created_by, created_at, updated_at) "
+		"VALUES (?1, ?2, ?3, nullif(?4, 0), ?5, ?5)",
+	[S_SCRIPT_UPDATE] =
+		"UPDATE meetup_scripts SET title = ?2, script = ?3, "
+		"updated_at = ?4 WHERE id = ?1",
+	[S_SCRIPT_GET] =
+		"SELECT id, hive_id, title, script, coalesce(created_by, 0), "
+		"created_at, updated_at FROM meetup_scripts WHERE id = ?1",
+	[S_SCRIPT_LIST] =
+		"SELECT id, hive_id, title, script, coalesce(created_by, 0), "
+		"created_at, updated_at FROM meetup_scripts WHERE hive_id = ?1 "
+		"ORDER BY title, id",
+	[S_SCRIPT_DELETE] =
+		"DELETE FROM meetup_scripts WHERE id = ?1",
+	[S_MEETUP_DUE_START] =
+		"SELECT " MEETUP_COLS " FROM meetups WHERE state = 'scheduled' "
+		"AND start_at <= ?1 ORDER BY start_at, id LIMIT ?2",
+	[S_MEETUP_BY_CHANNEL] =
+		"SELECT " MEETUP_COLS " FROM meetups WHERE channel_id = ?1",
+	[S_MEETUP_LIVE] =
+		"SELECT " MEETUP_COLS " FROM meetups "
+		"WHERE state IN ('running', 'paused') ORDER BY id",
+	[S_MEETUP_SAVE_RUN] =
+		"UPDATE meetups SET state = ?2, step = ?3, "
+		"step_started_at = nullif(?4, 0), "
+		"step_ends_at = nullif(?5, 0), "
+		"paused_left_ms = nullif(?6, 0), channel_id = nullif(?7, 0), "
+		"started_at = nullif(?8, 0), ended_at = nullif(?9, 0) "
+		"WHERE id = ?1",
+	[S_PART_JOIN] =
+		"INSERT INTO meetup_participants(meetup_id, user_id, "
+		"joined_at) VALUES (?1, ?2, ?3) ON CONFLICT (meetup_id, user_id) "
+		"DO UPDATE SET left_at = NULL",
+	[S_PART_LEAVE] =
+		"UPDATE meetup_participants SET left_at = ?3 "
+		"WHERE meetup_id = ?1 AND user_id = ?2 AND left_at IS NULL",
+	[S_PART_PRESENT] =
+		"SELECT user_id FROM meetup_participants WHERE meetup_id = ?1 "
+		"AND left_at IS NULL ORDER BY joined_at, rowid",
+	[S_TURN_INSERT] =
+		"INSERT INTO meetup_turns(meetup_id, step, position, user_id) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[S_TURN_LIST] =
+		"SELECT user_id, done, position FROM meetup_turns "
+		"WHERE meetup_id = ?1 "
+		"AND step = ?2 ORDER BY position",
+	[S_TURN_DONE] =
+		"UPDATE meetup_turns SET done = 1 WHERE meetup_id = ?1 "
+		"AND step = ?2 AND user_id = ?3",
+	[S_TURN_DELETE] =
+		"DELETE FROM meetup_turns WHERE meetup_id = ?1 AND step = ?2 "
+		"AND user_id = ?3 AND done = 0",
+	[S_GROUP_INSERT] =
+		"INSERT INTO meetup_groups(meetup_id, step, group_no, user_id, "
+		"channel_id, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6) "
+		"ON CONFLICT (meetup_id, step, user_id) DO UPDATE SET "
+		"group_no = excluded.group_no, "
+		"channel_id = excluded.channel_id",
+	[S_GROUP_LIST] =
+		"SELECT group_no, user_id, coalesce(channel_id, 0) "
+		"FROM meetup_groups WHERE meetup_id = ?1 AND step = ?2 "
+		"ORDER BY group_no, user_id",
+	[S_GROUP_RECENT] =
+		"SELECT a.user_id, b.user_id FROM meetup_groups a "
+		"JOIN meetup_groups b ON b.meetup_id = a.meetup_id "
+		"AND b.step = a.step AND b.group_no = a.group_no "
+		"AND b.user_id <> a.user_id WHERE a.created_at >= ?1",
+	[S_ANSWER_SET] =
+		"INSERT INTO meetup_answers(meetup_id, step, user_id, choices, "
+		"answered_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+		"ON CONFLICT (meetup_id, step, user_id) DO UPDATE SET "
+		"choices = excluded.choices, answered_at = excluded.answered_at",
+	[S_ANSWER_LIST] =
+		"SELECT choices FROM meetup_answers WHERE meetup_id = ?1 "
+		"AND step = ?2",
+	[S_FEEDBACK_SET] =
+		"INSERT INTO meetup_feedback(meetup_id, user_id, nps, comment, "
+		"created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+		"ON CONFLICT (meetup_id, user_id) DO UPDATE SET "
+		"nps = excluded.nps, comment = excluded.comment",
+	[S_FEEDBACK_STATS] =
+		"SELECT count(*), coalesce(sum(nps >= 9), 0), "
+		"coalesce(sum(nps <= 6), 0), coalesce(sum(nps), 0) "
+		"FROM meetup_feedback WHERE meetup_id = ?1",
+	/* Meetups of hive ?1 ended over [?2, ?3): how many, how many said
+	 * going, how many of those came, and the NPS answers. */
+	[S_SUP_MEETUPS] =
+		"WITH m AS (SELECT id FROM meetups WHERE hive_id = ?1 "
+		"AND state = 'ended' AND ended_at >= ?2 AND ended_at < ?3) "
+		"SELECT (SELECT count(*) FROM m), "
+		"(SELECT count(*) FROM meetup_rsvps r JOIN m ON m.id = "
+		"r.meetup_id WHERE r.answer = 'going'), "
+		"(SELECT count(*) FROM meetup_rsvps r JOIN m ON m.id = "
+		"r.meetup_id JOIN meetup_participants p ON p.meetup_id = "
+		"r.meetup_id AND p.user_id = r.user_id WHERE r.answer = 'going'), "
+		"(SELECT count(*) FROM meetup_feedback f JOIN m ON m.id = "
+		"f.meetup_id), "
+		"(SELECT count(*) FROM meetup_feedback f JOIN m ON m.id = "
+		"f.meetup_id WHERE f.nps >= 9), "
+		"(SELECT count(*) FROM meetup_feedback f JOIN m ON m.id = "
+		"f.meetup_id WHERE f.nps <= 6)",
 };
 
 struct store {
@@ -971,6 +1362,7 @@ static void read_hive(sqlite3_stmt *s, void *row)
 	h->archived_at = sqlite3_column_int64(s, 5);
 	h->learners = sqlite3_column_int(s, 6);
 	h->mentors = sqlite3_column_int(s, 7);
+	h->retention_days = sqlite3_column_int(s, 8);
 }
 
 int store_hive_insert(struct store *st, struct store_hive *h)
@@ -1117,6 +1509,7 @@ static void read_member(sqlite3_stmt *s, void *row)
 	col_text(s, 2, m->name, sizeof(m->name));
 	m->role = role_parse((const char *)sqlite3_column_text(s, 3));
 	m->since = sqlite3_column_int64(s, 4);
+	m->admin = sqlite3_column_int(s, 5) != 0;
 }
 
 /* Lists rows of a query keyed by one id in ?1. */
@@ -1332,6 +1725,8 @@ static void read_channel(sqlite3_stmt *s, void *row)
 	c->position = sqlite3_column_int(s, 5);
 	c->created_at = sqlite3_column_int64(s, 6);
 	c->archived_at = sqlite3_column_int64(s, 7);
+	c->slow_mode_s = sqlite3_column_int(s, 8);
+	c->locked = sqlite3_column_int(s, 9) != 0;
 }
 
 int store_channel_insert(struct store *st, struct store_channel *c)
@@ -1808,6 +2203,7 @@ static void read_hit(sqlite3_stmt *s, void *row)
 	h->channel_id = sqlite3_column_int64(s, 1);
 	h->author_id = sqlite3_column_int64(s, 2);
 	h->created_at = sqlite3_column_int64(s, 3);
+	h->thread_id = sqlite3_column_int64(s, 5);
 	h->excerpt = strdup(ex ? (const char *)ex : "");
 }
 
@@ -1850,4 +2246,1253 @@ int store_event_erase_text(struct store *st, int64_t message_id,
 {
 	return message_id ? delete_by(st, S_EVENT_ERASE_MSG, message_id) :
 			    delete_by(st, S_EVENT_ERASE_AUTHOR, author_id);
+}
+
+/* ---- Moderation ------------------------------------------------------ */
+
+static void read_mute(sqlite3_stmt *s, void *row)
+{
+	struct store_mute *m = row;
+
+	m->hive_id = sqlite3_column_int64(s, 0);
+	m->user_id = sqlite3_column_int64(s, 1);
+	m->until = sqlite3_column_int64(s, 2);
+	m->by_id = sqlite3_column_int64(s, 3);
+	col_text(s, 4, m->reason, sizeof(m->reason));
+	m->created_at = sqlite3_column_int64(s, 5);
+}
+
+int store_mute_set(struct store *st, const struct store_mute *m)
+{
+	sqlite3_stmt *s = stmt(st, S_MUTE_SET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, m->hive_id);
+	sqlite3_bind_int64(s, 2, m->user_id);
+	sqlite3_bind_int64(s, 3, m->until);
+	bind_id(s, 4, m->by_id);
+	bind_text(s, 5, m->reason);
+	sqlite3_bind_int64(s, 6, m->created_at);
+	return run(st, s, false);
+}
+
+int store_mute_get(struct store *st, int64_t hive_id, int64_t user_id,
+		   struct store_mute *out)
+{
+	sqlite3_stmt *s = stmt(st, S_MUTE_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	return one(st, s, read_mute, out);
+}
+
+int store_mute_delete(struct store *st, int64_t hive_id, int64_t user_id)
+{
+	return pair_change(st, S_MUTE_DELETE, hive_id, user_id);
+}
+
+int store_mute_due(struct store *st, int64_t now, int limit,
+		   struct store_mute **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_MUTE_DUE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	return list(st, s, sizeof(**out), read_mute, (void **)out, n);
+}
+
+int store_mute_list(struct store *st, int64_t hive_id, int64_t now,
+		    struct store_mute **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_MUTE_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int64(s, 2, now);
+	return list(st, s, sizeof(**out), read_mute, (void **)out, n);
+}
+
+int store_ban_insert(struct store *st, const struct store_ban *b)
+{
+	sqlite3_stmt *s = stmt(st, S_BAN_INSERT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, b->hive_id);
+	sqlite3_bind_int64(s, 2, b->user_id);
+	bind_id(s, 3, b->by_id);
+	bind_text(s, 4, b->reason);
+	sqlite3_bind_int64(s, 5, b->created_at);
+	return run(st, s, false);
+}
+
+int store_ban_delete(struct store *st, int64_t hive_id, int64_t user_id)
+{
+	return pair_change(st, S_BAN_DELETE, hive_id, user_id);
+}
+
+int store_ban_exists(struct store *st, int64_t hive_id, int64_t user_id,
+		     bool *out)
+{
+	sqlite3_stmt *s = stmt(st, S_BAN_EXISTS);
+	int64_t v = 0;
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	rc = one(st, s, read_int, &v);
+	*out = v != 0;
+	return rc;
+}
+
+static void read_ban(sqlite3_stmt *s, void *row)
+{
+	struct store_ban *b = row;
+
+	b->hive_id = sqlite3_column_int64(s, 0);
+	b->user_id = sqlite3_column_int64(s, 1);
+	col_text(s, 2, b->handle, sizeof(b->handle));
+	col_text(s, 3, b->name, sizeof(b->name));
+	b->by_id = sqlite3_column_int64(s, 4);
+	col_text(s, 5, b->reason, sizeof(b->reason));
+	b->created_at = sqlite3_column_int64(s, 6);
+}
+
+int store_ban_list(struct store *st, int64_t hive_id, struct store_ban **out,
+		   size_t *n)
+{
+	return list_by(st, S_BAN_LIST, hive_id, sizeof(**out), read_ban,
+		       (void **)out, n);
+}
+
+int store_channel_set_moderation(struct store *st, int64_t channel_id,
+				 int slow_mode_s, bool locked)
+{
+	sqlite3_stmt *s = stmt(st, S_CHAN_MOD);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, channel_id);
+	sqlite3_bind_int(s, 2, slow_mode_s);
+	sqlite3_bind_int(s, 3, locked);
+	return run(st, s, true);
+}
+
+/* Runs a query of one integer keyed by ?1 and ?2 (and ?3 when given). */
+static int int_query(struct store *st, enum stmt_id id, int64_t a, int64_t b,
+		     const int64_t *c, int64_t *out)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	if (c)
+		sqlite3_bind_int64(s, 3, *c);
+	return one(st, s, read_int, out);
+}
+
+int store_msg_last_in_channel(struct store *st, int64_t channel_id,
+			      int64_t author_id, int64_t *created_at)
+{
+	return int_query(st, S_MSG_LAST_IN_CHAN, channel_id, author_id, NULL,
+			 created_at);
+}
+
+int store_msg_count_in_hive(struct store *st, int64_t hive_id,
+			    int64_t author_id, int64_t since_ms, int *n)
+{
+	int64_t v = 0;
+	int rc = int_query(st, S_MSG_COUNT_IN_HIVE, hive_id, author_id,
+			   &since_ms, &v);
+
+	*n = (int)v;
+	return rc;
+}
+
+int store_member_since(struct store *st, int64_t hive_id, int64_t user_id,
+		       int64_t *since)
+{
+	return int_query(st, S_MEMBER_SINCE, hive_id, user_id, NULL, since);
+}
+
+int store_removal_insert(struct store *st, const struct store_removal *r)
+{
+	sqlite3_stmt *s = stmt(st, S_REMOVAL_INSERT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, r->message_id);
+	bind_id(s, 2, r->by_id);
+	bind_text(s, 3, r->reason);
+	sqlite3_bind_int64(s, 4, r->removed_at);
+	return run(st, s, false);
+}
+
+static void read_removal(sqlite3_stmt *s, void *row)
+{
+	struct store_removal *r = row;
+
+	r->message_id = sqlite3_column_int64(s, 0);
+	r->by_id = sqlite3_column_int64(s, 1);
+	col_text(s, 2, r->reason, sizeof(r->reason));
+	r->removed_at = sqlite3_column_int64(s, 3);
+}
+
+int store_removal_get(struct store *st, int64_t message_id,
+		      struct store_removal *out)
+{
+	sqlite3_stmt *s = stmt(st, S_REMOVAL_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, message_id);
+	return one(st, s, read_removal, out);
+}
+
+int store_pin_insert(struct store *st, const struct store_pin *p)
+{
+	sqlite3_stmt *s = stmt(st, S_PIN_INSERT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, p->message_id);
+	sqlite3_bind_int64(s, 2, p->channel_id);
+	bind_id(s, 3, p->by_id);
+	sqlite3_bind_int64(s, 4, p->pinned_at);
+	return run(st, s, false);
+}
+
+int store_pin_delete(struct store *st, int64_t message_id)
+{
+	sqlite3_stmt *s = stmt(st, S_PIN_DELETE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, message_id);
+	return run(st, s, true);
+}
+
+static void read_pin(sqlite3_stmt *s, void *row)
+{
+	struct store_pin *p = row;
+
+	p->message_id = sqlite3_column_int64(s, 0);
+	p->channel_id = sqlite3_column_int64(s, 1);
+	p->by_id = sqlite3_column_int64(s, 2);
+	p->pinned_at = sqlite3_column_int64(s, 3);
+}
+
+int store_pin_list(struct store *st, int64_t channel_id,
+		   struct store_pin **out, size_t *n)
+{
+	return list_by(st, S_PIN_LIST, channel_id, sizeof(**out), read_pin,
+		       (void **)out, n);
+}
+
+static void read_report(sqlite3_stmt *s, void *row)
+{
+	struct store_report *r = row;
+
+	r->id = sqlite3_column_int64(s, 0);
+	r->hive_id = sqlite3_column_int64(s, 1);
+	r->channel_id = sqlite3_column_int64(s, 2);
+	r->message_id = sqlite3_column_int64(s, 3);
+	r->author_id = sqlite3_column_int64(s, 4);
+	r->reporter_id = sqlite3_column_int64(s, 5);
+	col_text(s, 6, r->reason, sizeof(r->reason));
+	col_text(s, 7, r->status, sizeof(r->status));
+	r->created_at = sqlite3_column_int64(s, 8);
+	r->resolved_at = sqlite3_column_int64(s, 9);
+	r->resolved_by = sqlite3_column_int64(s, 10);
+	col_text(s, 11, r->note, sizeof(r->note));
+}
+
+int store_report_insert(struct store *st, struct store_report *r)
+{
+	sqlite3_stmt *s = stmt(st, S_REPORT_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, r->hive_id);
+	sqlite3_bind_int64(s, 2, r->channel_id);
+	sqlite3_bind_int64(s, 3, r->message_id);
+	bind_id(s, 4, r->author_id);
+	sqlite3_bind_int64(s, 5, r->reporter_id);
+	bind_text(s, 6, r->reason);
+	sqlite3_bind_int64(s, 7, r->created_at);
+	rc = run(st, s, false);
+	if (!rc) {
+		r->id = sqlite3_last_insert_rowid(st->db);
+		snprintf(r->status, sizeof(r->status), "open");
+	}
+	return rc;
+}
+
+int store_report_get(struct store *st, int64_t id, struct store_report *out)
+{
+	sqlite3_stmt *s = stmt(st, S_REPORT_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return one(st, s, read_report, out);
+}
+
+int store_report_find(struct store *st, int64_t message_id,
+		      int64_t reporter_id, struct store_report *out)
+{
+	sqlite3_stmt *s = stmt(st, S_REPORT_FIND);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, message_id);
+	sqlite3_bind_int64(s, 2, reporter_id);
+	return one(st, s, read_report, out);
+}
+
+int store_report_list(struct store *st, int64_t hive_id, const char *status,
+		      int64_t reporter_id, struct store_report **out,
+		      size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_REPORT_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	if (status)
+		bind_text(s, 2, status);
+	sqlite3_bind_int64(s, 3, reporter_id);
+	return list(st, s, sizeof(**out), read_report, (void **)out, n);
+}
+
+int store_report_resolve(struct store *st, int64_t id, const char *status,
+			 int64_t by_id, const char *note, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_REPORT_RESOLVE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, status);
+	bind_id(s, 3, by_id);
+	bind_text(s, 4, note);
+	sqlite3_bind_int64(s, 5, now);
+	return run(st, s, true);
+}
+
+static void read_guard(sqlite3_stmt *s, void *row)
+{
+	struct store_guard *g = row;
+	const unsigned char *words = sqlite3_column_text(s, 0);
+
+	g->blocked_words = strdup(words ? (const char *)words : "[]");
+	g->new_member_link_limit = sqlite3_column_int(s, 1);
+	g->new_member_days = sqlite3_column_int(s, 2);
+	g->flood_messages = sqlite3_column_int(s, 3);
+	g->flood_seconds = sqlite3_column_int(s, 4);
+	g->flood_mute_seconds = sqlite3_column_int(s, 5);
+}
+
+int store_guard_get(struct store *st, int64_t hive_id,
+		    struct store_guard *out)
+{
+	sqlite3_stmt *s = stmt(st, S_GUARD_GET);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	rc = one(st, s, read_guard, out);
+	if (rc == RUCHE_ENOTFOUND) {
+		out->blocked_words = strdup("[]");
+		rc = 0;
+	}
+	if (!rc && !out->blocked_words)
+		rc = RUCHE_ENOMEM;
+	return rc;
+}
+
+int store_guard_set(struct store *st, int64_t hive_id,
+		    const struct store_guard *g)
+{
+	sqlite3_stmt *s = stmt(st, S_GUARD_SET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	bind_text(s, 2, g->blocked_words);
+	sqlite3_bind_int(s, 3, g->new_member_link_limit);
+	sqlite3_bind_int(s, 4, g->new_member_days);
+	sqlite3_bind_int(s, 5, g->flood_messages);
+	sqlite3_bind_int(s, 6, g->flood_seconds);
+	sqlite3_bind_int(s, 7, g->flood_mute_seconds);
+	return run(st, s, false);
+}
+
+int store_retention_get(struct store *st, int64_t hive_id, int *days)
+{
+	sqlite3_stmt *s = stmt(st, S_RETENTION_GET);
+	int64_t v = 0;
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	rc = one(st, s, read_int, &v);
+	*days = (int)v;
+	return rc == RUCHE_ENOTFOUND ? 0 : rc;
+}
+
+int store_retention_set(struct store *st, int64_t hive_id, int days)
+{
+	sqlite3_stmt *s = stmt(st, S_RETENTION_SET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	if (days > 0)
+		sqlite3_bind_int(s, 2, days);
+	else
+		sqlite3_bind_null(s, 2);
+	return run(st, s, false);
+}
+
+static void read_pair(sqlite3_stmt *s, void *row)
+{
+	int64_t *p = row;
+
+	p[0] = sqlite3_column_int64(s, 0);
+	p[1] = sqlite3_column_int64(s, 1);
+}
+
+int store_retention_hives(struct store *st, int64_t **pairs, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_RETENTION_HIVES);
+
+	if (!s)
+		return RUCHE_EIO;
+	return list(st, s, 2 * sizeof(**pairs), read_pair, (void **)pairs, n);
+}
+
+/* Runs a purge step over the JSON array of ids in ?1 (and hive in ?2). */
+static int purge_step(struct store *st, enum stmt_id id, const char *ids,
+		      int64_t hive_id)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_text(s, 1, ids);
+	if (hive_id)
+		sqlite3_bind_int64(s, 2, hive_id);
+	return run(st, s, false);
+}
+
+int store_purge_batch(struct store *st, int64_t hive_id, int64_t before_ms,
+		      int limit, int *deleted)
+{
+	sqlite3_stmt *s = stmt(st, S_PURGE_PICK);
+	int64_t *ids = NULL;
+	size_t n = 0, len = 0;
+	char *json;
+	int rc;
+
+	*deleted = 0;
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int64(s, 2, before_ms);
+	sqlite3_bind_int(s, 3, limit);
+	rc = list(st, s, sizeof(*ids), read_int, (void **)&ids, &n);
+	if (rc || !n) {
+		free(ids);
+		return rc;
+	}
+	json = malloc(n * 21 + 3);
+	if (!json) {
+		free(ids);
+		return RUCHE_ENOMEM;
+	}
+	json[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(json + len, "%s%lld", i ? "," : "",
+				       (long long)ids[i]);
+	json[len++] = ']';
+	json[len] = '\0';
+	free(ids);
+	/* Quotes and thread replies that stay lose their link first: the
+	 * foreign keys would refuse the delete otherwise. */
+	rc = store_begin(st);
+	if (!rc)
+		rc = purge_step(st, S_PURGE_UNQUOTE, json, 0);
+	if (!rc)
+		rc = purge_step(st, S_PURGE_UNTHREAD, json, 0);
+	if (!rc)
+		rc = purge_step(st, S_PURGE_EVENTS, json, hive_id);
+	if (!rc)
+		rc = purge_step(st, S_PURGE_DELETE, json, 0);
+	if (!rc)
+		*deleted = sqlite3_changes(st->db);
+	free(json);
+	rc = store_end(st, rc);
+	if (rc)
+		*deleted = 0;
+	return rc;
+}
+
+int store_audit_insert(struct store *st, struct store_audit *a)
+{
+	sqlite3_stmt *s = stmt(st, S_AUDIT_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, a->hive_id);
+	bind_id(s, 2, a->actor_id);
+	bind_text(s, 3, a->action);
+	bind_id(s, 4, a->target_user_id);
+	bind_id(s, 5, a->message_id);
+	bind_id(s, 6, a->channel_id);
+	bind_text(s, 7, a->reason);
+	bind_text(s, 8, a->detail[0] ? a->detail : "{}");
+	sqlite3_bind_int64(s, 9, a->created_at);
+	rc = run(st, s, false);
+	if (!rc)
+		a->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+static void read_audit(sqlite3_stmt *s, void *row)
+{
+	struct store_audit *a = row;
+
+	a->id = sqlite3_column_int64(s, 0);
+	a->hive_id = sqlite3_column_int64(s, 1);
+	a->actor_id = sqlite3_column_int64(s, 2);
+	col_text(s, 3, a->action, sizeof(a->action));
+	a->target_user_id = sqlite3_column_int64(s, 4);
+	a->message_id = sqlite3_column_int64(s, 5);
+	a->channel_id = sqlite3_column_int64(s, 6);
+	col_text(s, 7, a->reason, sizeof(a->reason));
+	col_text(s, 8, a->detail, sizeof(a->detail));
+	a->created_at = sqlite3_column_int64(s, 9);
+}
+
+int store_audit_list(struct store *st, const struct store_audit_filter *f,
+		     struct store_audit **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_AUDIT_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, f->hive_id);
+	if (f->action)
+		bind_text(s, 2, f->action);
+	sqlite3_bind_int64(s, 3, f->actor_id);
+	sqlite3_bind_int64(s, 4, f->target_id);
+	sqlite3_bind_int64(s, 5, f->since);
+	sqlite3_bind_int64(s, 6, f->until);
+	sqlite3_bind_int64(s, 7, f->before_id);
+	sqlite3_bind_int(s, 8, f->limit > 0 ? f->limit : 100);
+	return list(st, s, sizeof(**out), read_audit, (void **)out, n);
+}
+
+/* ---- Supervision ----------------------------------------------------- */
+
+/* Binds (?1 key, ?2 from, ?3 to) of a supervision statement. */
+static sqlite3_stmt *sup_stmt(struct store *st, enum stmt_id id,
+			      int64_t key, int64_t from, int64_t to)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (s) {
+		sqlite3_bind_int64(s, 1, key);
+		sqlite3_bind_int64(s, 2, from);
+		sqlite3_bind_int64(s, 3, to);
+	}
+	return s;
+}
+
+static void read_hive_stats(sqlite3_stmt *s, void *row)
+{
+	struct store_hive_stats *h = row;
+	int64_t *f[] = { &h->active_learners, &h->messages,
+			 &h->help_questions, &h->help_unanswered,
+			 &h->reports_opened, &h->reports_resolved,
+			 &h->mod_actions, &h->auto_actions };
+
+	for (int i = 0; i < (int)(sizeof(f) / sizeof(f[0])); i++)
+		*f[i] = sqlite3_column_int64(s, i);
+}
+
+int store_hive_stats(struct store *st, int64_t hive_id, int64_t from,
+		     int64_t to, int64_t now, struct store_hive_stats *out)
+{
+	sqlite3_stmt *s = sup_stmt(st, S_SUP_HIVE, hive_id, from, to);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 4, now);
+	memset(out, 0, sizeof(*out));
+	return one(st, s, read_hive_stats, out);
+}
+
+static void read_day(sqlite3_stmt *s, void *row)
+{
+	struct store_day_count *d = row;
+
+	d->day = sqlite3_column_int64(s, 0);
+	d->count = sqlite3_column_int64(s, 1);
+}
+
+int store_hive_days(struct store *st, int64_t hive_id, int64_t from,
+		    int64_t to, struct store_day_count **out, size_t *n)
+{
+	sqlite3_stmt *s = sup_stmt(st, S_SUP_DAYS, hive_id, from, to);
+
+	return s ? list(st, s, sizeof(**out), read_day, (void **)out, n) :
+		   RUCHE_EIO;
+}
+
+static void read_mentor_stats(sqlite3_stmt *s, void *row)
+{
+	struct store_mentor_stats *m = row;
+	const char *hives = (const char *)sqlite3_column_text(s, 6);
+
+	m->user_id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, m->name, sizeof(m->name));
+	m->messages = sqlite3_column_int64(s, 2);
+	m->help_answers = sqlite3_column_int64(s, 3);
+	m->reports_resolved = sqlite3_column_int64(s, 4);
+	m->mod_actions = sqlite3_column_int64(s, 5);
+	/* group_concat of ids: "3,7,12". */
+	while (hives && *hives && m->nhives < STORE_MENTOR_HIVES) {
+		char *end;
+
+		m->hive_ids[m->nhives++] = strtoll(hives, &end, 10);
+		if (*end != ',')
+			break;
+		hives = end + 1;
+	}
+}
+
+int store_mentor_stats(struct store *st, int64_t hive_id, int64_t from,
+		       int64_t to, struct store_mentor_stats **out, size_t *n)
+{
+	sqlite3_stmt *s = sup_stmt(st, S_SUP_MENTORS, hive_id, from, to);
+
+	return s ? list(st, s, sizeof(**out), read_mentor_stats,
+			(void **)out, n) : RUCHE_EIO;
+}
+
+int store_resolve_times(struct store *st, int64_t hive_id, int64_t by_id,
+			int64_t from, int64_t to, int64_t **out, size_t *n)
+{
+	sqlite3_stmt *s = sup_stmt(st, S_SUP_RESOLVE_TIMES, hive_id, from, to);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 4, by_id);
+	return list(st, s, sizeof(**out), read_int, (void **)out, n);
+}
+
+/* ---- Meetups ----------------------------------------------------------- */
+
+/* A copy of column i as a new string; NULL when NULL or out of memory. */
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	return v ? strdup((const char *)v) : NULL;
+}
+
+static void read_meetup(sqlite3_stmt *s, void *row)
+{
+	struct store_meetup *m = row;
+
+	m->id = sqlite3_column_int64(s, 0);
+	m->hive_id = sqlite3_column_int64(s, 1);
+	col_text(s, 2, m->title, sizeof(m->title));
+	m->script = col_dup(s, 3);
+	m->start_at = sqlite3_column_int64(s, 4);
+	col_text(s, 5, m->recurrence, sizeof(m->recurrence));
+	m->cap = sqlite3_column_int(s, 6);
+	col_text(s, 7, m->state, sizeof(m->state));
+	m->step = sqlite3_column_int(s, 8);
+	m->step_started_at = sqlite3_column_int64(s, 9);
+	m->step_ends_at = sqlite3_column_int64(s, 10);
+	m->paused_left_ms = sqlite3_column_int64(s, 11);
+	m->channel_id = sqlite3_column_int64(s, 12);
+	m->reminded = sqlite3_column_int(s, 13);
+	m->created_by = sqlite3_column_int64(s, 14);
+	m->created_at = sqlite3_column_int64(s, 15);
+	m->started_at = sqlite3_column_int64(s, 16);
+	m->ended_at = sqlite3_column_int64(s, 17);
+	m->going = sqlite3_column_int64(s, 18);
+	m->maybe = sqlite3_column_int64(s, 19);
+	m->no = sqlite3_column_int64(s, 20);
+}
+
+void store_meetup_release(struct store_meetup *m)
+{
+	if (!m)
+		return;
+	free(m->script);
+	m->script = NULL;
+}
+
+void store_meetup_list_free(struct store_meetup *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		store_meetup_release(&v[i]);
+	free(v);
+}
+
+/* Checks every meetup of a list got its script (strdup may fail). */
+static int meetups_whole(int rc, struct store_meetup **out, size_t *n)
+{
+	for (size_t i = 0; !rc && i < *n; i++)
+		if (!(*out)[i].script) {
+			store_meetup_list_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return RUCHE_ENOMEM;
+		}
+	return rc;
+}
+
+int store_meetup_insert(struct store *st, struct store_meetup *m)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, m->hive_id);
+	bind_text(s, 2, m->title);
+	bind_text(s, 3, m->script);
+	sqlite3_bind_int64(s, 4, m->start_at);
+	bind_text(s, 5, m->recurrence);
+	sqlite3_bind_int(s, 6, m->cap);
+	bind_text(s, 7, m->state[0] ? m->state : "scheduled");
+	sqlite3_bind_int(s, 8, m->reminded);
+	sqlite3_bind_int64(s, 9, m->created_by);
+	sqlite3_bind_int64(s, 10, m->created_at);
+	rc = run(st, s, false);
+	if (!rc)
+		m->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_meetup_get(struct store *st, int64_t id, struct store_meetup *out)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_GET);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	memset(out, 0, sizeof(*out));
+	rc = one(st, s, read_meetup, out);
+	if (!rc && !out->script)
+		rc = RUCHE_ENOMEM;
+	if (rc)
+		store_meetup_release(out);
+	return rc;
+}
+
+int store_meetup_upcoming(struct store *st, int64_t hive_id,
+			  struct store_meetup **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_UPCOMING);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	return meetups_whole(list(st, s, sizeof(**out), read_meetup,
+				  (void **)out, n), out, n);
+}
+
+int store_meetup_remind_due(struct store *st, int64_t now, int64_t ahead_ms,
+			    int bit, int limit, struct store_meetup **out,
+			    size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_REMIND_DUE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, ahead_ms);
+	sqlite3_bind_int(s, 3, bit);
+	sqlite3_bind_int(s, 4, limit);
+	return meetups_whole(list(st, s, sizeof(**out), read_meetup,
+				  (void **)out, n), out, n);
+}
+
+int store_meetup_set_state(struct store *st, int64_t id, const char *state,
+			   int64_t ended_at)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_SET_STATE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, state);
+	sqlite3_bind_int64(s, 3, ended_at);
+	return run(st, s, true);
+}
+
+int store_meetup_set_reminded(struct store *st, int64_t id, int reminded)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_SET_REMINDED);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, reminded);
+	return run(st, s, true);
+}
+
+int store_rsvp_set(struct store *st, int64_t meetup_id, int64_t user_id,
+		   const char *answer, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_RSVP_SET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	bind_text(s, 3, answer);
+	sqlite3_bind_int64(s, 4, now);
+	return run(st, s, false);
+}
+
+int store_rsvp_get(struct store *st, int64_t meetup_id, int64_t user_id,
+		   char *answer, size_t size)
+{
+	sqlite3_stmt *s = stmt(st, S_RSVP_GET);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		col_text(s, 0, answer, size);
+	if (finish(st, s, rc))
+		return RUCHE_EIO;
+	return rc == SQLITE_ROW ? 0 : RUCHE_ENOTFOUND;
+}
+
+int store_rsvp_users(struct store *st, int64_t meetup_id, const char *answer,
+		     int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_RSVP_USERS);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	bind_text(s, 2, answer);
+	return list(st, s, sizeof(**ids), read_int, (void **)ids, n);
+}
+
+static void read_script(sqlite3_stmt *s, void *row)
+{
+	struct store_script *x = row;
+
+	x->id = sqlite3_column_int64(s, 0);
+	x->hive_id = sqlite3_column_int64(s, 1);
+	col_text(s, 2, x->title, sizeof(x->title));
+	x->script = col_dup(s, 3);
+	x->created_by = sqlite3_column_int64(s, 4);
+	x->created_at = sqlite3_column_int64(s, 5);
+	x->updated_at = sqlite3_column_int64(s, 6);
+}
+
+int store_script_insert(struct store *st, struct store_script *x)
+{
+	sqlite3_stmt *s = stmt(st, S_SCRIPT_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, x->hive_id);
+	bind_text(s, 2, x->title);
+	bind_text(s, 3, x->script);
+	sqlite3_bind_int64(s, 4, x->created_by);
+	sqlite3_bind_int64(s, 5, x->created_at);
+	rc = run(st, s, false);
+	if (!rc) {
+		x->id = sqlite3_last_insert_rowid(st->db);
+		x->updated_at = x->created_at;
+	}
+	return rc;
+}
+
+int store_script_update(struct store *st, const struct store_script *x)
+{
+	sqlite3_stmt *s = stmt(st, S_SCRIPT_UPDATE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, x->id);
+	bind_text(s, 2, x->title);
+	bind_text(s, 3, x->script);
+	sqlite3_bind_int64(s, 4, x->updated_at);
+	return run(st, s, true);
+}
+
+int store_script_get(struct store *st, int64_t id, struct store_script *out)
+{
+	sqlite3_stmt *s = stmt(st, S_SCRIPT_GET);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	memset(out, 0, sizeof(*out));
+	rc = one(st, s, read_script, out);
+	if (!rc && !out->script)
+		rc = RUCHE_ENOMEM;
+	if (rc)
+		store_script_release(out);
+	return rc;
+}
+
+int store_script_list(struct store *st, int64_t hive_id,
+		      struct store_script **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_SCRIPT_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	return list(st, s, sizeof(**out), read_script, (void **)out, n);
+}
+
+int store_script_delete(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = stmt(st, S_SCRIPT_DELETE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return run(st, s, true);
+}
+
+void store_script_release(struct store_script *x)
+{
+	if (!x)
+		return;
+	free(x->script);
+	x->script = NULL;
+}
+
+int store_meetup_due_start(struct store *st, int64_t now, int limit,
+			   struct store_meetup **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_DUE_START);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	return meetups_whole(list(st, s, sizeof(**out), read_meetup,
+				  (void **)out, n), out, n);
+}
+
+int store_meetup_by_channel(struct store *st, int64_t channel_id,
+			    struct store_meetup *out)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_BY_CHANNEL);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, channel_id);
+	memset(out, 0, sizeof(*out));
+	rc = one(st, s, read_meetup, out);
+	if (!rc && !out->script)
+		rc = RUCHE_ENOMEM;
+	if (rc)
+		store_meetup_release(out);
+	return rc;
+}
+
+int store_meetup_live(struct store *st, struct store_meetup **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_LIVE);
+
+	if (!s)
+		return RUCHE_EIO;
+	return meetups_whole(list(st, s, sizeof(**out), read_meetup,
+				  (void **)out, n), out, n);
+}
+
+int store_meetup_save_run(struct store *st, const struct store_meetup *m)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_SAVE_RUN);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, m->id);
+	bind_text(s, 2, m->state);
+	sqlite3_bind_int(s, 3, m->step);
+	sqlite3_bind_int64(s, 4, m->step_started_at);
+	sqlite3_bind_int64(s, 5, m->step_ends_at);
+	sqlite3_bind_int64(s, 6, m->paused_left_ms);
+	sqlite3_bind_int64(s, 7, m->channel_id);
+	sqlite3_bind_int64(s, 8, m->started_at);
+	sqlite3_bind_int64(s, 9, m->ended_at);
+	return run(st, s, true);
+}
+
+/* Binds (?1 meetup, ?2 second key, ?3 third key) and runs. */
+static int run3(struct store *st, enum stmt_id id, int64_t a, int64_t b,
+		int64_t c, bool must_change)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	sqlite3_bind_int64(s, 3, c);
+	return run(st, s, must_change);
+}
+
+int store_part_join(struct store *st, int64_t meetup_id, int64_t user_id,
+		    int64_t now)
+{
+	return run3(st, S_PART_JOIN, meetup_id, user_id, now, false);
+}
+
+int store_part_leave(struct store *st, int64_t meetup_id, int64_t user_id,
+		     int64_t now)
+{
+	return run3(st, S_PART_LEAVE, meetup_id, user_id, now, true);
+}
+
+int store_part_present(struct store *st, int64_t meetup_id, int64_t **ids,
+		       size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_PART_PRESENT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	return list(st, s, sizeof(**ids), read_int, (void **)ids, n);
+}
+
+int store_turn_insert(struct store *st, int64_t meetup_id, int step,
+		      int position, int64_t user_id)
+{
+	sqlite3_stmt *s = stmt(st, S_TURN_INSERT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	sqlite3_bind_int(s, 2, step);
+	sqlite3_bind_int(s, 3, position);
+	sqlite3_bind_int64(s, 4, user_id);
+	return run(st, s, false);
+}
+
+static void read_turn(sqlite3_stmt *s, void *row)
+{
+	struct store_turn *t = row;
+
+	t->user_id = sqlite3_column_int64(s, 0);
+	t->done = sqlite3_column_int(s, 1) != 0;
+	t->position = sqlite3_column_int(s, 2);
+}
+
+int store_turn_list(struct store *st, int64_t meetup_id, int step,
+		    struct store_turn **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_TURN_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	sqlite3_bind_int(s, 2, step);
+	return list(st, s, sizeof(**out), read_turn, (void **)out, n);
+}
+
+int store_turn_done(struct store *st, int64_t meetup_id, int step,
+		    int64_t user_id)
+{
+	return run3(st, S_TURN_DONE, meetup_id, step, user_id, false);
+}
+
+int store_turn_delete(struct store *st, int64_t meetup_id, int step,
+		      int64_t user_id)
+{
+	return run3(st, S_TURN_DELETE, meetup_id, step, user_id, true);
+}
+
+int store_group_insert(struct store *st, int64_t meetup_id, int step,
+		       const struct store_group *g, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_GROUP_INSERT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	sqlite3_bind_int(s, 2, step);
+	sqlite3_bind_int(s, 3, g->group_no);
+	sqlite3_bind_int64(s, 4, g->user_id);
+	sqlite3_bind_int64(s, 5, g->channel_id);
+	sqlite3_bind_int64(s, 6, now);
+	return run(st, s, false);
+}
+
+static void read_group(sqlite3_stmt *s, void *row)
+{
+	struct store_group *g = row;
+
+	g->group_no = sqlite3_column_int(s, 0);
+	g->user_id = sqlite3_column_int64(s, 1);
+	g->channel_id = sqlite3_column_int64(s, 2);
+}
+
+int store_group_list(struct store *st, int64_t meetup_id, int step,
+		     struct store_group **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_GROUP_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	sqlite3_bind_int(s, 2, step);
+	return list(st, s, sizeof(**out), read_group, (void **)out, n);
+}
+
+static void read_meetup_pair(sqlite3_stmt *s, void *row)
+{
+	int64_t *p = row;
+
+	p[0] = sqlite3_column_int64(s, 0);
+	p[1] = sqlite3_column_int64(s, 1);
+}
+
+int store_group_recent(struct store *st, int64_t since, int64_t **pairs,
+		       size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_GROUP_RECENT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, since);
+	return list(st, s, 2 * sizeof(**pairs), read_meetup_pair, (void **)pairs,
+		    n);
+}
+
+int store_answer_set(struct store *st, int64_t meetup_id, int step,
+		     int64_t user_id, const char *choices, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_ANSWER_SET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	sqlite3_bind_int(s, 2, step);
+	sqlite3_bind_int64(s, 3, user_id);
+	bind_text(s, 4, choices);
+	sqlite3_bind_int64(s, 5, now);
+	return run(st, s, false);
+}
+
+static void read_choices(sqlite3_stmt *s, void *row)
+{
+	col_text(s, 0, row, STORE_CHOICES_BYTES);
+}
+
+int store_answer_list(struct store *st, int64_t meetup_id, int step,
+		      char (**out)[STORE_CHOICES_BYTES], size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_ANSWER_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	sqlite3_bind_int(s, 2, step);
+	return list(st, s, STORE_CHOICES_BYTES, read_choices, (void **)out,
+		    n);
+}
+
+int store_feedback_set(struct store *st, int64_t meetup_id, int64_t user_id,
+		       int nps, const char *comment, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_FEEDBACK_SET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	sqlite3_bind_int(s, 3, nps);
+	bind_text(s, 4, comment ? comment : "");
+	sqlite3_bind_int64(s, 5, now);
+	return run(st, s, false);
+}
+
+static void read_nps(sqlite3_stmt *s, void *row)
+{
+	struct store_nps *x = row;
+
+	x->answers = sqlite3_column_int64(s, 0);
+	x->promoters = sqlite3_column_int64(s, 1);
+	x->detractors = sqlite3_column_int64(s, 2);
+	x->sum = sqlite3_column_int64(s, 3);
+}
+
+int store_feedback_stats(struct store *st, int64_t meetup_id,
+			 struct store_nps *out)
+{
+	sqlite3_stmt *s = stmt(st, S_FEEDBACK_STATS);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	memset(out, 0, sizeof(*out));
+	return one(st, s, read_nps, out);
+}
+
+static void read_meetup_stats(sqlite3_stmt *s, void *row)
+{
+	struct store_meetup_stats *x = row;
+
+	x->held = sqlite3_column_int64(s, 0);
+	x->going = sqlite3_column_int64(s, 1);
+	x->attended = sqlite3_column_int64(s, 2);
+	x->nps.answers = sqlite3_column_int64(s, 3);
+	x->nps.promoters = sqlite3_column_int64(s, 4);
+	x->nps.detractors = sqlite3_column_int64(s, 5);
+}
+
+int store_meetup_stats(struct store *st, int64_t hive_id, int64_t from,
+		       int64_t to, struct store_meetup_stats *out)
+{
+	sqlite3_stmt *s = stmt(st, S_SUP_MEETUPS);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	memset(out, 0, sizeof(*out));
+	return one(st, s, read_meetup_stats, out);
 }

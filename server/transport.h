@@ -32,6 +32,7 @@ struct api_call;
 struct http_session {
 	struct lws *wsi;
 	char path[64];			/* the API path being answered */
+	char query[256];		/* its query string, "" for none */
 	bool post;
 	char *body;			/* owned; body_len bytes received */
 	size_t body_len;
@@ -47,6 +48,7 @@ struct http_session {
 	char set_cookie[256];
 	int retry_after;
 	char disposition[96];
+	char content_type[48];		/* "" for application/json */
 };
 
 /* Per-connection state of the "ruche.v1" WebSocket protocol. */

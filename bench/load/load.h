@@ -6,7 +6,7 @@
  * each bound to its own source address in 127.0.0.0/8, speaks WebSocket
  * itself (ws.h), and hands whole text messages to the protocol of the
  * server under test: a struct kind, one per kind of server (ruche, the
- * node_ws peer; an IRC server later).  The workloads (run.c) drive the
+ * node_ws peer, IRC for the InspIRCd peer).  The workloads (run.c) drive the
  * connections through the loop and measure.
  *
  * Every chat message sent carries, in its text, the step it belongs to,
@@ -48,10 +48,10 @@ struct user {
  * and answers to sends with gen_ack().  A callback returns 0, or -1 after
  * gen_fail() when the client cannot go on.
  *
- * A kind that is not WebSocket (IRC, later) sets bytes(): the generator
- * then skips the upgrade, calls open() once TCP is connected, passes every
+ * A kind that is not WebSocket (IRC) sets bytes(): the generator then
+ * skips the upgrade, calls open() once TCP is connected, passes every
  * byte read to bytes() (which returns how many it used), and the kind
- * writes with gen_write().
+ * writes with gen_write(); --ping then calls its ping(), if any.
  */
 struct kind {
 	const char *name;	/* as --kind spells it */
@@ -65,10 +65,12 @@ struct kind {
 		    size_t n);
 	long (*bytes)(struct gen *g, struct client *c, const char *p,
 		      size_t n);
+	int (*ping)(struct gen *g, struct client *c, uint64_t now);
 };
 
 extern const struct kind kind_ruche;
 extern const struct kind kind_node_ws;
+extern const struct kind kind_irc;
 
 enum client_state {
 	CL_FREE,	/* not opened yet */

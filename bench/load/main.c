@@ -32,7 +32,7 @@ static const char usage[] =
 "  writes   pipelined sends from --writers clients: acknowledgements/s\n"
 "\n"
 "Options:\n"
-"  --kind ruche|node_ws     the server's protocol (default ruche)\n"
+"  --kind ruche|node_ws|irc the server's protocol (default ruche)\n"
 "  --target HOST:PORT       the server, a 127.0.0.0/8 address\n"
 "  --users FILE             lines: handle TAB hive TAB channel [TAB token]\n"
 "  --hives N                use the users of the first N hives (default all)\n"
@@ -460,6 +460,8 @@ int main(int argc, char **argv)
 		g->kind = &kind_ruche;
 	else if (strcmp(o->kind, "node_ws") == 0)
 		g->kind = &kind_node_ws;
+	else if (strcmp(o->kind, "irc") == 0)
+		g->kind = &kind_irc;
 	else {
 		fprintf(stderr, "ruche-load: unknown kind %s\n", o->kind);
 		return EXIT_USAGE;

@@ -792,6 +792,11 @@ static void ping_all(struct gen *g)
 
 		if (c->state != CL_READY)
 			continue;
+		if (g->kind->bytes) {
+			if (g->kind->ping && !g->kind->ping(g, c, now))
+				g->st.pings++;
+			continue;
+		}
 		if (ws_frame(&c->out, WS_PING, true, &now, sizeof(now),
 			     mask32(g)))
 			continue;

@@ -1,12 +1,14 @@
 /*
  * selftest.c - checks of ruche-load's pieces that need no server: the
- * histogram, WebSocket framing and the upgrade answer, JSON scanning.
+ * histogram, WebSocket framing and the upgrade answer, JSON scanning,
+ * IRC lines.
  * ctest runs it as bench.selftest; it prints "N passed, N failed".
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "hist.h"
+#include "irc.h"
 #include "load.h"
 #include "ws.h"
 
@@ -181,12 +183,55 @@ static void test_jscan(void)
 	CHECK(js_int("{\"x\":-4}", 8, "x", &v) == 0 && v == -4);
 }
 
+/* Whether l's command is cmd and its trailing parameter is t (NULL: none). */
+static int irc_is(const struct irc_line *l, const char *cmd, const char *t)
+{
+	if (l->cmd_len != strlen(cmd) || memcmp(l->cmd, cmd, l->cmd_len))
+		return 0;
+	if (!t)
+		return !l->trailing;
+	return l->trailing && l->trailing_len == strlen(t) &&
+	       memcmp(l->trailing, t, l->trailing_len) == 0;
+}
+
+static void test_irc(void)
+{
+	const char msg[] = ":u12!b@::1 PRIVMSG #hive-007 :b 3 12 9 "
+			   "123456 the hive: meetup";
+	const char welcome[] = ":bench.ruche.local 001 u3 :Welcome u3!b@h";
+	struct irc_line l;
+
+	/* A message to a channel: the text is all after " :", colons
+	 * included; the one in the prefix's host does not start it. */
+	CHECK(irc_split(msg, sizeof(msg) - 1, &l) == 0);
+	CHECK(irc_is(&l, "PRIVMSG", "b 3 12 9 123456 the hive: meetup"));
+	CHECK(!irc_numeric(&l));
+	CHECK(irc_split(welcome, sizeof(welcome) - 1, &l) == 0);
+	CHECK(irc_is(&l, "001", "Welcome u3!b@h") && irc_numeric(&l));
+	/* The server's ping has no prefix. */
+	CHECK(irc_split("PING :bench.ruche.local", 23, &l) == 0);
+	CHECK(irc_is(&l, "PING", "bench.ruche.local"));
+	/* No trailing parameter; a numeric with only middle ones. */
+	CHECK(irc_split(":u1!b@h JOIN #hive-001", 22, &l) == 0);
+	CHECK(irc_is(&l, "JOIN", NULL));
+	CHECK(irc_split(":s 422 u1 :MOTD File is missing", 31, &l) == 0);
+	CHECK(irc_is(&l, "422", "MOTD File is missing") && irc_numeric(&l));
+	/* An empty trailing parameter is there, and empty. */
+	CHECK(irc_split(":s NOTICE u1 :", 14, &l) == 0);
+	CHECK(irc_is(&l, "NOTICE", ""));
+	/* Refused: no command at all. */
+	CHECK(irc_split("", 0, &l) == -1);
+	CHECK(irc_split(":prefix.only", 12, &l) == -1);
+	CHECK(irc_split(":prefix   ", 10, &l) == -1);
+}
+
 int main(void)
 {
 	test_hist();
 	test_frames();
 	test_upgrade();
 	test_jscan();
+	test_irc();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -11,6 +11,7 @@ import { store, t } from './store.js';
 import { request, reloadHives } from './session.js';
 import { go } from './router.js';
 import { ask, formatDate } from './messages.js';
+import * as modpages from './modpages.js';
 
 let root = null;
 const state = {
@@ -28,6 +29,11 @@ export function mount(el) {
 const isAdmin = () => Boolean(store.me?.admin);
 
 export async function show(fresh) {
+  // A hive's moderation pages and the supervision have their own module.
+  if (store.route.page) {
+    modpages.show(root, store.route, fresh);
+    return;
+  }
   const hiveId = store.route.hiveId ?? null;
   if (fresh || hiveId !== state.hiveId) {
     state.hiveId = hiveId;
@@ -81,7 +87,7 @@ async function refresh() {
 }
 
 function render() {
-  if (!root || store.route.name !== 'admin') return;
+  if (!root || store.route.name !== 'admin' || store.route.page) return;
   const focusId = document.activeElement?.id;
   const page = state.hiveId ? hivePage() : listPage();
   replaceChildren(root, page);
@@ -127,7 +133,9 @@ function listPage() {
     h('a', { class: 'back-link', href: '#/' }, icon('chevronLeft', { size: 16 }), t('nav.backToChat')),
     h('header', { class: 'page-head' },
       h('div', {}, h('h1', { class: 'page-title', id: 'admin-title' }, t('admin.title')),
-        h('p', { class: 'page-sub' }, isAdmin() ? t('admin.intro') : t('admin.introMentor')))),
+        h('p', { class: 'page-sub' }, isAdmin() ? t('admin.intro') : t('admin.introMentor'))),
+      isAdmin() ? h('a', { class: 'btn btn-secondary page-head-action', href: '#/admin/supervision', id: 'supervision-link' },
+        icon('users', { size: 16 }), h('span', {}, t('sup.title'))) : null),
     state.error ? h('p', { class: 'form-msg', role: 'alert', dataset: { kind: 'error' } }, errorText(state.error)) : null,
     cards,
     isAdmin() ? section(t('admin.newHive'), t('admin.newHiveIntro'), hiveForm()) : null);
@@ -208,6 +216,7 @@ function hivePage() {
           hive.archived ? h('span', { class: 'tag tag-muted' }, t('admin.archived')) : null),
         meter(hive))),
     d?.error ? h('p', { class: 'form-msg', role: 'alert', dataset: { kind: 'error' } }, errorText(d.error)) : null,
+    modpages.hiveLinks(hive),
     hive.archived ? null : section(t('admin.invites'), t('admin.invitesIntro'), inviteForm(hive), lastCode(hive)),
     d ? inviteList(hive, d.invites) : null,
     d ? membersSection(hive, d.members) : h('div', { class: 'spinner', role: 'status', 'aria-label': t('loading') }),

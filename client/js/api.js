@@ -256,7 +256,8 @@ export class Api {
     if (msg.ok) waiter.resolve(msg.data);
     else {
       const e = msg.error || {};
-      waiter.reject(new ApiError(e.code || 'unknown', e.message));
+      // Some errors carry details beside the code (muted: until).
+      waiter.reject(Object.assign(new ApiError(e.code || 'unknown', e.message), { details: e }));
     }
   }
 

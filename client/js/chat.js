@@ -1,6 +1,7 @@
 // chat.js - the chat screen: the hive switcher and channel list, the
 // conversation (messages.js, composer.js), and the side panel with the
-// members and their presence, or the search.
+// members and their presence, or the search; or, in its place, an open
+// thread (thread.js).
 
 import { h, avatar, replaceChildren, setText, attr } from './dom.js';
 import { icon } from './icons.js';
@@ -16,7 +17,13 @@ import {
 import { go } from './router.js';
 import * as messages from './messages.js';
 import * as composer from './composer.js';
+import * as thread from './thread.js';
+import * as receipts from './receipts.js';
+import { canManageChannels, openCreate, openSettings } from './channels.js';
 import { formatShortDate } from './messages.js';
+import { memberMoreButton, modIcon } from './moderation.js';
+import { canModerate, openReports, mutedUntil } from './modstate.js';
+import * as pins from './pins.js';
 
 let v = null;
 let pendingJump = null; // { cid, mid } to show once the channel opens
@@ -30,10 +37,22 @@ export function mount(root) {
   const hiveMenu = h('div', { class: 'menu hive-menu', id: 'hive-menu', popover: 'auto' });
   const channelList = h('ul', { class: 'nav-list', id: 'channel-list' });
   const dmList = h('ul', { class: 'nav-list', id: 'dm-list' });
+  // The mentors' way to the report queue, with the count of open reports.
+  const reportsLink = h('a', { class: 'nav-item nav-reports', id: 'reports-link', hidden: true });
   const sidebar = h('nav', { class: 'sidebar', id: 'sidebar', 'aria-label': t('nav.label') },
     h('div', { class: 'hive-switch' }, hiveBtn, hiveMenu),
+    reportsLink,
     h('div', { class: 'nav-scroll' },
-      h('h2', { class: 'nav-head', id: 'channels-head' }, t('nav.channels')),
+      h('div', { class: 'nav-head-row', id: 'channels-head' },
+        h('h2', { class: 'nav-head' }, t('nav.channels')),
+        h('button', {
+          class: 'icon-btn icon-btn-s nav-add', type: 'button', id: 'channel-add', hidden: true,
+          'aria-label': t('channel.new'), title: t('channel.new'),
+          onclick: () => {
+            const hiveId = currentHiveId();
+            if (canManageChannels(hiveId)) openCreate(hiveId);
+          },
+        }, icon('plus', { size: 16 }))),
       channelList,
       h('h2', { class: 'nav-head', id: 'dms-head' }, t('nav.direct')),
       dmList,
@@ -55,9 +74,22 @@ export function mount(root) {
     class: 'icon-btn', type: 'button', 'aria-label': t('members.open'), title: t('members.open'),
     'aria-controls': 'side-panel', onclick: () => togglePanel('members'),
   }, icon('users'));
+  const settingsBtn = h('button', {
+    class: 'icon-btn', type: 'button', id: 'channel-settings', hidden: true,
+    'aria-label': t('channel.settings'), title: t('channel.settings'),
+    onclick: () => {
+      const ch = store.channels.get(store.route.channelId);
+      if (ch && ch.kind !== 'direct' && canManageChannels(ch.hive_id)) openSettings(ch);
+    },
+  }, icon('edit'));
+  const pinsBtn = h('button', {
+    class: 'icon-btn', type: 'button', id: 'pins-btn', hidden: true,
+    'aria-label': t('pin.open'), title: t('pin.open'),
+    'aria-controls': 'side-panel', onclick: () => togglePanel('pins'),
+  }, modIcon('pin', { size: 18 }));
   const head = h('header', { class: 'room-head' }, navToggle,
     h('div', { class: 'room-heading' }, title, topic),
-    h('div', { class: 'room-tools' }, searchBtn, membersBtn));
+    h('div', { class: 'room-tools' }, settingsBtn, pinsBtn, searchBtn, membersBtn));
   const body = h('div', { class: 'room-body' });
   const typing = h('p', { class: 'typing', 'aria-live': 'polite' });
   const compose = h('div', { class: 'room-compose' });
@@ -73,10 +105,13 @@ export function mount(root) {
   root.append(el);
   v = {
     root, el, sidebar, hiveBtn, hiveMenu, channelList, dmList, navToggle, title, topic,
-    searchBtn, membersBtn, body, typing, compose, empty, room, panel, scrim, head,
+    searchBtn, membersBtn, body, typing, compose, empty, room, panel, scrim, head, settingsBtn,
+    pinsBtn, reportsLink,
   };
   messages.mount(body);
   composer.mount(compose);
+  thread.mount(el);
+  receipts.mount(body);
   // The member list shows beside the conversation when there is room;
   // on narrower screens it floats over it, so it starts closed.
   if (!window.matchMedia('(min-width: 1101px)').matches) store.ui.panel = null;
@@ -89,23 +124,27 @@ export function mount(root) {
     if (e.target.closest('a')) hiveMenu.hidePopover();
   });
   el.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && (store.ui.nav || (isNarrow() && store.ui.panel))) {
+    if (e.key !== 'Escape' || e.defaultPrevented) return;
+    if (store.ui.nav || (isNarrow() && store.ui.panel && !thread.isOpen())) {
       closeDrawers();
+    } else if (thread.isOpen()) {
+      e.preventDefault();
+      thread.close();
     }
   });
 
-  watch(['hives', 'channels', 'members', 'presence', 'route', 'auth'], () => renderChrome());
+  watch(['hives', 'channels', 'members', 'presence', 'route', 'auth', 'reports'], () => renderChrome());
   watch(['messages', 'pending', 'route', 'channels', 'members', 'auth'], (details, topics) => {
     if (!isShown()) return;
     const all = topics.has('route') || topics.has('members') || topics.has('pending') ||
       topics.has('auth');
     messages.render(all ? new Set(['all']) : details);
   });
-  watch(['route', 'channels', 'composer', 'auth'], (d, topics) => {
+  watch(['route', 'channels', 'composer', 'auth', 'mod'], (d, topics) => {
     if (isShown()) composer.render(topics.has('route') || topics.has('composer'));
   });
   watch(['typing', 'route', 'members'], () => renderTyping());
-  watch(['search', 'route', 'members', 'presence', 'channels', 'auth'], () => renderPanel());
+  watch(['search', 'route', 'members', 'presence', 'channels', 'auth', 'pins', 'mod'], () => renderPanel());
 }
 
 function isShown() {
@@ -124,7 +163,13 @@ function setNav(open) {
 }
 
 function togglePanel(name) {
-  store.ui.panel = store.ui.panel === name ? null : name;
+  // The members or the search take the place of an open thread.
+  if (thread.isOpen()) {
+    store.ui.panel = name;
+    thread.close();
+  } else {
+    store.ui.panel = store.ui.panel === name ? null : name;
+  }
   renderPanel();
   if (store.ui.panel === 'search') v.panel.querySelector('input')?.focus();
 }
@@ -202,8 +247,11 @@ function currentHiveId() {
 }
 
 function hiveBadge(hive, size = '') {
-  return h('span', { class: `hive-badge ${size} hive-c${(hive?.id || 0) % 6}`, 'aria-hidden': 'true' },
-    [...(hive?.name || '?')][0].toUpperCase());
+  // The letter is drawn by the style sheet (as avatars' initials are).
+  return h('span', {
+    class: `hive-badge ${size} hive-c${(hive?.id || 0) % 6}`, 'aria-hidden': 'true',
+    dataset: { letter: [...(hive?.name || '?')][0].toUpperCase() },
+  });
 }
 
 function badge(n, mentioned) {
@@ -248,9 +296,12 @@ function renderChrome() {
     hiveBadge(hive),
     h('span', { class: 'hive-btn-text' },
       h('span', { class: 'hive-btn-name' }, hive?.name || t('hive.none')),
+      hive ? ' ' : null,
       hive ? h('span', { class: 'hive-btn-role' }, t(`role.${hive.role}`)) : null),
     icon('chevronDown', { size: 16, className: 'hive-btn-chev' }));
-  attr(v.hiveBtn, 'aria-label', t('hive.switch', { name: hive?.name || t('hive.none') }));
+  attr(v.hiveBtn, 'aria-label', t('hive.switch', {
+    name: hive ? `${hive.name}, ${t(`role.${hive.role}`)}` : t('hive.none'),
+  }));
   replaceChildren(v.hiveMenu,
     h('p', { class: 'menu-head' }, t('hive.yours')),
     store.hives.length
@@ -270,6 +321,10 @@ function renderChrome() {
   const chans = hive ? hiveChannels(hive.id) : [];
   replaceChildren(v.channelList, chans.map((c) => navItem(c, c.kind === 'announce' ? 'announce' : 'hash', c.name)));
   document.getElementById('channels-head').hidden = !hive;
+  document.getElementById('channel-add').hidden = !hive || !canManageChannels(hive.id);
+  v.settingsBtn.hidden = !ch || ch.kind === 'direct' || ch.archived || !canManageChannels(ch.hive_id);
+  v.pinsBtn.hidden = !ch || ch.kind === 'direct';
+  renderReportsLink(hive);
 
   // Direct conversations.
   const dms = directChannels();
@@ -302,6 +357,18 @@ function renderChrome() {
   }
   updateTitle();
   renderPanelButtons();
+}
+
+function renderReportsLink(hive) {
+  const show = Boolean(hive && !hive.archived && canModerate(hive.id));
+  v.reportsLink.hidden = !show;
+  if (!show) return;
+  const n = openReports(hive.id);
+  v.reportsLink.href = `#/admin/h/${hive.id}/reports`;
+  replaceChildren(v.reportsLink, modIcon('flag', { className: 'nav-icon' }),
+    h('span', { class: 'nav-name' }, t('report.queue')),
+    n ? h('span', { class: 'sr-only' }, `, ${store.t.n('report.open', n)}`) : null,
+    n ? h('span', { class: 'badge badge-mention', id: 'reports-badge', 'aria-hidden': 'true' }, String(n)) : null);
 }
 
 function canManage() {
@@ -358,22 +425,27 @@ function renderTyping() {
 // -- The side panel: members or search ------------------------------------------
 
 function renderPanelButtons() {
-  v.membersBtn.setAttribute('aria-pressed', String(store.ui.panel === 'members'));
-  v.searchBtn.setAttribute('aria-pressed', String(store.ui.panel === 'search'));
-  v.el.classList.toggle('panel-open', Boolean(store.ui.panel));
+  const which = thread.isOpen() ? null : store.ui.panel;
+  v.membersBtn.setAttribute('aria-pressed', String(which === 'members'));
+  v.searchBtn.setAttribute('aria-pressed', String(which === 'search'));
+  v.pinsBtn.setAttribute('aria-pressed', String(which === 'pins'));
+  v.el.classList.toggle('panel-open', Boolean(which));
 }
 
 let panelShown = null;
 function renderPanel() {
   if (!isShown()) return;
+  thread.render();
   renderPanelButtons();
-  const which = store.ui.panel;
+  // An open thread takes the side panel's place.
+  const which = thread.isOpen() ? null : store.ui.panel;
   v.panel.hidden = !which;
   if (!which) {
     panelShown = null;
     return;
   }
   if (which === 'members') renderMembers();
+  else if (which === 'pins') pins.render(v.panel, store.channels.get(store.route.channelId), panelHead);
   else renderSearch(panelShown !== 'search');
   panelShown = which;
 }
@@ -391,18 +463,21 @@ function panelHead(title, count) {
     }, icon('x', { size: 16 })));
 }
 
-function memberButton(m) {
+function memberButton(m, hiveId) {
   const me = m.user_id === store.me.id;
   const status = presenceOf(m.user_id);
+  const muted = hiveId ? mutedUntil(hiveId, m.user_id) : null;
   const content = [
     avatar({ id: m.user_id, display_name: m.display_name }, { presence: status }),
     h('span', { class: 'member-text' },
       h('span', { class: 'member-name' }, m.display_name, me ? h('span', { class: 'member-you' }, ` ${t('members.you')}`) : null),
       h('span', { class: 'member-handle' }, `@${m.handle}`)),
     h('span', { class: 'sr-only' }, `, ${t(`presence.${status}`)}`),
+    muted ? h('span', { class: 'tag tag-muted member-muted' }, t('mod.mutedTag')) : null,
   ];
   if (me) return h('li', {}, h('div', { class: 'member' }, content));
-  return h('li', {}, h('button', {
+  const more = hiveId ? memberMoreButton(hiveId, m) : null;
+  return h('li', { class: more ? 'member-row' : null }, h('button', {
     class: 'member', type: 'button', title: t('members.message', { name: m.display_name }),
     onclick: async () => {
       try {
@@ -413,7 +488,7 @@ function memberButton(m) {
         console.warn('ruche: dm.open:', err.code);
       }
     },
-  }, content, icon('message', { size: 15, className: 'member-dm' })));
+  }, content, icon('message', { size: 15, className: 'member-dm' })), more);
 }
 
 function renderMembers() {
@@ -442,7 +517,7 @@ function renderMembers() {
     h('div', { class: 'panel-scroll' },
       groups.filter(([, g]) => g.length).map(([role, g]) => h('section', { class: 'member-group' },
         role ? h('h3', { class: 'member-group-title' }, `${t(`role.${role}s`)} — ${g.length}`) : null,
-        h('ul', { class: 'member-list' }, g.map(memberButton))))));
+        h('ul', { class: 'member-list' }, g.map((m) => memberButton(m, ch?.kind === 'direct' ? null : currentHiveId())))))));
 }
 
 let searchInput = null;
@@ -491,7 +566,8 @@ function renderSearch(fresh) {
         class: 'result', type: 'button',
         onclick: () => {
           if (isNarrow()) store.ui.panel = null;
-          showMessage(r.channel_id, r.message_id);
+          if (r.thread_id) showThread(r.channel_id, r.thread_id);
+          else showMessage(r.channel_id, r.message_id);
         },
       },
       h('span', { class: 'result-meta' },
@@ -500,6 +576,15 @@ function renderSearch(fresh) {
         r.created_at ? h('span', { class: 'result-when' }, formatShortDate(r.created_at)) : null),
       h('span', { class: 'result-text' }, formatExcerpt(r.excerpt))));
     })));
+}
+
+// Opens a thread, its root shown in the channel: a search result that
+// is a reply in a thread.
+function showThread(cid, rootId) {
+  if (store.route.channelId === cid && store.route.name === 'channel') jumpTo(cid, rootId);
+  else pendingJump = { cid, mid: rootId };
+  store.ui.panel = null;
+  thread.openThreadFor({ channel_id: cid, thread_id: rootId });
 }
 
 // Opens a channel at a message (search results, notifications).

@@ -8,8 +8,13 @@ import { plainText } from './format.js';
 import {
   store, t, userName, channelLabel, canPost, myRole, hiveOf,
 } from './store.js';
-import { sendMessage, sendTyping, typingStopped, timeline } from './session.js';
+import { sendMessage, sendTyping, typingStopped, timeline, hooks } from './session.js';
 import { startEdit, stickToBottom } from './messages.js';
+import {
+  mutedUntil, slowUntil, slowApplies, setSlow, noteMuted,
+} from './modstate.js';
+import { timeOf } from './moderation.js';
+import { errorText } from './forms.js';
 
 const MAX_CHARS = 4000;
 const drafts = new Map(); // channel id -> unsent text
@@ -32,10 +37,16 @@ export function mount(container) {
   const error = h('p', { class: 'composer-error', role: 'alert', hidden: true });
   const hint = h('p', { class: 'composer-hint', id: 'composer-hint' }, t('composer.hint'));
   const readOnly = h('p', { class: 'composer-readonly', hidden: true }, icon('lock', { size: 15 }), h('span'));
+  // The hive's rules for this person here: muted, slow mode.  Not a live
+  // region (the countdown would be read every second): the input
+  // describes itself with it, and a refused send says it as an alert.
+  const modNote = h('p', { class: 'composer-mod', id: 'composer-mod', hidden: true },
+    icon('clock', { size: 15 }), h('span'));
   const form = h('form', { class: 'composer', novalidate: true },
-    list, replyBar, h('div', { class: 'composer-box' }, input, send), error, hint);
+    list, replyBar, modNote, h('div', { class: 'composer-box' }, input, send), error, hint);
   container.append(form, readOnly);
-  v = { form, input, send, replyBar, list, error, hint, readOnly };
+  v = { form, input, send, replyBar, list, error, hint, readOnly, modNote };
+  hooks.onRefused = refused;
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -55,6 +66,16 @@ export function mount(container) {
 function submit() {
   const text = v.input.value.trim();
   if (!text || !cid) return;
+  if (renderModNote()) {
+    // Muted, or too soon in slow mode: the text stays, the note says why.
+    v.modNote.classList.remove('composer-mod-flash');
+    void v.modNote.offsetWidth;
+    v.modNote.classList.add('composer-mod-flash');
+    v.error.hidden = false;
+    setText(v.error, v.modNote.textContent);
+    modError = true;
+    return;
+  }
   if ([...text].length > MAX_CHARS) {
     v.error.hidden = false;
     setText(v.error, t('composer.tooLong', { n: MAX_CHARS }));
@@ -207,6 +228,73 @@ function closeMention() {
   v.input.removeAttribute('aria-activedescendant');
 }
 
+// -- The hive's rules ------------------------------------------------------------
+
+const HELD = ['muted', 'slow_mode', 'blocked_word', 'link_limit', 'channel_locked'];
+
+// The server refused a send for the hive's rules: the text comes back
+// into the box (unless something else was typed since) with the reason.
+function refused(p, err) {
+  if (!HELD.includes(err.code)) return false;
+  const ch = store.channels.get(p.channel_id);
+  const details = err.details || {};
+  if (err.code === 'muted' && ch && details.until) noteMuted(ch.hive_id, details.until);
+  if (err.code === 'slow_mode') setSlow(p.channel_id, Date.now() + (details.retry_after_ms || 1000));
+  if (p.channel_id === cid) {
+    if (!v.input.value.trim()) v.input.value = p.text;
+    drafts.set(cid, v.input.value);
+    v.error.hidden = false;
+    setText(v.error, errorText(err.code));
+    v.input.focus();
+  } else if (!drafts.get(p.channel_id)) {
+    drafts.set(p.channel_id, p.text);
+  }
+  return true;
+}
+
+let tick = null;
+let modError = false; // the error line repeats the note: it goes with it
+
+// Shows whether the person may write here now; true when they may not.
+function renderModNote() {
+  const ch = store.channels.get(cid);
+  let text = '';
+  let blocked = false;
+  if (ch && ch.kind !== 'direct') {
+    const muted = mutedUntil(ch.hive_id);
+    const wait = slowApplies(ch) ? slowUntil(cid) : null;
+    if (muted) {
+      text = t('composer.muted', { time: timeOf(muted) });
+      blocked = true;
+    } else if (wait) {
+      text = t('composer.slowWait', { n: Math.ceil((wait - Date.now()) / 1000) });
+      blocked = true;
+    } else if (slowApplies(ch)) {
+      text = t('composer.slow', { n: ch.slow_mode_seconds });
+    }
+    // The countdown ticks while there is one.
+    if (wait && !tick) {
+      tick = setInterval(() => {
+        if (!renderModNote() || !slowUntil(cid)) {
+          clearInterval(tick);
+          tick = null;
+        }
+      }, 1000);
+    }
+  }
+  v.modNote.hidden = !text;
+  if (!blocked && modError) {
+    modError = false;
+    v.error.hidden = true;
+  }
+  v.modNote.classList.toggle('composer-mod-blocked', blocked);
+  setText(v.modNote.lastChild, text);
+  v.send.disabled = blocked;
+  if (blocked) v.input.setAttribute('aria-describedby', 'composer-mod composer-hint');
+  else v.input.setAttribute('aria-describedby', 'composer-hint');
+  return blocked;
+}
+
 // -- Render -----------------------------------------------------------------
 
 function renderReply() {
@@ -251,8 +339,10 @@ export function render(focus = false) {
   v.readOnly.hidden = !ch || writable;
   if (ch && !writable) {
     const archived = ch.archived || (ch.kind !== 'direct' && hiveOf(ch.hive_id)?.archived);
-    setText(v.readOnly.lastChild, archived ? t('composer.archived') : t('composer.readOnly'));
+    setText(v.readOnly.lastChild, archived ? t('composer.archived')
+      : ch.locked ? t('composer.locked') : t('composer.readOnly'));
   }
+  renderModNote();
   if (ch) {
     const label = ch.kind === 'direct'
       ? t('composer.placeholderDirect', { name: channelLabel(ch) })

@@ -110,7 +110,10 @@ export function avatar(user, { size = 'm', presence } = {}) {
   return h('span', {
     class: ['avatar', `avatar-${size}`, `avatar-c${hue(user?.id ?? user?.user_id)}`],
     'aria-hidden': 'true',
-  }, initials(name), presence ? h('span', { class: `presence presence-${presence}` }) : null);
+    // Drawn by the style sheet: a button labelled with the person's name
+    // shows the initials without them counting as its visible text.
+    dataset: { initials: initials(name) },
+  }, presence ? h('span', { class: `presence presence-${presence}` }) : null);
 }
 
 // A random UUID even outside secure contexts (where randomUUID is absent).

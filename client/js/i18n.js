@@ -1,12 +1,33 @@
 // i18n.js - the page's strings, in the reader's language.
 //
 // Strings live in client/i18n/<lang>.json as flat "key": "text" pairs.  The
-// language comes from the browser's preferences; anything we do not ship
-// falls back to English, and a key missing from a translation falls back
+// language is the one chosen in the profile (kept in localStorage), else
+// the browser's preference; anything we do not ship falls back to English, and a key missing from a translation falls back
 // to the English text, then to the key itself, so a gap never blanks the UI.
 
 export const SUPPORTED = ['en', 'fr'];
 export const FALLBACK = 'en';
+const CHOICE_KEY = 'ruche.lang';
+
+// The language chosen in the profile, or null to follow the browser.
+export function chosenLanguage() {
+  try {
+    const lang = localStorage.getItem(CHOICE_KEY);
+    return SUPPORTED.includes(lang) ? lang : null;
+  } catch {
+    return null; // storage refused (private modes): follow the browser
+  }
+}
+
+// Remembers a choice (null: follow the browser again) for the next start.
+export function chooseLanguage(lang) {
+  try {
+    if (SUPPORTED.includes(lang)) localStorage.setItem(CHOICE_KEY, lang);
+    else localStorage.removeItem(CHOICE_KEY);
+  } catch {
+    // not remembered: the choice lasts for this page only
+  }
+}
 
 // The first of the browser's preferred languages that Ruche speaks.
 export function pickLanguage(preferred = navigatorLanguages()) {
@@ -32,7 +53,7 @@ async function fetchStrings(lang) {
 
 // Loads the strings for lang (default: the browser's) and returns a
 // translator: t(key, { name: value }) replaces "{name}" in the text.
-export async function loadStrings(lang = pickLanguage()) {
+export async function loadStrings(lang = chosenLanguage() || pickLanguage()) {
   const tables = [];
   const langs = lang === FALLBACK ? [FALLBACK] : [lang, FALLBACK];
   const loaded = await Promise.allSettled(langs.map(fetchStrings));

@@ -2,10 +2,16 @@
 // day separators, quoted replies, edits and deletions, reactions, sends
 // still pending, and paging back into history without the view jumping.
 //
-// The list is rebuilt from the store on each change, but an element is
-// only replaced when what it shows changed (each row keeps a signature of
-// its content), so the live region announces new messages only, and
-// focus and text selection survive updates.
+// The rows are worked out from the store on each change, but only the
+// rows near the view are in the page (a channel may hold ten thousand
+// messages): spacers above and below stand for the others, with heights
+// measured once a row has been shown and estimated before.  Whatever
+// changes (older messages added above, a row growing, the window moving),
+// the row at the top of the view stays where it was.  An element is only
+// replaced when what it shows changed (each row keeps a signature of its
+// content), so focus and text selection survive updates.  Rows come and
+// go as the view scrolls, so the list itself is not a live region: new
+// messages are announced through a separate, visually hidden one.
 
 import { h, append, avatar, replaceChildren, setText } from './dom.js';
 import { icon } from './icons.js';
@@ -18,6 +24,8 @@ import {
   timeline, loadOlder, loadNewer, quoted, jumpTo, jumpToLatest, markRead,
   retrySend, discardSend, editMessage, deleteMessage, react,
 } from './session.js';
+import { threadLink, openThreadFor } from './thread.js';
+import { messageMoreButton } from './moderation.js';
 
 const GROUP_MS = 5 * 60 * 1000;
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'];
@@ -29,12 +37,36 @@ let stick = false; // scroll to the newest message at the next render
 let initial = false; // the channel was just opened: place the view once loaded
 let pickerFor = null; // message the reaction picker is open for
 
+// Up to FULL_ROWS rows, all are in the page (find in page and a screen
+// reader's browse mode see the whole conversation); past that, the rows
+// within OVERSCAN view heights of the view, never more than FULL_ROWS.
+const FULL_ROWS = 200;
+const OVERSCAN = 1;
+const ESTIMATE = { msg: 60, cont: 26, sep: 44, new: 30 }; // px, before measuring
+let rows = []; // every row of the channel on screen, oldest first
+let first = 0; // rows[first..last) are in the page
+let last = 0;
+const heights = new Map(); // row key -> measured height, px
+const measured = { msg: [0, 0], cont: [0, 0], sep: [0, 0], new: [0, 0] }; // kind -> [sum, n]
+let place = null; // { key, offset }: the row at the top of the view, and where
+let painting = false;
+let hlKey = null; // the row highlighted after a jump
+let hlTimer = null;
+let heard = { cid: null, newest: 0, live: false }; // what was announced
+const shownAfter = new WeakMap(); // pending message -> newest id loaded when it was first shown
+
 export function mount(container) {
-  const list = h('div', {
-    class: 'tl', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
-  });
+  const top = h('div', { class: 'tl-spacer', 'aria-hidden': 'true' });
+  const bottom = h('div', { class: 'tl-spacer', 'aria-hidden': 'true' });
+  // The conversation is a log, but not a live one: rows are added and
+  // removed as the view scrolls, which must not be read out.
+  const list = h('div', { class: 'tl', role: 'log', 'aria-live': 'off' }, top, bottom);
   const head = h('div', { class: 'tl-head' });
-  const scroller = h('div', { class: 'scroller', tabindex: '0' }, head, list);
+  const scroller = h('div', { class: 'scroller', tabindex: '0', role: 'region' }, head, list);
+  // What a screen reader says when messages arrive (see announce()).
+  const announcer = h('div', {
+    class: 'sr-only announcer', 'aria-live': 'polite', 'aria-relevant': 'additions',
+  });
   const latest = h('button', {
     class: 'jump-latest', type: 'button', hidden: true,
     onclick: () => toLatest(),
@@ -50,10 +82,22 @@ export function mount(container) {
     }, e)));
   // The dialog serves every view (the admin pages too): it lives outside them.
   const dialog = confirmDialog();
-  append(container, scroller, latest, picker);
+  append(container, scroller, latest, picker, announcer);
   document.body.append(dialog.el);
-  view = { container, scroller, list, head, latest, picker, dialog };
+  view = {
+    container, scroller, list, top, bottom, head, latest, picker, dialog, announcer, width: 0,
+  };
   scroller.addEventListener('scroll', onScroll, { passive: true });
+  // Rows change height without a render too (fonts arriving, the edit
+  // box growing, a narrower window): keep the place.
+  new ResizeObserver(() => keepPlace()).observe(list);
+  new ResizeObserver(() => {
+    if (scroller.clientWidth !== view.width) {
+      view.width = scroller.clientWidth;
+      heights.clear();
+      keepPlace();
+    }
+  }).observe(scroller);
   scroller.addEventListener('keydown', onKey);
   picker.addEventListener('toggle', (e) => {
     if (e.newState === 'closed') {
@@ -84,6 +128,272 @@ function onScroll() {
     updateLatestButton();
   }
   if (bottom && document.visibilityState === 'visible') markRead(cid);
+  if (painting || !s.clientHeight) return;
+  if (!covered()) {
+    const a = visibleRow();
+    if (a) settle(a.index, 'keep', a.offset);
+  }
+  place = visibleRow();
+}
+
+// -- The window of rows in the page ---------------------------------------
+
+function heightOf(i) {
+  const row = rows[i];
+  const known = heights.get(row.key);
+  if (known !== undefined) return known;
+  const [sum, n] = measured[row.kind];
+  return n ? sum / n : ESTIMATE[row.kind];
+}
+
+function rowEl(i) {
+  if (i < first || i >= last) return null;
+  let el = view.top.nextElementSibling;
+  for (let k = first; k < i && el; k++) el = el.nextElementSibling;
+  return el;
+}
+
+function viewTop() {
+  return view.scroller.getBoundingClientRect().top;
+}
+
+// The first message whose bottom is in the view: { index, key, offset },
+// the offset being its top's distance below the top of the view
+// (negative when it is partly above).  In a spacer (the scrollbar dragged
+// far), the row the estimated heights put there.
+function visibleRow() {
+  if (!rows.length) return null;
+  const top = viewTop();
+  const height = view.scroller.clientHeight;
+  let el = view.top.nextElementSibling;
+  for (let i = first; i < last && el; i++, el = el.nextElementSibling) {
+    if (!isMessage(rows[i])) continue;
+    const r = el.getBoundingClientRect();
+    if (r.bottom > top + 1) {
+      if (r.top - top < height) {
+        return { index: i, key: rows[i].key, offset: r.top - top };
+      }
+      break;
+    }
+  }
+  // The estimated place of row 0 is the top of the upper spacer.
+  let y = view.top.getBoundingClientRect().top - top;
+  let found = -1;
+  for (let i = 0; i < rows.length; i++) {
+    const hi = heightOf(i);
+    if (y + hi > 0 && isMessage(rows[i])) {
+      found = i;
+      break;
+    }
+    y += hi;
+  }
+  if (found < 0) {
+    found = rows.length - 1;
+    y -= heightOf(found);
+  }
+  return { index: found, key: rows[found].key, offset: y };
+}
+
+function isMessage(row) {
+  return row.kind === 'msg' || row.kind === 'cont';
+}
+
+// Says the messages others wrote that arrived at the end of the channel
+// on screen, in the hidden live region; a burst (a reconnection catching
+// up) is said as a count.  Old messages paged in never are.
+function announce(cid, tl) {
+  const live = tl.loaded && !tl.moreAfter;
+  const newest = tl.messages.at(-1)?.id || 0;
+  if (heard.cid === cid && heard.live && live && newest > heard.newest) {
+    const fresh = [];
+    for (let i = tl.messages.length - 1; i >= 0 && tl.messages[i].id > heard.newest; i--) {
+      const m = tl.messages[i];
+      if (m.author_id !== store.me?.id && !m.deleted) fresh.unshift(m);
+    }
+    const say = (text) => {
+      view.announcer.append(h('p', {}, text));
+      while (view.announcer.childElementCount > 20) view.announcer.firstElementChild.remove();
+    };
+    if (fresh.length > 3) {
+      const ch = store.channels.get(cid);
+      const channel = ch?.kind === 'direct' ? channelLabel(ch) : `#${channelLabel(ch)}`;
+      say(store.t.n('msg.announceMany', fresh.length, { channel }));
+    } else {
+      for (const m of fresh) {
+        say(t('msg.announce', { name: userName(m.author_id), text: plainText(m.text, 300) }));
+      }
+    }
+  }
+  heard = { cid, newest, live };
+}
+
+function overscan() {
+  return Math.max(300, view.scroller.clientHeight * OVERSCAN);
+}
+
+// The rows to have in the page when row i's top is offset px below the
+// top of the view.
+function windowAround(i, offset) {
+  if (rows.length <= FULL_ROWS) return [0, rows.length];
+  const over = overscan();
+  const height = view.scroller.clientHeight;
+  let from = i;
+  let y = offset;
+  while (from > 0 && y > -over && i - from < FULL_ROWS / 2) {
+    from--;
+    y -= heightOf(from);
+  }
+  let to = i;
+  y = offset;
+  while (to < rows.length && y < height + over && to - from < FULL_ROWS) {
+    y += heightOf(to);
+    to++;
+  }
+  return [from, Math.max(to, Math.min(rows.length, i + 1))];
+}
+
+// Whether the rows in the page reach far enough past both edges of the view.
+function covered() {
+  if (!rows.length) return true;
+  if (first === 0 && last === rows.length) return true;
+  const top = viewTop();
+  const margin = overscan() / 2;
+  const a = view.top.nextElementSibling;
+  const b = view.bottom.previousElementSibling;
+  if (a === view.top || b === view.top) return false;
+  return (first === 0 || a.getBoundingClientRect().top - top <= -margin) &&
+    (last === rows.length || b.getBoundingClientRect().bottom - top >= view.scroller.clientHeight + margin);
+}
+
+// Puts rows[from..to) in the page between the spacers, reusing the
+// elements whose content did not change, and measures them.
+function paint(from, to) {
+  const { list, top, bottom } = view;
+  const old = new Map();
+  for (let el = top.nextElementSibling; el && el !== bottom; el = el.nextElementSibling) {
+    old.set(el.dataset.key, el);
+  }
+  const next = [];
+  for (let i = from; i < to; i++) {
+    const row = rows[i];
+    const sig = row.sig();
+    let el = old.get(row.key);
+    if (!el || el._sig !== sig) {
+      el = row.make();
+      el.dataset.key = row.key;
+      el._sig = sig;
+      el._rsig = row.rsig?.();
+    } else if (row.rsig) {
+      const rsig = row.rsig();
+      if (el._rsig !== rsig) {
+        const r = el.querySelector('.reactions');
+        if (r) r.replaceWith(row.makeReactions());
+        el._rsig = rsig;
+      }
+    }
+    if (isMessage(row)) el.classList.toggle('msg-highlight', row.key === hlKey);
+    next.push(el);
+  }
+  const keep = new Set(next);
+  for (const el of old.values()) {
+    if (keep.has(el)) continue;
+    // Focus does not vanish with its row: it stays in the list.
+    if (el.contains(document.activeElement)) view.scroller.focus({ preventScroll: true });
+    el.remove();
+  }
+  let ref = top.nextElementSibling;
+  for (const el of next) {
+    if (el === ref) {
+      ref = ref.nextElementSibling;
+      continue;
+    }
+    list.insertBefore(el, ref);
+  }
+  first = from;
+  last = to;
+  // Each row is as tall as the distance to the next one's top: margins
+  // included (the list is a flex column, so they do not collapse).
+  // A hidden view (another page is shown) has nothing to measure.
+  let el = top.nextElementSibling;
+  let y = el ? el.getBoundingClientRect().top : 0;
+  for (let i = from; i < to && view.scroller.clientHeight; i++) {
+    const nextEl = el.nextElementSibling;
+    const ny = nextEl.getBoundingClientRect().top;
+    const hi = ny - y;
+    const kind = rows[i].kind;
+    const was = heights.get(rows[i].key);
+    if (was !== undefined) measured[kind][0] -= was;
+    else measured[kind][1]++;
+    measured[kind][0] += hi;
+    heights.set(rows[i].key, hi);
+    el = nextEl;
+    y = ny;
+  }
+  let above = 0;
+  for (let i = 0; i < from; i++) above += heightOf(i);
+  let below = 0;
+  for (let i = to; i < rows.length; i++) below += heightOf(i);
+  top.style.height = `${Math.round(above)}px`;
+  bottom.style.height = `${Math.round(below)}px`;
+}
+
+// Shows row i: 'keep' its top offset px below the top of the view, put
+// it in the 'center', at the 'bottom' (the newest row), or the 'nearest'
+// edge if it is not all in view.  Then fills the page around the view.
+function settle(i, how, offset = 0) {
+  const s = view.scroller;
+  if (!rows.length) {
+    paint(0, 0);
+    return;
+  }
+  painting = true;
+  try {
+    const height = s.clientHeight;
+    if (how === 'bottom') offset = height - heightOf(i);
+    else if (how === 'center') offset = (height - heightOf(i)) / 2;
+    else if (how === 'nearest') {
+      const el = rowEl(i);
+      const y = el ? el.getBoundingClientRect().top - viewTop() : -1;
+      offset = Math.min(Math.max(y, 0), Math.max(0, height - heightOf(i)));
+    }
+    for (let pass = 0; pass < 4; pass++) {
+      const [from, to] = windowAround(i, offset);
+      if (pass === 0 || from !== first || to !== last) paint(from, to);
+      if (how === 'bottom') {
+        s.scrollTop = s.scrollHeight;
+      } else {
+        const d = rowEl(i).getBoundingClientRect().top - viewTop() - offset;
+        if (Math.abs(d) >= 0.5) s.scrollTop += d;
+      }
+      if (covered()) break;
+      const a = visibleRow();
+      if (!a) break;
+      i = a.index;
+      offset = a.offset;
+      how = 'keep';
+    }
+  } finally {
+    painting = false;
+  }
+  if (s.clientHeight) place = visibleRow();
+}
+
+// After a change of size: the newest row stays at the bottom, or the
+// row at the top of the view stays where it was.
+function keepPlace() {
+  // A hidden view (another page is shown) has no place to keep.
+  if (painting || !shownCid || !rows.length || !view.scroller.clientHeight) return;
+  const tl = timeline(shownCid);
+  if (store.ui.atBottom && !tl.moreAfter) {
+    const s = view.scroller;
+    if (s.scrollHeight - s.scrollTop - s.clientHeight >= 1 || !covered()) settle(rows.length - 1, 'bottom');
+    return;
+  }
+  const i = place ? rows.findIndex((r) => r.key === place.key) : -1;
+  if (i < 0) return;
+  const el = rowEl(i);
+  if (el && Math.abs(el.getBoundingClientRect().top - viewTop() - place.offset) < 0.5 && covered()) return;
+  settle(i, 'keep', place.offset);
 }
 
 // The keyboard in the list: Up and Down go from message to message (a
@@ -97,14 +407,24 @@ function onKey(e) {
   const all = [...view.list.querySelectorAll('.msg')];
   if (!all.length) return;
   const current = e.target.closest('.msg');
-  let i = current ? all.indexOf(current) : all.length;
+  if (current && (e.key === 'Home' || e.key === 'End')) {
+    // The first or last loaded message, which may not be in the page yet.
+    e.preventDefault();
+    const i = e.key === 'Home' ? rows.findIndex(isMessage) : rows.findLastIndex(isMessage);
+    if (i < 0) return;
+    settle(i, 'nearest');
+    rowEl(i)?.focus({ preventScroll: true });
+    return;
+  }
+  // Without a focused message, Up starts from the last one in view.
+  const bottom = view.scroller.getBoundingClientRect().bottom;
+  let i = current ? all.indexOf(current)
+    : all.findLastIndex((el) => el.getBoundingClientRect().top < bottom) + 1;
   if (e.key === 'ArrowUp') i = Math.max(0, i - 1);
   else if (e.key === 'ArrowDown') {
     if (!current) return;
     i = Math.min(all.length - 1, i + 1);
-  } else if (e.key === 'Home' && current) i = 0;
-  else if (e.key === 'End' && current) i = all.length - 1;
-  else if (e.key === 'Escape') {
+  } else if (e.key === 'Escape') {
     e.preventDefault();
     document.getElementById('composer-input')?.focus();
     return;
@@ -208,7 +528,7 @@ function roleOf(userId, ch) {
   return m?.role || null;
 }
 
-function mentionContext(ch) {
+export function mentionContext(ch) {
   const handles = new Set();
   if (ch?.kind === 'direct') {
     for (const id of ch.members || []) {
@@ -228,7 +548,7 @@ function mentionContext(ch) {
 function rowsFor(cid) {
   const tl = timeline(cid);
   const ch = store.channels.get(cid);
-  const rows = [];
+  const out = [];
   // The "new" line only when the first unread message is loaded.
   let since = newSince.get(cid);
   if (since !== undefined && tl.moreBefore && !(tl.messages[0]?.id <= since)) since = undefined;
@@ -239,36 +559,63 @@ function rowsFor(cid) {
   for (const m of tl.messages) {
     const day = dayKey(m.created_at);
     if (day !== prevDay) {
-      rows.push({ key: `d:${day}`, sig: dayLabel(m.created_at), make: () => daySep(m.created_at) });
+      out.push(dayRow(day, m.created_at));
       prevDay = day;
       prev = null;
     }
     if (!dividerDone && since !== undefined && m.id > since && m.author_id !== store.me.id) {
       dividerDone = true;
-      rows.push({ key: 'new', sig: 'new', make: newDivider });
+      out.push({ key: 'new', kind: 'new', sig: () => 'new', make: newDivider });
       prev = null;
     }
     const grouped = Boolean(prev && prev.author_id === m.author_id && !m.reply_to &&
       !prev.deleted && !m.deleted && m.created_at - prev.created_at < GROUP_MS);
-    rows.push(messageRow(m, ch, grouped, ctx));
+    out.push(messageRow(m, ch, grouped, ctx));
     prev = m;
   }
   if (!tl.moreAfter) {
+    // The stored copy of a message being sent arrives (msg.created) just
+    // before the reply that retires the pending copy: show it once.  A
+    // twin is a newer message than any loaded when the pending copy was
+    // first shown, by the same author, with the same text and parent.
+    const newest = tl.messages.at(-1)?.id || 0;
+    const claimed = new Set();
     for (const p of store.pending) {
       if (p.channel_id !== cid) continue;
+      if (!shownAfter.has(p)) shownAfter.set(p, newest);
+      if (p.state === 'sending') {
+        const since = shownAfter.get(p);
+        let twin = null;
+        for (let i = tl.messages.length - 1; i >= 0 && tl.messages[i].id > since; i--) {
+          const m = tl.messages[i];
+          if (!claimed.has(m.id) && m.author_id === p.author_id && m.text === p.text &&
+              (m.reply_to || null) === (p.reply_to || null)) twin = m;
+        }
+        if (twin) {
+          claimed.add(twin.id);
+          continue;
+        }
+      }
       const day = dayKey(p.created_at);
       if (day !== prevDay) {
-        rows.push({ key: `d:${day}`, sig: dayLabel(p.created_at), make: () => daySep(p.created_at) });
+        out.push(dayRow(day, p.created_at));
         prevDay = day;
         prev = null;
       }
       const grouped = Boolean(prev && prev.author_id === p.author_id && !p.reply_to &&
         !prev.deleted && p.created_at - prev.created_at < GROUP_MS);
-      rows.push(messageRow(p, ch, grouped, ctx, true));
+      out.push(messageRow(p, ch, grouped, ctx, true));
       prev = p;
     }
   }
-  return rows;
+  return out;
+}
+
+// A row is { key, kind, sig(), make() } (and rsig(), makeReactions() for
+// a message): signatures are worked out for the rows in the page only,
+// since a quoted message is fetched when asked for.
+function dayRow(day, ms) {
+  return { key: `d:${day}`, kind: 'sep', sig: () => dayLabel(ms), make: () => daySep(ms) };
 }
 
 function daySep(ms) {
@@ -290,22 +637,21 @@ function messageRow(m, ch, grouped, ctx, pending = false) {
   const cid = m.channel_id;
   const key = pending ? `p:${m.nonce}` : `m:${m.id}`;
   const editing = !pending && store.ui.editing === m.id;
-  const main = JSON.stringify([
-    m.text, m.edited_at, m.deleted, grouped, quoteSig(cid, m), userName(m.author_id),
-    roleOf(m.author_id, ch), editing, m.reply_count, m.state, m.error,
-    store.t?.lang, [...ctx.handles].length,
-  ]);
-  const reactions = JSON.stringify(m.reactions || []);
   return {
     key,
-    sig: main,
-    rsig: reactions,
+    kind: grouped ? 'cont' : 'msg',
+    sig: () => JSON.stringify([
+      m.text, m.edited_at, m.deleted, grouped, quoteSig(cid, m), userName(m.author_id),
+      roleOf(m.author_id, ch), editing, m.reply_count, m.state, m.error,
+      store.t?.lang, ctx.handles.size,
+    ]),
+    rsig: () => JSON.stringify(m.reactions || []),
     make: () => messageEl(m, ch, grouped, ctx, pending),
     makeReactions: () => reactionsEl(m, ch),
   };
 }
 
-function messageEl(m, ch, grouped, ctx, pending) {
+export function messageEl(m, ch, grouped, ctx, pending) {
   const mine = m.author_id === store.me.id;
   const cid = m.channel_id;
   const author = userName(m.author_id);
@@ -331,7 +677,12 @@ function messageEl(m, ch, grouped, ctx, pending) {
   }
   if (m.reply_to) body.append(quoteEl(cid, m.reply_to));
   if (m.deleted) {
-    body.append(h('p', { class: 'msg-text msg-gone' }, icon('trash', { size: 14 }), t('msg.deleted')));
+    // A mentor's removal says so; its author also reads the reason.
+    body.append(h('p', { class: 'msg-text msg-gone' }, icon('trash', { size: 14 }),
+      m.removed_by_mentor ? t('msg.removedByMentor') : t('msg.deleted')));
+    if (m.removed_by_mentor && m.removal_reason) {
+      body.append(h('p', { class: 'msg-removal-reason' }, t('msg.removalReason', { reason: m.removal_reason })));
+    }
   } else if (store.ui.editing === m.id && !pending) {
     body.append(editorFor(m));
   } else {
@@ -344,10 +695,7 @@ function messageEl(m, ch, grouped, ctx, pending) {
     body.append(text);
   }
   if (!pending && !m.deleted) body.append(reactionsEl(m, ch));
-  if (m.reply_count) {
-    body.append(h('p', { class: 'msg-thread' }, icon('message', { size: 14 }),
-      store.t.n('msg.threadReplies', m.reply_count)));
-  }
+  if (m.reply_count && !pending) body.append(threadLink(m));
   if (pending) body.append(pendingStatus(m));
   el.append(gutter, body);
   if (!pending && !m.deleted && store.ui.editing !== m.id) el.append(actionsEl(m, ch, mine));
@@ -370,7 +718,9 @@ function quoteEl(cid, id) {
     onclick: () => jumpTo(cid, id),
     disabled: !q || q.missing,
   }, icon('reply', { size: 14 }),
-  who ? h('span', { class: 'quote-author' }, who) : null,
+  // A space between the name and the text: the label must read as the
+  // button's visible text does.
+  who ? h('span', { class: 'quote-author' }, who) : null, who ? ' ' : null,
   h('span', { class: 'quote-text' }, text));
 }
 
@@ -404,15 +754,21 @@ function actionsEl(m, ch, mine) {
   if (ch && !ch.archived) {
     bar.append(btn('smile', t('msg.react'), (e) => openPicker(m, e.currentTarget)));
     if (canPost(ch)) {
-      bar.append(btn('reply', t('msg.reply'), () => {
-        store.ui.replyTo = m;
-        changed('composer');
-      }));
+      // A quote of a reply in a thread is made in the thread.
+      if (!m.thread_id) {
+        bar.append(btn('reply', t('msg.reply'), () => {
+          store.ui.replyTo = m;
+          changed('composer');
+        }));
+      }
+      bar.append(btn('message', t('thread.reply'), () => openThreadFor(m)));
     }
     if (mine) {
       bar.append(btn('edit', t('msg.edit'), () => startEdit(m.id)));
       bar.append(btn('trash', t('msg.delete'), () => confirmDelete(m)));
     }
+    const more = messageMoreButton(m, ch); // report, and moderation
+    if (more) bar.append(more);
   }
   return bar;
 }
@@ -590,7 +946,17 @@ export function render(details) {
     shownCid = cid;
     editor = null;
     store.ui.editing = null;
-    replaceChildren(view.list);
+    for (let el = view.top.nextElementSibling; el && el !== view.bottom;) {
+      const next = el.nextElementSibling;
+      el.remove();
+      el = next;
+    }
+    rows = [];
+    first = 0;
+    last = 0;
+    place = null;
+    hlKey = null;
+    heights.clear();
     view.head._key = null;
     if (cid) {
       const ch = store.channels.get(cid);
@@ -606,22 +972,11 @@ export function render(details) {
   const tl = timeline(cid);
   const s = view.scroller;
 
-  // Where we are, to come back to it.
+  // Where we are, to come back to it: a message, by its key (day lines
+  // move when older messages of the same day arrive, and an element may be
+  // rebuilt when its grouping changes).
   const wasBottom = initial || stick || isAtBottom();
-  let anchor = null;
-  if (!wasBottom) {
-    const top = s.getBoundingClientRect().top;
-    // A message, by its key: day lines move when older messages of the
-    // same day arrive, and an element may be rebuilt (grouping changes).
-    for (const el of view.list.children) {
-      if (!el.classList.contains('msg')) continue;
-      const r = el.getBoundingClientRect();
-      if (r.bottom > top + 1) {
-        anchor = { key: el.dataset.key, offset: r.top - top };
-        break;
-      }
-    }
-  }
+  const anchor = visibleRow();
 
   const [headKey, makeHead] = headFor(cid, tl);
   if (view.head._key !== headKey) {
@@ -629,55 +984,40 @@ export function render(details) {
     replaceChildren(view.head, makeHead());
   }
 
-  // Reconcile the rows.
-  const rows = tl.loaded ? rowsFor(cid) : [];
-  const old = new Map();
-  for (const el of view.list.children) old.set(el.dataset.key, el);
-  const next = [];
-  for (const row of rows) {
-    let el = old.get(row.key);
-    if (!el || el._sig !== row.sig) {
-      el = row.make();
-      el.dataset.key = row.key;
-      el._sig = row.sig;
-      el._rsig = row.rsig;
-    } else if (row.rsig !== undefined && el._rsig !== row.rsig) {
-      const r = el.querySelector('.reactions');
-      if (r) r.replaceWith(row.makeReactions());
-      el._rsig = row.rsig;
-    }
-    next.push(el);
-  }
-  const keep = new Set(next);
-  for (const el of old.values()) if (!keep.has(el)) el.remove();
-  let ref = view.list.firstChild;
-  for (const el of next) {
-    if (el === ref) {
-      ref = ref.nextSibling;
-      continue;
-    }
-    view.list.insertBefore(el, ref);
-  }
+  rows = tl.loaded ? rowsFor(cid) : [];
+  const index = new Map();
+  rows.forEach((row, i) => index.set(row.key, i));
 
   // Back to the same place, or to what was asked for.
   const hl = store.ui.highlight;
-  const hlEl = hl ? view.list.querySelector(`[data-key="m:${hl}"]`) : null;
-  if (hlEl && tl.loaded) {
-    hlEl.scrollIntoView({ block: 'center' });
-    hlEl.classList.add('msg-highlight');
+  // A message just put in edit (Up in the composer): its row is shown,
+  // however far up it is, so that its edit box exists and takes focus.
+  const editing = store.ui.editing && (!editor || editor.fresh)
+    ? index.get(`m:${store.ui.editing}`) : undefined;
+  if (hl && tl.loaded && index.has(`m:${hl}`)) {
     store.ui.highlight = null;
-    setTimeout(() => hlEl.classList.remove('msg-highlight'), 3000);
-  } else if (initial && tl.loaded && view.list.querySelector('[data-key="new"]')) {
-    view.list.querySelector('[data-key="new"]').scrollIntoView({ block: 'center' });
+    hlKey = `m:${hl}`;
+    clearTimeout(hlTimer);
+    hlTimer = setTimeout(() => {
+      hlKey = null;
+      view.list.querySelector('.msg-highlight')?.classList.remove('msg-highlight');
+    }, 3000);
+    settle(index.get(hlKey), 'center');
+  } else if (initial && tl.loaded && index.has('new')) {
+    settle(index.get('new'), 'center');
+  } else if (editing !== undefined) {
+    settle(editing, 'nearest');
   } else if (wasBottom && !tl.moreAfter) {
-    s.scrollTop = s.scrollHeight;
-  } else if (anchor) {
-    const el = view.list.querySelector(`[data-key="${anchor.key}"]`);
-    if (el) {
-      const top = s.getBoundingClientRect().top;
-      s.scrollTop += el.getBoundingClientRect().top - top - anchor.offset;
-    }
+    settle(rows.length - 1, 'bottom');
+  } else if (anchor && index.has(anchor.key)) {
+    settle(index.get(anchor.key), 'keep', anchor.offset);
+  } else if (rows.length && !tl.moreAfter) {
+    settle(rows.length - 1, 'bottom');
+  } else {
+    // Other messages altogether (a window into the past was replaced).
+    settle(0, 'keep', 0);
   }
+  announce(cid, tl);
   if (tl.loaded) {
     stick = false;
     initial = false;

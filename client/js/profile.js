@@ -9,6 +9,7 @@ import {
 import { store, changed, t } from './store.js';
 import { request, logout } from './session.js';
 import * as notify from './notify.js';
+import { SUPPORTED, chosenLanguage, chooseLanguage } from './i18n.js';
 
 let root = null;
 let built = null; // the user id the page was built for
@@ -137,6 +138,22 @@ export function render() {
       }),
       h('span', {}, t(`profile.theme.${x}`)))));
 
+  // Language.  Every view builds its text once, when it is made: rather
+  // than rebuild them all, the page starts again in the new language.
+  const chosen = chosenLanguage() || 'auto';
+  const languages = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': t('profile.language') },
+    ['auto', ...SUPPORTED].map((x) => h('label', { class: 'segment' },
+      h('input', {
+        type: 'radio', name: 'language', value: x, checked: x === chosen,
+        lang: x === 'auto' ? null : x,
+        onchange: () => {
+          chooseLanguage(x === 'auto' ? null : x);
+          location.reload();
+        },
+      }),
+      h('span', { lang: x === 'auto' ? null : x },
+        x === 'auto' ? t('profile.language.auto') : t(`lang.${x}`)))));
+
   const headName = h('h1', { class: 'page-title', id: 'profile-title' }, me.display_name);
   const section = (title, intro, ...body) => h('section', { class: 'card page-card' },
     h('h2', { class: 'card-title' }, title),
@@ -151,6 +168,7 @@ export function render() {
     section(t('profile.password'), null, pwForm),
     section(t('profile.notify'), t('profile.notify.intro'), h('div', { class: 'setting-row' }, notifyState, notifyBtn)),
     section(t('profile.theme'), null, themes),
+    section(t('profile.language'), t('profile.language.intro'), languages),
     section(t('profile.data'), t('profile.data.intro'),
       h('div', { class: 'setting-row' },
         h('a', { class: 'btn btn-secondary', href: '/api/me/export', download: 'ruche-export.json' },

@@ -6,9 +6,13 @@
 //                            #/invite/CODE): it is moved out of the address
 //                            at once, so it stays out of the history
 //   #/c/ID                   a channel or a direct conversation
+//   #/c/ID/t/ROOT            the same, with the thread under message ROOT open
 //   #/h/ID                   a hive (its first channel)
 //   #/profile                your account
 //   #/admin  #/admin/h/ID    managing hives, members and invites
+//   #/admin/h/ID/reports     a hive's report queue (and /guard, /audit,
+//                            /people: its guard, audit log, mutes and bans)
+//   #/admin/supervision      the admins' supervision dashboard
 //
 // The code of an invite is kept in sessionStorage (this tab only) until it
 // is used, so a reload of the page does not lose it.
@@ -16,6 +20,7 @@
 import { store, changed } from './store.js';
 
 const CODE_KEY = 'ruche.invite';
+const MOD_PAGES = ['reports', 'guard', 'audit', 'people'];
 
 export function parse(hash) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -26,13 +31,22 @@ export function parse(hash) {
     case 'login': return { name: 'login' };
     case 'setup': return { name: 'setup', code: b || null };
     case 'invite': return { name: 'invite', code: b || null };
-    case 'c': return id(b) ? { name: 'channel', channelId: id(b) } : { name: 'home' };
+    case 'c':
+      if (!id(b)) return { name: 'home' };
+      return {
+        name: 'channel',
+        channelId: id(b),
+        threadId: parts[2] === 't' && id(parts[3]) ? id(parts[3]) : null,
+      };
     case 'h': return id(b) ? { name: 'hive', hiveId: id(b) } : { name: 'home' };
     case 'profile': return { name: 'profile' };
     case 'admin':
+      // #/admin/h/ID/reports|guard|audit|people: a hive's moderation;
+      // #/admin/supervision: the admins' supervision.
+      if (parts[1] === 'supervision') return { name: 'admin', hiveId: null, page: 'supervision' };
       return parts[1] === 'h' && id(parts[2])
-        ? { name: 'admin', hiveId: id(parts[2]) }
-        : { name: 'admin', hiveId: null };
+        ? { name: 'admin', hiveId: id(parts[2]), page: MOD_PAGES.includes(parts[3]) ? parts[3] : null }
+        : { name: 'admin', hiveId: null, page: null };
     default: return { name: 'home' };
   }
 }

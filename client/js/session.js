@@ -12,12 +12,14 @@
 // A sent message is shown at once as pending, with a nonce; the server
 // stores a nonce once, so a send is retried safely after a drop and the
 // pending copy gives way to the stored message when either the reply or
-// the msg.created event arrives.
+// the msg.created event arrives (whichever comes first: the event carries
+// no nonce, so it takes the oldest pending copy of the same text).
 
 import { ApiError } from './api.js';
 import { uuid } from './dom.js';
 import { store, changed, hiveChannels } from './store.js';
 import { go } from './router.js';
+import * as mod from './modstate.js';
 
 let api = null;
 export function init(theApi) {
@@ -95,6 +97,8 @@ function resetSession() {
   store.ui.replyTo = null;
   store.ui.editing = null;
   store.search = { query: '', results: null, loading: false, error: null };
+  resetThreads();
+  mod.reset();
 }
 
 // -- Starting and resuming ----------------------------------------------
@@ -145,6 +149,7 @@ function boot() {
         await loadEverything();
         store.auth = 'user';
         store.ready = true;
+        mod.load().catch(() => {});
         changed('auth');
         changed('hives');
         changed('channels');
@@ -173,6 +178,7 @@ async function loadEverything() {
     for (const c of list.channels) store.channels.set(c.id, { ...keep.get(c.id), ...c });
   }
   for (const c of dms.channels) store.channels.set(c.id, { ...keep.get(c.id), ...c });
+  for (const c of dms.channels) seenFrom(c);
   store.members.clear();
   hiveIds.forEach((id, i) => setMembers(id, memberLists[i].members));
   for (const p of presences) for (const x of p.presence) store.presence.set(x.user_id, x.status);
@@ -229,6 +235,8 @@ async function resume() {
     for (const [cid, tl] of store.timelines) {
       if (tl.loaded) store.timelines.set(cid, newTimeline());
     }
+    threadsAfterGap();
+    mod.load().catch(() => {});
     changed('hives');
     changed('channels');
     changed('members');
@@ -249,6 +257,7 @@ async function resume() {
       trySend(p);
     }
   }
+  retryThreadSends();
 }
 
 // Hives changed (joined through an invite, created by an admin):
@@ -260,6 +269,7 @@ export async function reloadHives() {
   // A sync also renews the subscription to the (new) list of hives.
   await startSync(store.lastPos);
   await loadEverything();
+  mod.load().catch(() => {});
   changed('hives');
   changed('channels');
   changed('members');
@@ -281,8 +291,18 @@ function onEvent(frame) {
 // messages right now?  And what to do on a mention.
 export const hooks = {
   isReading: () => false,
+  isReadingThread: () => false,
   onMention: () => {},
+  // A send the hive's rules refused (muted, slow mode, guard): true when
+  // the view took the text back, so the pending copy goes.
+  onRefused: () => false,
 };
+
+// After one's own message in a slow-moded channel: the wait starts.
+function slowModeSent(cid) {
+  const ch = store.channels.get(cid);
+  if (mod.slowApplies(ch)) mod.setSlow(cid, Date.now() + ch.slow_mode_seconds * 1000);
+}
 
 function apply(frame) {
   if (typeof frame.pos === 'number') {
@@ -293,10 +313,10 @@ function apply(frame) {
   switch (frame.ev) {
     case 'msg.created': return messageCreated(d.message);
     case 'msg.edited': return messageChanged(d.message);
-    case 'msg.deleted': return messageDeleted(d.message_id, d.channel_id);
+    case 'msg.deleted': return messageDeleted(d.message_id, d.channel_id, d);
     case 'reaction.added': return reaction(d, true);
     case 'reaction.removed': return reaction(d, false);
-    case 'thread.updated': return undefined;
+    case 'thread.updated': return threadUpdated(d);
     case 'channel.created':
     case 'channel.updated':
     case 'dm.created': return channelChanged(d.channel);
@@ -310,8 +330,17 @@ function apply(frame) {
     case 'hive.updated': return hiveUpdated(d.hive);
     case 'member.joined': return memberJoined(d);
     case 'member.left':
+      mod.onEvent(frame.ev, d);
+      return refreshMembers(d.hive_id);
     case 'member.updated': return refreshMembers(d.hive_id);
     case 'user.updated': return userRenamed(d);
+    case 'mod.muted':
+    case 'mod.unmuted':
+    case 'pin.added':
+    case 'pin.removed':
+    case 'report.created':
+    case 'report.resolved':
+    case 'report.handled': return mod.onEvent(frame.ev, d);
     default: return undefined;
   }
 }
@@ -359,18 +388,25 @@ function removePending(nonce) {
   }
 }
 
+// One's own message came back as an event before the reply to msg.send:
+// it stands for the oldest copy still sending with the same place and
+// text, which then goes.  The reply that follows finds nothing to remove.
+function claimPending(list, m) {
+  const text = m.text?.trim();
+  const i = list.findIndex((p) => p.state === 'sending' && p.channel_id === m.channel_id
+    && (p.thread_id || 0) === (m.thread_id || 0) && p.text.trim() === text);
+  if (i >= 0) list.splice(i, 1);
+  return i >= 0;
+}
+
 function messageCreated(m) {
   if (!m) return;
   const ch = store.channels.get(m.channel_id);
   if (m.nonce && m.author_id === store.me?.id) removePending(m.nonce);
-  if (m.thread_id) {
-    const parent = store.timelines.get(m.channel_id)?.byId.get(m.thread_id);
-    if (parent) {
-      parent.reply_count = (parent.reply_count || 0) + 1;
-      changed('messages', m.channel_id);
-    }
-    return;
-  }
+  else if (m.author_id === store.me?.id && !m.thread_id && claimPending(store.pending, m)) changed('pending');
+  // A reply in a thread: its root's count follows thread.updated.
+  if (m.thread_id) return threadReplyCreated(m);
+  if (m.author_id !== store.me?.id) seenBy(m.channel_id, m.author_id, m.id);
   const tl = store.timelines.get(m.channel_id);
   if (tl && tl.loaded && !tl.moreAfter) {
     insert(tl, m);
@@ -409,15 +445,20 @@ function messageChanged(m) {
   }
   const q = store.quotes.get(m.id);
   if (q) Object.assign(q, m);
+  for (const x of threadCopies(m.id, old)) Object.assign(x, m, { reactions: x.reactions });
 }
 
-function messageDeleted(id, cid) {
+// d: the event, which says when a mentor removed it (and, to its author,
+// why).
+function messageDeleted(id, cid, d = {}) {
   const tl = store.timelines.get(cid);
   const old = tl?.byId.get(id);
   if (old) {
     old.deleted = true;
     old.text = '';
     old.reactions = [];
+    if (d.removed_by_mentor) old.removed_by_mentor = true;
+    if (typeof d.reason === 'string') old.removal_reason = d.reason;
     changed('messages', cid);
   }
   const q = store.quotes.get(id);
@@ -425,13 +466,21 @@ function messageDeleted(id, cid) {
     q.deleted = true;
     q.text = '';
   }
+  for (const x of threadCopies(id, old)) Object.assign(x, { deleted: true, text: '', reactions: [] });
   if (store.ui.editing === id) store.ui.editing = null;
 }
 
 function reaction(d, on) {
   const tl = store.timelines.get(d.channel_id);
   const m = tl?.byId.get(d.message_id);
+  for (const x of threadCopies(d.message_id, m)) reactOn(x, d, on);
   if (!m) return;
+  reactOn(m, d, on);
+  changed('messages', d.channel_id);
+}
+
+// Applies a reaction event to one copy of a message.
+function reactOn(m, d, on) {
   const list = m.reactions || (m.reactions = []);
   let r = list.find((x) => x.emoji === d.emoji);
   if (!r) {
@@ -441,7 +490,6 @@ function reaction(d, on) {
   r.count = d.count;
   if (d.user_id === store.me?.id) r.mine = on;
   if (r.count <= 0) list.splice(list.indexOf(r), 1);
-  changed('messages', d.channel_id);
 }
 
 function channelChanged(c) {
@@ -479,14 +527,17 @@ function mention(d) {
 }
 
 function read(d) {
-  if (d.user_id !== store.me?.id) return; // read receipts: not shown yet
+  if (d.user_id !== store.me?.id) return receipt(d);
+  if (threadRead(d)) return;
   const ch = store.channels.get(d.channel_id);
   if (!ch) return;
   if ((ch.last_read_id || 0) >= d.message_id) return;
-  ch.last_read_id = d.message_id;
   const tl = store.timelines.get(d.channel_id);
   const newest = tl?.messages.at(-1)?.id || 0;
-  if (tl?.loaded && !tl.moreAfter && d.message_id >= newest) {
+  // An id we do not hold may be a reply in a thread (its marker moved,
+  // not the channel's): the server's counts tell.
+  if (tl?.loaded && !tl.moreAfter && d.message_id >= newest && tl.byId.has(d.message_id)) {
+    ch.last_read_id = d.message_id;
     ch.unread = 0;
     store.mentioned.delete(d.channel_id);
   } else {
@@ -553,6 +604,7 @@ function refreshDirects() {
     try {
       const r = await api.request('dm.list');
       for (const c of r.channels) channelChanged(c);
+      for (const c of r.channels) seenFrom(c);
     } catch {
       // the next event or reconnect tries again
     }
@@ -602,6 +654,7 @@ function loadPage(cid, params, fill) {
       if (seq !== tl.seq) return;
       fill(r);
       tl.loaded = true;
+      noteRoots(cid, r.messages);
     })
     .catch((err) => {
       if (seq === tl.seq) tl.error = err.code || 'unknown';
@@ -625,6 +678,7 @@ export async function loadOlder(cid) {
     const r = await api.request('msg.history', { channel_id: cid, before: oldest.id, limit: PAGE });
     for (const m of r.messages) insert(tl, m);
     tl.moreBefore = r.more_before;
+    noteRoots(cid, r.messages);
   } catch (err) {
     console.warn('ruche: older messages:', err.code);
   } finally {
@@ -645,6 +699,7 @@ export async function loadNewer(cid) {
     });
     for (const m of r.messages) insert(tl, m);
     tl.moreAfter = r.more_after;
+    noteRoots(cid, r.messages);
   } catch (err) {
     console.warn('ruche: newer messages:', err.code);
   } finally {
@@ -749,8 +804,13 @@ async function trySend(p) {
     const r = await api.request('msg.send', params);
     removePending(p.nonce);
     messageCreated({ ...r.message });
+    slowModeSent(p.channel_id);
   } catch (err) {
     if (!store.pending.includes(p)) return;
+    if (err instanceof ApiError && hooks.onRefused(p, err)) {
+      removePending(p.nonce);
+      return;
+    }
     p.state = 'failed';
     p.error = err instanceof ApiError ? err.code : 'unknown';
     changed('pending');
@@ -838,5 +898,324 @@ export function visibility(visible) {
       store.awaySent = true;
       api.request('presence.set', { status: 'away' }).catch(() => {});
     }, 60000);
+  }
+}
+
+// -- Threads ---------------------------------------------------------------
+//
+// The server keeps a thread's replies out of its channel's history, so
+// they live apart from the timeline: store.threads maps a root's id to a
+// Thread (newThread below), loaded when its panel opens and kept current
+// by the events.  store.threadUnread holds the roots whose thread has
+// replies by others after the person's marker.  History gives that marker
+// on the root (thread_last_read_id) but not the id of the newest reply, so
+// each root with replies is checked once with a page after the marker;
+// live replies keep the mark current from then on.
+
+store.threads = new Map();
+store.threadUnread = new Set();
+// Direct conversation id -> Map(user id -> the last message they read),
+// from live `read` events and their own messages: a read receipt.
+store.receipts = new Map();
+const threadChecked = new Set(); // roots checked, or being checked
+const ownThreadMarks = new Set(); // thread replies marked read here
+
+function resetThreads() {
+  store.threads.clear();
+  store.threadUnread.clear();
+  store.receipts.clear();
+  threadChecked.clear();
+  ownThreadMarks.clear();
+}
+
+function newThread(cid, rootId) {
+  return {
+    cid,
+    rootId,
+    root: null, // a copy of the root, for when the timeline holds none
+    messages: [], // the replies, oldest first
+    byId: new Map(),
+    loaded: false,
+    loading: null, // the promise of the load under way
+    error: null,
+    pending: [], // replies sent and not acknowledged yet
+    lastRead: 0, // the person's marker in the thread
+  };
+}
+
+export function threadOf(rootId) {
+  return store.threads.get(rootId) || null;
+}
+
+// A thread's root: the timeline's copy when it holds one, as the list and
+// the panel then show the same object.
+export function threadRoot(th) {
+  return store.timelines.get(th.cid)?.byId.get(th.rootId) || th.root;
+}
+
+// Loads a thread, its root and every reply, unless it is loaded.
+export function openThread(cid, rootId) {
+  let th = store.threads.get(rootId);
+  if (!th || th.cid !== cid) {
+    th = newThread(cid, rootId);
+    store.threads.set(rootId, th);
+  }
+  if (th.loaded || th.loading) return th.loading || Promise.resolve();
+  th.error = null;
+  th.loading = (async () => {
+    try {
+      let root = store.timelines.get(cid)?.byId.get(rootId);
+      if (!root) {
+        const r = await api.request('msg.history', { channel_id: cid, around: rootId, limit: 1 });
+        root = r.messages.find((x) => x.id === rootId);
+      }
+      if (!root || root.thread_id) throw new ApiError('not_found', '');
+      // Threads are short: every reply, a hundred at a time.
+      const replies = [];
+      let before = null;
+      for (;;) {
+        const params = { channel_id: cid, thread_id: rootId, limit: 100 };
+        if (before) params.before = before;
+        const r = await api.request('msg.history', params);
+        replies.unshift(...r.messages);
+        if (!r.more_before || !r.messages.length) break;
+        before = r.messages[0].id;
+      }
+      th.root = { reactions: [], ...root };
+      th.messages = [];
+      th.byId.clear();
+      for (const m of replies) insert(th, m);
+      th.lastRead = Math.max(th.lastRead, root.thread_last_read_id || 0);
+      th.loaded = true;
+      threadChecked.add(rootId);
+    } catch (err) {
+      th.error = err.code || 'unknown';
+    } finally {
+      th.loading = null;
+      changed('threads', rootId);
+    }
+  })();
+  changed('threads', rootId);
+  return th.loading;
+}
+
+// The copies of a message that threads hold (roots and replies), but
+// `except`, which the caller updates itself.
+function threadCopies(id, except) {
+  const out = [];
+  for (const th of store.threads.values()) {
+    if (th.root?.id === id && th.root !== except) out.push(th.root);
+    const x = th.byId.get(id);
+    if (x && x !== except) out.push(x);
+  }
+  if (out.length) changed('threads');
+  return out;
+}
+
+function threadReplyCreated(m) {
+  const rootId = m.thread_id;
+  const th = store.threads.get(rootId);
+  const mine = m.author_id === store.me?.id;
+  if (th) {
+    const i = m.nonce && mine ? th.pending.findIndex((p) => p.nonce === m.nonce) : -1;
+    if (i >= 0) th.pending.splice(i, 1);
+    else if (mine && !m.nonce) claimPending(th.pending, m);
+    if (th.loaded) insert(th, m);
+    changed('threads', rootId);
+  }
+  if (hooks.isReadingThread(rootId)) {
+    markThreadRead(rootId);
+  } else if (!mine) {
+    store.threadUnread.add(rootId);
+    changed('threads', rootId);
+  }
+  seenBy(m.channel_id, m.author_id, m.id);
+}
+
+// A thread got a reply: its root counts one more, wherever it is shown.
+function threadUpdated(d) {
+  const bump = (x) => {
+    x.reply_count = (x.reply_count || 0) + 1;
+    x.last_reply_at = d.last_reply_at;
+  };
+  for (const [cid, tl] of store.timelines) {
+    const m = tl.byId.get(d.message_id);
+    if (m) {
+      bump(m);
+      changed('messages', cid);
+    }
+  }
+  for (const x of threadCopies(d.message_id)) if (x.id === d.message_id && !x.thread_id) bump(x);
+  changed('threads', d.message_id);
+}
+
+// Moves the person's marker in a thread to its newest reply.
+export function markThreadRead(rootId) {
+  if (store.threadUnread.delete(rootId)) changed('threads', rootId);
+  const th = store.threads.get(rootId);
+  if (!th?.loaded || api.state !== 'connected') return;
+  const last = th.messages.at(-1);
+  if (!last || last.id <= th.lastRead) return;
+  th.lastRead = last.id;
+  ownThreadMarks.add(last.id);
+  api.request('read.mark', { channel_id: th.cid, message_id: last.id }).catch(() => {});
+}
+
+// Our own `read` event, for a reply of a thread (marked here or on another
+// device): true when it was one.
+function threadRead(d) {
+  if (ownThreadMarks.has(d.message_id)) return true;
+  for (const th of store.threads.values()) {
+    if (!th.byId.has(d.message_id)) continue;
+    th.lastRead = Math.max(th.lastRead, d.message_id);
+    if ((th.messages.at(-1)?.id || 0) <= d.message_id && store.threadUnread.delete(th.rootId)) {
+      changed('threads', th.rootId);
+    }
+    return true;
+  }
+  return false;
+}
+
+// Roots with replies in a page of history: do they have unread ones?
+function noteRoots(cid, list) {
+  for (const m of list) {
+    if (!m.reply_count || m.thread_id || threadChecked.has(m.id)) continue;
+    threadChecked.add(m.id);
+    checkThread(cid, m);
+  }
+}
+
+async function checkThread(cid, m) {
+  const since = m.thread_last_read_id || 0;
+  const params = { channel_id: cid, thread_id: m.id, limit: 100 };
+  if (since) params.after = since;
+  try {
+    const r = await api.request('msg.history', params);
+    const unread = r.messages.some((x) => x.id > since && !x.deleted &&
+      x.author_id !== store.me?.id);
+    if (unread && !hooks.isReadingThread(m.id)) store.threadUnread.add(m.id);
+    changed('threads', m.id);
+  } catch {
+    threadChecked.delete(m.id); // asked again with the next page
+  }
+}
+
+// The server could not replay what we missed: threads load again.
+function threadsAfterGap() {
+  for (const th of store.threads.values()) th.loaded = false;
+  threadChecked.clear();
+  store.threadUnread.clear();
+  const { channelId, threadId } = store.route;
+  if (channelId && threadId) openThread(channelId, threadId);
+  changed('threads');
+}
+
+export function sendThreadReply(cid, rootId, text) {
+  const th = store.threads.get(rootId);
+  if (!th) return null;
+  const p = {
+    nonce: uuid(),
+    channel_id: cid,
+    thread_id: rootId,
+    text,
+    author_id: store.me.id,
+    created_at: Date.now(),
+    state: 'sending',
+    error: null,
+  };
+  th.pending.push(p);
+  trySendThread(th, p);
+  return p;
+}
+
+async function trySendThread(th, p) {
+  p.state = 'sending';
+  p.error = null;
+  changed('threads', th.rootId);
+  try {
+    const r = await api.request('msg.send', {
+      channel_id: p.channel_id, thread_id: p.thread_id, text: p.text, nonce: p.nonce,
+    });
+    const i = th.pending.indexOf(p);
+    if (i >= 0) th.pending.splice(i, 1);
+    messageCreated({ ...r.message });
+  } catch (err) {
+    if (!th.pending.includes(p)) return;
+    p.state = 'failed';
+    p.error = err instanceof ApiError ? err.code : 'unknown';
+    changed('threads', th.rootId);
+  }
+}
+
+export function retryThreadSend(rootId, nonce) {
+  const th = store.threads.get(rootId);
+  const p = th?.pending.find((x) => x.nonce === nonce);
+  if (p && p.state === 'failed') trySendThread(th, p);
+}
+
+export function discardThreadSend(rootId, nonce) {
+  const th = store.threads.get(rootId);
+  const i = th ? th.pending.findIndex((x) => x.nonce === nonce) : -1;
+  if (i < 0) return;
+  th.pending.splice(i, 1);
+  changed('threads', rootId);
+}
+
+function retryThreadSends() {
+  for (const th of store.threads.values()) {
+    for (const p of th.pending) {
+      if (p.state === 'failed' && ['offline', 'disconnected', 'timeout'].includes(p.error)) {
+        trySendThread(th, p);
+      }
+    }
+  }
+}
+
+// -- Read receipts ---------------------------------------------------------
+
+// Someone else's `read` event: in a direct conversation, a read receipt.
+function receipt(d) {
+  // A reply of a thread moves the thread's marker, not the conversation's.
+  for (const th of store.threads.values()) if (th.byId.has(d.message_id)) return;
+  seenBy(d.channel_id, d.user_id, d.message_id);
+}
+
+// What dm.list says the others have read: receipts after a reload.
+function seenFrom(direct) {
+  for (const r of direct.reads || []) seenBy(direct.id, r.user_id, r.message_id);
+}
+
+// In a direct conversation, uid has read up to message mid (they marked
+// it read, or wrote it: writing comes after reading).
+function seenBy(cid, uid, mid) {
+  if (uid === store.me?.id || store.channels.get(cid)?.kind !== 'direct') return;
+  if (!store.receipts.has(cid)) store.receipts.set(cid, new Map());
+  const seen = store.receipts.get(cid);
+  if ((seen.get(uid) || 0) >= mid) return;
+  seen.set(uid, mid);
+  changed('receipts', cid);
+}
+
+// -- Managing channels (mentors of the hive and admins) --------------------
+
+export async function createChannel(hiveId, { name, topic, kind }) {
+  const r = await api.request('channel.create', { hive_id: hiveId, name, topic, kind });
+  channelChanged(r.channel);
+  return r.channel;
+}
+
+// fields: any of name, topic, position.
+export async function updateChannel(cid, fields) {
+  const r = await api.request('channel.update', { channel_id: cid, ...fields });
+  channelChanged(r.channel);
+  return r.channel;
+}
+
+export async function archiveChannel(cid) {
+  await api.request('channel.archive', { channel_id: cid });
+  const ch = store.channels.get(cid);
+  if (ch && !ch.archived) {
+    ch.archived = true;
+    changed('channels');
   }
 }

@@ -7,7 +7,8 @@
 // that asked for that topic re-render once, after the current task, however
 // many changes it made.  Topics: conn, auth, route, hives, channels,
 // members, presence, typing, pending, messages (with the channel id in
-// the detail set), search, admin.
+// the detail set), search, admin; and for moderation (modstate.js): mod
+// (mutes, slow mode), pins (channel id), reports (hive id).
 
 export const store = {
   t: null, // translator, once the strings are loaded
@@ -127,8 +128,11 @@ export function channelLabel(ch) {
 export function canPost(ch) {
   if (!ch || ch.archived) return false;
   if (ch.kind !== 'direct' && hiveOf(ch.hive_id)?.archived) return false;
+  const leads = store.me?.admin || myRole(ch.hive_id) === 'mentor';
+  // Mentors locked the channel: read-only for learners.
+  if (ch.kind !== 'direct' && ch.locked && !leads) return false;
   if (ch.kind !== 'announce') return true;
-  return store.me?.admin || myRole(ch.hive_id) === 'mentor';
+  return leads;
 }
 
 // Hive channels of a hive, in their order; archived ones left out.

@@ -7,6 +7,7 @@
  *   POST /api/signup    {"code", "handle", "display_name", "password",
  *                        "waitlist"?}           -> as login, plus "waitlisted"
  *   GET  /api/me/export (cookie or Bearer)      -> everything about the user
+ *   GET  /api/hives/ID/audit?format=csv|json&... -> a hive's audit log
  *
  * http.c turns a request into a struct api_request and writes the struct
  * api_response back; the logic lives here so that it is tested and read
@@ -31,6 +32,7 @@ struct server;
 struct api_request {
 	const char *method;	/* "GET", "POST" */
 	const char *path;	/* "/api/login" */
+	const char *query;	/* "a=1&b=2" (without '?'), or NULL */
 	const char *body;	/* NULL or body_len bytes (not NUL-terminated) */
 	size_t body_len;
 	const char *token;	/* from the cookie or a Bearer header, or NULL */
@@ -45,6 +47,10 @@ struct api_response {
 	char set_cookie[256];		/* "" for none */
 	int retry_after;		/* seconds; 0 for none */
 	const char *disposition;	/* Content-Disposition, or NULL */
+	/* A body that is not JSON (body NULL): its text, owned by the
+	 * api and valid during reply, and its Content-Type. */
+	const char *text;
+	const char *content_type;
 };
 
 /* Called once with the answer.  resp is valid only during the call. */

@@ -72,6 +72,15 @@ int chat_react(struct server *srv, struct actor who, int64_t message_id,
 	       const char *emoji, bool on);
 
 /*
+ * One message as msg.history shows it to user_id (reactions, removal by a
+ * mentor, thread marker), for a view that lists messages by id, e.g. the
+ * pins of a channel.  New reference, or NULL when there is no such message.
+ * The caller checks that user_id may read it.
+ */
+json_t *chat_message_json(struct server *srv, int64_t message_id,
+			  int64_t user_id);
+
+/*
  * A page of history: before_id > 0 pages back, after_id pages forward
  * (after_id 0 and before_id 0: the newest page), around_id centres on a
  * message (jump).  thread_id lists a thread instead.

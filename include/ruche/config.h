@@ -31,6 +31,7 @@ struct config {
 	char public_url[512];		/* base of printed links; "" = listen */
 	bool sync_normal;		/* --sync normal: faster, less durable */
 	int event_retention_days;	/* how long sync can replay */
+	bool fake_clock;	/* --fake-clock: a test clock (clock.advance) */
 	bool show_help;		/* --help was given: print usage, do nothing */
 };
 

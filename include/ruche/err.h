@@ -39,6 +39,13 @@ enum ruche_err {
 	RUCHE_EBAD_EMOJI = -25,	/* a reaction that is not one emoji */
 	RUCHE_EDELETED = -26,	/* the message was deleted */
 	RUCHE_ECHANNEL_ARCHIVED = -27,
+	/* Moderation (moderation.h). */
+	RUCHE_EMUTED = -40,	/* muted in this hive for now */
+	RUCHE_EBANNED = -41,	/* banned from this hive */
+	RUCHE_ECHANNEL_LOCKED = -42, /* a locked channel, for a learner */
+	RUCHE_ESLOW_MODE = -43,	/* slow mode: too soon after the last post */
+	RUCHE_EBLOCKED_WORD = -44, /* the guard refuses a word of the text */
+	RUCHE_ELINK_LIMIT = -45, /* the guard: too many links, new member */
 };
 
 /* Text for people, e.g. "out of memory".  Never NULL; static storage. */

@@ -113,6 +113,10 @@ int hives_admit(struct server *srv, struct actor who, int64_t hive_id,
 
 /* JSON of a hive and of an invite, as the protocol shows them. */
 json_t *hives_hive_json(const struct store_hive *h);
+
+/* Tells the hive's members, live and on resume, of its new state: a
+ * stored hive.updated event.  Inside the caller's transaction. */
+int hives_announce(struct server *srv, int64_t hive_id);
 json_t *hives_invite_json(const struct store_invite *inv, int64_t now);
 
 #endif

@@ -39,9 +39,29 @@ struct server {
 	struct conn *conns;		/* every open connection */
 	size_t nconns;
 	uint64_t next_conn_id;
+	/*
+	 * Who gets a hive's events: per hive id, the connections whose
+	 * `hives` list holds it, so that routing an event costs its
+	 * audience rather than a scan of every connection.  An
+	 * open-addressing table of subs_cap slots (a power of two), nsubs
+	 * of them used; kept by conn_subscribe(), server_user_joined(),
+	 * server_user_left() and server_unsubscribe().
+	 */
+	struct hive_subs *subs;		/* owned */
+	size_t nsubs, subs_cap;
 
 	bool stopping;			/* shutdown has begun */
 	int64_t last_prune_mono;	/* when old events were last pruned */
+	int64_t last_purge_mono;	/* when retention last purged */
+	/* The test clock of --fake-clock (clock is then &fake_clock->clock),
+	 * or NULL; clock.advance moves it. */
+	struct clock_fake *fake_clock;
+	/*
+	 * Details of the current request's refusal (json_t *, owned), e.g.
+	 * {"until": ...} for "muted": dispatch adds them to the error object
+	 * of the reply, then drops them.
+	 */
+	json_t *err_detail;
 
 	/*
 	 * Grouped commits.  The first request of an event-loop turn that
@@ -149,8 +169,22 @@ int server_emit(struct server *srv, int64_t hive_id, int64_t channel_id,
 void server_user_joined(struct server *srv, int64_t user_id, int64_t hive_id);
 void server_user_left(struct server *srv, int64_t user_id, int64_t hive_id);
 
-/* Starts a conn's live events: its hives, and events after since. */
+/*
+ * Starts a conn's live events: the hives whose events it gets (copied)
+ * replace those it had.  0, or RUCHE_ENOMEM and nothing changed.
+ */
 int conn_subscribe(struct conn *c, const int64_t *hives, size_t n);
+
+/* Takes a conn out of every hive's audience (it is going away). */
+void server_unsubscribe(struct server *srv, struct conn *c);
+
+/*
+ * The connections subscribed to a hive's events, in no particular order,
+ * synced or not: n of them, borrowed, valid until the next subscription
+ * change.  NULL with *n 0 when there are none.
+ */
+struct conn *const *server_hive_conns(const struct server *srv,
+				      int64_t hive_id, size_t *n);
 
 /*
  * Presence: "online" when one of the user's synced connections is not

@@ -117,6 +117,7 @@ struct store_hive {
 	int64_t created_at;
 	int64_t archived_at;		/* 0 while active */
 	int learners, mentors;		/* current members, read-only */
+	int retention_days;		/* read-only here; 0: keep forever */
 };
 
 struct store_member {
@@ -125,6 +126,7 @@ struct store_member {
 	char name[STORE_NAME_BYTES];
 	enum role role;
 	int64_t since;			/* joined (or waitlisted) at */
+	bool admin;			/* also an admin of the instance */
 };
 
 /* What an invite admits: a hive role, or (no hive) the first admin. */
@@ -236,6 +238,8 @@ struct store_channel {
 	int position;			/* order in the hive's list */
 	int64_t created_at;
 	int64_t archived_at;		/* 0 while active */
+	int slow_mode_s;		/* seconds between a learner's posts */
+	bool locked;			/* read-only for learners */
 };
 
 /* A message; body is owned (free with store_msg_release). */
@@ -266,6 +270,7 @@ struct store_event {
 
 struct store_hit {
 	int64_t message_id, channel_id, author_id, created_at;
+	int64_t thread_id;		/* its thread's root; 0: none */
 	char *excerpt;			/* owned; matches marked with [ ] */
 };
 
@@ -379,5 +384,374 @@ int store_waitlist_list(struct store *st, int64_t hive_id,
 /* The hives whose waitlist a user is on. */
 int store_waitlist_of_user(struct store *st, int64_t user_id, int64_t **ids,
 			   size_t *n);
+
+/* ---- Moderation ------------------------------------------------------ */
+
+/*
+ * Mentor moderation (moderation.h): mutes, bans, removals, pins, channel
+ * slow mode and lock, reports, the automatic guard, retention and the
+ * append-only audit log.  A by_id or actor_id of 0 is the server itself
+ * (stored as NULL).
+ */
+
+#define STORE_REASON_BYTES (500 * 4 + 1)	/* 500 characters */
+
+struct store_mute {
+	int64_t hive_id, user_id;
+	int64_t until;			/* when it ends by itself */
+	int64_t by_id;			/* 0: the automatic guard */
+	char reason[STORE_REASON_BYTES];
+	int64_t created_at;
+};
+
+struct store_ban {
+	int64_t hive_id, user_id;
+	char handle[AUTH_HANDLE_MAX + 1];
+	char name[STORE_NAME_BYTES];
+	int64_t by_id;
+	char reason[STORE_REASON_BYTES];
+	int64_t created_at;
+};
+
+struct store_removal {
+	int64_t message_id, by_id;
+	char reason[STORE_REASON_BYTES];
+	int64_t removed_at;
+};
+
+struct store_pin {
+	int64_t message_id, channel_id, by_id, pinned_at;
+};
+
+struct store_report {
+	int64_t id, hive_id, channel_id;
+	int64_t message_id;		/* 0 once the message is purged */
+	int64_t author_id;		/* who wrote the message */
+	int64_t reporter_id;
+	char reason[STORE_REASON_BYTES];
+	char status[12];		/* open, dismissed, actioned */
+	int64_t created_at;
+	int64_t resolved_at, resolved_by;	/* 0 while open */
+	char note[STORE_REASON_BYTES];
+};
+
+/* A hive's guard; every number 0 turns its rule off. */
+struct store_guard {
+	char *blocked_words;		/* owned JSON array of strings */
+	int new_member_link_limit;	/* most links per post, when new */
+	int new_member_days;		/* "new": joined fewer days ago */
+	int flood_messages, flood_seconds, flood_mute_seconds;
+};
+
+struct store_audit {
+	int64_t id, hive_id;
+	int64_t actor_id;		/* 0: automatic */
+	char action[32];
+	int64_t target_user_id, message_id, channel_id;	/* 0: none */
+	char reason[STORE_REASON_BYTES];
+	char detail[512];		/* JSON object */
+	int64_t created_at;
+};
+
+/* Which audit entries to list: 0 or NULL leaves a filter out; actor_id
+ * -1 selects automatic actions. */
+struct store_audit_filter {
+	int64_t hive_id;
+	const char *action;
+	int64_t actor_id, target_id, since, until, before_id;
+	int limit;
+};
+
+/* Sets (or replaces) a member's mute. */
+int store_mute_set(struct store *st, const struct store_mute *m);
+int store_mute_get(struct store *st, int64_t hive_id, int64_t user_id,
+		   struct store_mute *out);
+/* RUCHE_ENOTFOUND when there was none. */
+int store_mute_delete(struct store *st, int64_t hive_id, int64_t user_id);
+/* Mutes whose time is over at now, at most limit. */
+int store_mute_due(struct store *st, int64_t now, int limit,
+		   struct store_mute **out, size_t *n);
+/* Mutes still running in a hive. */
+int store_mute_list(struct store *st, int64_t hive_id, int64_t now,
+		    struct store_mute **out, size_t *n);
+
+/* RUCHE_EEXIST when already banned; delete: RUCHE_ENOTFOUND if not. */
+int store_ban_insert(struct store *st, const struct store_ban *b);
+int store_ban_delete(struct store *st, int64_t hive_id, int64_t user_id);
+int store_ban_exists(struct store *st, int64_t hive_id, int64_t user_id,
+		     bool *out);
+int store_ban_list(struct store *st, int64_t hive_id, struct store_ban **out,
+		   size_t *n);
+
+/* Writes a hive channel's slow mode and lock. */
+int store_channel_set_moderation(struct store *st, int64_t channel_id,
+				 int slow_mode_s, bool locked);
+/* When author last posted in a channel (0: never). */
+int store_msg_last_in_channel(struct store *st, int64_t channel_id,
+			      int64_t author_id, int64_t *created_at);
+/* Messages author posted in a hive's channels since since_ms. */
+int store_msg_count_in_hive(struct store *st, int64_t hive_id,
+			    int64_t author_id, int64_t since_ms, int *n);
+/* When a member joined a hive; RUCHE_ENOTFOUND if not a member. */
+int store_member_since(struct store *st, int64_t hive_id, int64_t user_id,
+		       int64_t *since);
+
+int store_removal_insert(struct store *st, const struct store_removal *r);
+int store_removal_get(struct store *st, int64_t message_id,
+		      struct store_removal *out);
+
+/* RUCHE_EEXIST when pinned already; delete: RUCHE_ENOTFOUND if not. */
+int store_pin_insert(struct store *st, const struct store_pin *p);
+int store_pin_delete(struct store *st, int64_t message_id);
+/* A channel's pins, newest first. */
+int store_pin_list(struct store *st, int64_t channel_id,
+		   struct store_pin **out, size_t *n);
+
+/* Sets r->id; RUCHE_EEXIST when this reporter reported it already. */
+int store_report_insert(struct store *st, struct store_report *r);
+int store_report_get(struct store *st, int64_t id, struct store_report *out);
+int store_report_find(struct store *st, int64_t message_id,
+		      int64_t reporter_id, struct store_report *out);
+/* A hive's reports, newest first; status NULL: all.  reporter_id > 0:
+ * only theirs. */
+int store_report_list(struct store *st, int64_t hive_id, const char *status,
+		      int64_t reporter_id, struct store_report **out,
+		      size_t *n);
+/* Closes an open report; RUCHE_ENOTFOUND when it is not open. */
+int store_report_resolve(struct store *st, int64_t id, const char *status,
+			 int64_t by_id, const char *note, int64_t now);
+
+/* A hive's guard (all rules off when never set); free g->blocked_words. */
+int store_guard_get(struct store *st, int64_t hive_id,
+		    struct store_guard *out);
+int store_guard_set(struct store *st, int64_t hive_id,
+		    const struct store_guard *g);
+/* Retention in days, 0 for keep forever. */
+int store_retention_get(struct store *st, int64_t hive_id, int *days);
+int store_retention_set(struct store *st, int64_t hive_id, int days);
+/* Hives with a retention: pairs of (hive id, days) in ids[2 * i]. */
+int store_retention_hives(struct store *st, int64_t **pairs, size_t *n);
+/*
+ * Deletes up to limit messages of a hive created before before_ms, with
+ * their reactions, mentions, pins, search rows and text in the event log
+ * (a thread goes once its last reply is old).  *deleted says how many.
+ */
+int store_purge_batch(struct store *st, int64_t hive_id, int64_t before_ms,
+		      int limit, int *deleted);
+
+/* Appends to the audit log; sets a->id. */
+int store_audit_insert(struct store *st, struct store_audit *a);
+/* Entries matching f, newest first. */
+int store_audit_list(struct store *st, const struct store_audit_filter *f,
+		     struct store_audit **out, size_t *n);
+
+/* ---- Supervision: what an admin reads of each hive and mentor ---- */
+
+/* A hive's figures over a period. */
+struct store_hive_stats {
+	int64_t active_learners;	/* learners who posted */
+	int64_t messages;		/* posted in its channels */
+	int64_t help_questions;		/* learners' new topics in "help" */
+	int64_t help_unanswered;	/* of those, none answered in 24 h */
+	int64_t reports_opened, reports_resolved;
+	int64_t mod_actions;		/* audit entries by a person */
+	int64_t auto_actions;		/* audit entries of the server */
+};
+
+struct store_day_count {
+	int64_t day;			/* 00:00 UTC, in ms */
+	int64_t count;
+};
+
+#define STORE_MENTOR_HIVES 32		/* hive ids kept per mentor */
+
+/* A mentor's work over a period, in the hives they mentor. */
+struct store_mentor_stats {
+	int64_t user_id;
+	char name[STORE_NAME_BYTES];
+	int64_t messages;
+	int64_t help_answers;		/* replies to others in "help" */
+	int64_t reports_resolved;
+	int64_t mod_actions;
+	int64_t hive_ids[STORE_MENTOR_HIVES];
+	int nhives;
+};
+
+/* Figures of hive_id over [from, to); now decides which questions have
+ * waited a day. */
+int store_hive_stats(struct store *st, int64_t hive_id, int64_t from,
+		     int64_t to, int64_t now, struct store_hive_stats *out);
+/* Messages per day of hive_id over [from, to), days without any left out. */
+int store_hive_days(struct store *st, int64_t hive_id, int64_t from,
+		    int64_t to, struct store_day_count **out, size_t *n);
+/* The mentors of hive_id (0: of every hive), by name. */
+int store_mentor_stats(struct store *st, int64_t hive_id, int64_t from,
+		       int64_t to, struct store_mentor_stats **out, size_t *n);
+/* How long each report resolved over [from, to) stayed open, in ms,
+ * shortest first; hive_id and by_id 0 for any. */
+int store_resolve_times(struct store *st, int64_t hive_id, int64_t by_id,
+			int64_t from, int64_t to, int64_t **out, size_t *n);
+
+/* ---- Meetups: scripts, scheduling, RSVPs (meetups.h) ---------------- */
+
+#define STORE_MEETUP_TITLE_BYTES (100 * 4 + 1)	/* 100 characters */
+
+/* A script of a hive's library. */
+struct store_script {
+	int64_t id, hive_id;
+	char title[STORE_MEETUP_TITLE_BYTES];
+	char *script;			/* owned normalised JSON */
+	int64_t created_by;		/* 0: account gone */
+	int64_t created_at, updated_at;
+};
+
+/* One meetup (one occurrence of a recurring one). */
+struct store_meetup {
+	int64_t id, hive_id;
+	char title[STORE_MEETUP_TITLE_BYTES];
+	char *script;			/* owned normalised JSON */
+	int64_t start_at;
+	char recurrence[16];		/* none, weekly, fortnightly */
+	int cap;			/* 0: no cap */
+	char state[16];			/* scheduled, running, ... */
+	int step;			/* -1 before the start */
+	int64_t step_started_at, step_ends_at, paused_left_ms; /* 0: none */
+	int64_t channel_id;		/* 0: none yet */
+	int reminded;			/* 1: 24 h sent, 2: 15 min sent */
+	int64_t created_by;		/* 0: account gone */
+	int64_t created_at, started_at, ended_at;
+	int64_t going, maybe, no;	/* RSVP counts (read only) */
+};
+
+/* Frees what m owns; m itself is not freed.  NULL is a no-op. */
+void store_meetup_release(struct store_meetup *m);
+/* Frees an array of n meetups from a list call. */
+void store_meetup_list_free(struct store_meetup *v, size_t n);
+
+/* Inserts m (id ignored) and sets m->id. */
+int store_meetup_insert(struct store *st, struct store_meetup *m);
+int store_meetup_get(struct store *st, int64_t id, struct store_meetup *out);
+/* The meetups of a hive not yet over (scheduled, running, paused), by
+ * start time. */
+int store_meetup_upcoming(struct store *st, int64_t hive_id,
+			  struct store_meetup **out, size_t *n);
+/* Scheduled meetups that start after now but at most ahead_ms later and
+ * whose reminder flag bit is not set yet, by start time, at most limit. */
+int store_meetup_remind_due(struct store *st, int64_t now, int64_t ahead_ms,
+			    int bit, int limit, struct store_meetup **out,
+			    size_t *n);
+int store_meetup_set_state(struct store *st, int64_t id, const char *state,
+			   int64_t ended_at);
+int store_meetup_set_reminded(struct store *st, int64_t id, int reminded);
+
+/* RSVPs.  answer: going, maybe or no. */
+int store_rsvp_set(struct store *st, int64_t meetup_id, int64_t user_id,
+		   const char *answer, int64_t now);
+/* The caller's answer into answer (size bytes), RUCHE_ENOTFOUND if none. */
+int store_rsvp_get(struct store *st, int64_t meetup_id, int64_t user_id,
+		   char *answer, size_t size);
+/* The users who answered answer, by id; caller frees *ids. */
+int store_rsvp_users(struct store *st, int64_t meetup_id, const char *answer,
+		     int64_t **ids, size_t *n);
+
+/* The library.  Insert sets s->id; update changes title and script. */
+int store_script_insert(struct store *st, struct store_script *s);
+int store_script_update(struct store *st, const struct store_script *s);
+/* One script, with its text (free with store_script_release()). */
+int store_script_get(struct store *st, int64_t id, struct store_script *out);
+/* A hive's scripts by title, with their text (release each). */
+int store_script_list(struct store *st, int64_t hive_id,
+		      struct store_script **out, size_t *n);
+int store_script_delete(struct store *st, int64_t id);
+void store_script_release(struct store_script *s);
+
+/* The runner's state (meetup_runner.c). */
+
+/* Scheduled meetups whose start time has come, by start, at most limit. */
+int store_meetup_due_start(struct store *st, int64_t now, int limit,
+			   struct store_meetup **out, size_t *n);
+/* The meetup whose channel that is, RUCHE_ENOTFOUND if none. */
+int store_meetup_by_channel(struct store *st, int64_t channel_id,
+			    struct store_meetup *out);
+/* Running and paused meetups. */
+int store_meetup_live(struct store *st, struct store_meetup **out, size_t *n);
+/* Writes state, step, step_started_at, step_ends_at, paused_left_ms,
+ * channel_id, started_at and ended_at (0: NULL). */
+int store_meetup_save_run(struct store *st, const struct store_meetup *m);
+
+/* Participants: joining again after leaving keeps the first joined_at. */
+int store_part_join(struct store *st, int64_t meetup_id, int64_t user_id,
+		    int64_t now);
+/* RUCHE_ENOTFOUND when they were not there. */
+int store_part_leave(struct store *st, int64_t meetup_id, int64_t user_id,
+		     int64_t now);
+/* Those present, in the order they (first) joined; caller frees *ids. */
+int store_part_present(struct store *st, int64_t meetup_id, int64_t **ids,
+		       size_t *n);
+
+/* One turn of a round: done once announced. */
+struct store_turn {
+	int64_t user_id;
+	bool done;
+	int position;			/* order key, unique in the step */
+};
+
+int store_turn_insert(struct store *st, int64_t meetup_id, int step,
+		      int position, int64_t user_id);
+/* The turns of a step, in speaking order; caller frees *out. */
+int store_turn_list(struct store *st, int64_t meetup_id, int step,
+		    struct store_turn **out, size_t *n);
+int store_turn_done(struct store *st, int64_t meetup_id, int step,
+		    int64_t user_id);
+/* Removes a turn not yet announced; RUCHE_ENOTFOUND if none. */
+int store_turn_delete(struct store *st, int64_t meetup_id, int step,
+		      int64_t user_id);
+
+/* One member of a breakout group. */
+struct store_group {
+	int group_no;
+	int64_t user_id;
+	int64_t channel_id;		/* the group's conversation */
+};
+
+/* Puts a user in a group (again: moves them). */
+int store_group_insert(struct store *st, int64_t meetup_id, int step,
+		       const struct store_group *g, int64_t now);
+int store_group_list(struct store *st, int64_t meetup_id, int step,
+		     struct store_group **out, size_t *n);
+/* Pairs (a, b) of users grouped together since then, both ways, once per
+ * time they were: *pairs holds 2 * n ids; caller frees. */
+int store_group_recent(struct store *st, int64_t since, int64_t **pairs,
+		       size_t *n);
+
+/* A poll answer: a JSON array of option indexes. */
+#define STORE_CHOICES_BYTES 64
+
+int store_answer_set(struct store *st, int64_t meetup_id, int step,
+		     int64_t user_id, const char *choices, int64_t now);
+/* The answers (JSON arrays) to a poll step; caller frees *out. */
+int store_answer_list(struct store *st, int64_t meetup_id, int step,
+		      char (**out)[STORE_CHOICES_BYTES], size_t *n);
+
+struct store_nps {
+	int64_t answers, promoters, detractors;	/* 9-10, 0-6 */
+	int64_t sum;
+};
+
+int store_feedback_set(struct store *st, int64_t meetup_id, int64_t user_id,
+		       int nps, const char *comment, int64_t now);
+int store_feedback_stats(struct store *st, int64_t meetup_id,
+			 struct store_nps *out);
+
+/* A hive's meetups ended over [from, to), for supervision. */
+struct store_meetup_stats {
+	int64_t held;			/* meetups ended */
+	int64_t going;			/* RSVPs going to them */
+	int64_t attended;		/* of those, who joined */
+	struct store_nps nps;		/* sum not filled */
+};
+
+int store_meetup_stats(struct store *st, int64_t hive_id, int64_t from,
+		       int64_t to, struct store_meetup_stats *out);
 
 #endif

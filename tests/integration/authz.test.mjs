@@ -111,6 +111,11 @@ describe('authorization of every operation', () => {
       expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
     },
     {
+      op: 'supervision.report',
+      params: () => ({ from: 0, to: 86400000 }),
+      expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+    },
+    {
       op: 'hive.set_role',
       params: () => ({ hive_id: ctx.A, user_id: ctx.users.learner.user.id, role: 'learner' }),
       expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
@@ -256,6 +261,168 @@ describe('authorization of every operation', () => {
       params: () => ({ status: 'online' }),
       expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' },
     },
+    // Moderation (issue 7): mentors of A and admins; the mentor of B
+    // does not see hive A.  `spare` (a learner of B) is the one kicked
+    // and banned from A; the learner is muted and unmuted again.
+    ...(() => {
+      const MOD = { learner: 'forbidden', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' };
+      const uidOf = (r) => ctx.users[r].user.id;
+      const quiet = (op, params) => admin().request(op, params, { check: false });
+      const spareInA = async () => {
+        await quiet('mod.unban', { hive_id: ctx.A, user_id: uidOf('spare') });
+        await quiet('hive.add_member', { hive_id: ctx.A, user_id: uidOf('spare'), role: 'learner' });
+        return { hive_id: ctx.A, user_id: uidOf('spare') };
+      };
+      const general = async () => ({ channel_id: await channelOf('general') });
+      return [
+        { op: 'mod.delete', params: async () => ({ message_id: await learnerSays('to remove') }), expect: MOD },
+        { op: 'mod.mute', params: () => ({ hive_id: ctx.A, user_id: uidOf('learner'), seconds: 60 }), expect: MOD },
+        {
+          op: 'mod.unmute',
+          params: async () => {
+            await quiet('mod.mute', { hive_id: ctx.A, user_id: uidOf('learner'), seconds: 60 });
+            return { hive_id: ctx.A, user_id: uidOf('learner') };
+          },
+          expect: MOD,
+        },
+        { op: 'mod.mutes', params: () => ({ hive_id: ctx.A }), expect: MOD },
+        { op: 'mod.kick', params: spareInA, expect: MOD },
+        { op: 'mod.ban', params: spareInA, expect: MOD },
+        {
+          op: 'mod.unban',
+          params: async () => {
+            await quiet('mod.ban', { hive_id: ctx.A, user_id: uidOf('spare') });
+            return { hive_id: ctx.A, user_id: uidOf('spare') };
+          },
+          expect: MOD,
+        },
+        { op: 'mod.bans', params: () => ({ hive_id: ctx.A }), expect: MOD },
+        { op: 'mod.slow_mode', params: async () => ({ ...(await general()), seconds: 0 }), expect: MOD },
+        { op: 'mod.lock', params: async () => ({ ...(await general()), locked: false }), expect: MOD },
+        { op: 'pin.add', params: async () => ({ message_id: await learnerSays('pin me') }), expect: MOD },
+        {
+          op: 'pin.remove',
+          params: async () => {
+            const id = await learnerSays('unpin me');
+            await admin().call('pin.add', { message_id: id });
+            return { message_id: id };
+          },
+          expect: MOD,
+        },
+        { op: 'pin.list', params: general, expect: { ...MOD, learner: 'ok' } },
+        {
+          op: 'report.create',
+          params: async () => ({ message_id: await learnerSays('report me'), reason: 'testing' }),
+          expect: { ...MOD, learner: 'ok' },
+        },
+        { op: 'report.list', params: () => ({ hive_id: ctx.A }), expect: { ...MOD, learner: 'ok' } },
+        {
+          op: 'report.resolve',
+          params: async () => {
+            const id = await learnerSays('report me too');
+            const { report } = await ctx.users.learner.ws.call('report.create', { message_id: id, reason: 'testing' });
+            return { report_id: report.id, outcome: 'dismissed' };
+          },
+          expect: MOD,
+        },
+        { op: 'guard.get', params: () => ({ hive_id: ctx.A }), expect: MOD },
+        { op: 'guard.set', params: () => ({ hive_id: ctx.A, flood_messages: 0 }), expect: MOD },
+        {
+          op: 'hive.set_retention',
+          params: () => ({ hive_id: ctx.A, days: 0 }),
+          expect: { learner: 'forbidden', mentorOther: 'forbidden', mentor: 'forbidden', admin: 'ok' },
+        },
+        { op: 'audit.list', params: () => ({ hive_id: ctx.A }), expect: MOD },
+      ];
+    })(),
+    // Meetups: mentors of the hive and admins schedule and keep the
+    // library; members read and answer.
+    ...(() => {
+      const MOD = { learner: 'forbidden', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' };
+      const READ = { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' };
+      const script = JSON.stringify({
+        title: 'Authz check-in',
+        steps: [{ kind: 'open', title: 'News', text: 'What is new?', duration_s: 60 }],
+      });
+      const schedule = () => ({ hive_id: ctx.A, template_id: 'weekly-check-in', start_at: Date.now() + 2 * 86400000 });
+      const meetup = async () => ({ meetup_id: (await admin().call('meetup.schedule', schedule())).meetup.id });
+      const POLL = JSON.stringify({
+        title: 'Authz poll',
+        steps: [{ kind: 'poll', title: 'Q', text: 'Vote', duration_s: 600, question: 'Which?', options: ['a', 'b'] }],
+      });
+      const FEEDBACK = JSON.stringify({
+        title: 'Authz feedback',
+        steps: [{ kind: 'feedback', title: 'F', text: 'Tell us', duration_s: 600, question: 'Recommend it?' }],
+      });
+      // A meetup of hive A under way (from script, else a template).
+      const started = async (text) => {
+        const params = text ? { hive_id: ctx.A, script: text, start_at: Date.now() + 86400000 } : schedule();
+        const id = (await admin().call('meetup.schedule', params)).meetup.id;
+        await admin().call('meetup.start', { meetup_id: id });
+        return { meetup_id: id };
+      };
+      // The role's user joins the meetup when they can.
+      const joined = async (role, p) => {
+        if (role === 'learner' || role === 'mentor') await ctx.users[role].ws.call('meetup.join', p);
+        return p;
+      };
+      const saved = async () => ({
+        hive_id: ctx.A,
+        script_id: (await admin().call('script.save', { hive_id: ctx.A, script })).script.id,
+      });
+      return [
+        { op: 'meetup.schedule', params: schedule, expect: MOD },
+        { op: 'meetup.list', params: () => ({ hive_id: ctx.A }), expect: READ },
+        { op: 'meetup.get', params: meetup, expect: READ },
+        { op: 'meetup.cancel', params: meetup, expect: MOD },
+        {
+          op: 'meetup.rsvp',
+          params: async () => ({ ...(await meetup()), answer: 'maybe' }),
+          // The admin is not a member of hive A (yet): there is nobody to answer for.
+          expect: { ...READ, admin: 'not_member' },
+        },
+        { op: 'script.list', params: () => ({ hive_id: ctx.A }), expect: MOD },
+        { op: 'script.save', params: () => ({ hive_id: ctx.A, script }), expect: MOD },
+        { op: 'script.delete', params: saved, expect: MOD },
+        {
+          op: 'template.list',
+          params: () => ({}),
+          expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' },
+        },
+        // The runner's controls, on a meetup the admin started.
+        { op: 'meetup.start', params: meetup, expect: MOD },
+        { op: 'meetup.pause', params: () => started(), expect: MOD },
+        {
+          op: 'meetup.resume',
+          params: async () => {
+            const p = await started();
+            await admin().call('meetup.pause', p);
+            return p;
+          },
+          expect: MOD,
+        },
+        { op: 'meetup.skip', params: () => started(), expect: MOD },
+        { op: 'meetup.extend', params: async () => ({ ...(await started()), seconds: 60 }), expect: MOD },
+        { op: 'meetup.end', params: () => started(), expect: MOD },
+        { op: 'meetup.join', params: () => started(), expect: { ...READ, admin: 'not_member' } },
+        {
+          op: 'meetup.leave',
+          params: async (role) => joined(role, await started()),
+          expect: { ...READ, admin: 'not_found' },
+        },
+        {
+          op: 'meetup.answer',
+          params: async (role) => ({ ...(await joined(role, await started(POLL))), step: 0, choices: [1] }),
+          // The admin has not joined.
+          expect: { ...READ, admin: 'forbidden' },
+        },
+        {
+          op: 'meetup.feedback',
+          params: async (role) => ({ ...(await joined(role, await started(FEEDBACK))), nps: 9 }),
+          expect: { ...READ, admin: 'forbidden' },
+        },
+      ];
+    })(),
     // Last: the mentor of B and the admin join hive A here.
     {
       op: 'invite.accept',

@@ -340,6 +340,11 @@ describe('chat rules', { timeout: 120000 }, () => {
     await barrier(cl.dan);
     assert.equal(received(cl.dan, 'read').length, 0);
     assert.equal((await cl.ben.call('dm.list')).channels.find((x) => x.id === group.id).unread, 0);
+    // After a reload, dm.list says how far the others have read.
+    const seen = (await cl.ann.call('dm.list')).channels.find((x) => x.id === group.id);
+    assert.deepEqual(seen.reads, [{ user_id: uid('ben'), message_id: message.id }], 'cat read nothing: left out');
+    assert.deepEqual((await cl.ben.call('dm.list')).channels.find((x) => x.id === group.id).reads, [],
+      "ben's own marker is not among the others'");
 
     await refused(cl.ann, 'dm.open', { user_ids: Array.from({ length: 8 }, (_, i) => i + 1) }, 'invalid_param', '9 people');
   });
@@ -379,6 +384,13 @@ describe('chat rules', { timeout: 120000 }, () => {
     const thread = await cl.eve.call('msg.history', { channel_id: g, thread_id: root.id });
     assert.deepEqual(thread.messages.map((m) => m.id), [r1.id, r2.id, r3.id]);
     assert.equal(thread.more_before, false);
+
+    // Search finds replies too, and says which thread to open.
+    const found = (await cl.eve.call('msg.search', { query: 'reply three' })).results;
+    assert.equal(found[0].message_id, r3.id);
+    assert.equal(found[0].thread_id, root.id);
+    const top = (await cl.eve.call('msg.search', { query: 'thread root' })).results;
+    assert.equal(top.find((x) => x.message_id === root.id).thread_id, undefined, 'a root is in no thread');
   });
 
   test("a thread of another hive cannot be read through one's own channel", async () => {

@@ -183,6 +183,52 @@ describe('member and hive events', () => {
     assert.ok(!members.includes(lucId) && !members.includes(ids.nina) && !members.includes(c.tokens.lea.user.id));
   });
 
+  test('what a hive says of itself and its members: admins, retention, one\'s own mute', async () => {
+    const h = await makeHive(server, 'Meteor', { mentors: ['mo2'], learners: ['la2', 'lb2'] });
+    const { mo2, la2 } = await loginAll(server, ['mo2', 'la2']);
+    const m = await chatClient(server, mo2.token);
+    const l = await chatClient(server, la2.token);
+    try {
+      await admin.ws.call('hive.add_member', { hive_id: h.id, user_id: admin.user.id, role: 'learner' });
+      const members = (await m.call('hive.members', { hive_id: h.id })).members;
+      assert.equal(members.find((x) => x.user_id === admin.user.id).admin, true);
+      assert.equal(members.find((x) => x.user_id === la2.user.id).admin, false);
+      await refused(m, 'mod.mute', { hive_id: h.id, user_id: admin.user.id, seconds: 60 }, 'forbidden');
+
+      // Retention: null by default, then what the admin set, live.
+      let mine = (await l.call('hive.list')).hives.find((x) => x.id === h.id);
+      assert.equal(mine.retention_days, null);
+      assert.equal(mine.muted_until, undefined);
+      await admin.ws.call('hive.set_retention', { hive_id: h.id, days: 90 });
+      await waitCount(l, 'hive.updated', 1, (d) => d.hive.id === h.id && d.hive.retention_days === 90);
+
+      // A muted learner learns it from the hive list, from the start.
+      const { mute } = await m.call('mod.mute', { hive_id: h.id, user_id: la2.user.id, seconds: 3600 });
+      mine = (await l.call('hive.list')).hives.find((x) => x.id === h.id);
+      assert.equal(mine.muted_until, mute.until);
+      assert.equal(mine.retention_days, 90);
+      const me = await l.call('account.me');
+      assert.equal(me.hives.find((x) => x.id === h.id).muted_until, mine.muted_until);
+      // Nobody else's list says it.
+      const theirs = (await m.call('hive.list')).hives.find((x) => x.id === h.id);
+      assert.equal(theirs.muted_until, undefined);
+      await m.call('mod.unmute', { hive_id: h.id, user_id: la2.user.id });
+      assert.equal((await l.call('hive.list')).hives.find((x) => x.id === h.id).muted_until, undefined);
+
+      // Pins come with their messages.
+      const general = (await l.call('channel.list', { hive_id: h.id })).channels.find((x) => x.name === 'general');
+      const { message } = await l.call('msg.send', { channel_id: general.id, text: 'Pin me, please' });
+      await m.call('pin.add', { message_id: message.id });
+      const { pins } = await l.call('pin.list', { channel_id: general.id });
+      assert.equal(pins.length, 1);
+      assert.equal(pins[0].message.id, message.id);
+      assert.equal(pins[0].message.text, 'Pin me, please');
+    } finally {
+      await m.close();
+      await l.close();
+    }
+  });
+
   test('a client that was away gets the membership events when it resumes', async () => {
     await barrier(c.mira);
     const pos = Math.max(c.mira.synced.pos, ...c.mira.log.filter((m) => m.pos).map((m) => m.pos));

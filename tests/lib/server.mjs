@@ -35,13 +35,14 @@ export function runRuche(args, { env = {}, input } = {}) {
 
 // Starts `ruche serve` and resolves once it prints the URL it listens on.
 // options: port (default 0: a free one), dir (reuse a data folder, e.g. to
-// restart on the same database), args (more flags), env.
-export async function startServer({ port = 0, dir, args = [], env = {} } = {}) {
+// restart on the same database), args (more flags), env, fakeClock (true:
+// --fake-clock, so that an admin moves time with clock.advance).
+export async function startServer({ port = 0, dir, args = [], env = {}, fakeClock = false } = {}) {
   dir = dir || tempDir();
   const dbPath = path.join(dir, 'ruche.db');
   const proc = spawn(
     rucheBin,
-    ['serve', '--listen', `127.0.0.1:${port}`, '--db', dbPath, ...args],
+    ['serve', '--listen', `127.0.0.1:${port}`, '--db', dbPath, ...(fakeClock ? ['--fake-clock'] : []), ...args],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const server = {
