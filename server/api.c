@@ -7,6 +7,7 @@
 #include "ruche/api.h"
 #include "ruche/err.h"
 #include "ruche/hives.h"
+#include "ruche/ics.h"
 #include "ruche/log.h"
 #include "ruche/moderation.h"
 #include "ruche/pwjob.h"
@@ -41,7 +42,7 @@ struct api_job {
 
 bool api_owns(const char *path)
 {
-	return strncmp(path, "/api/", 5) == 0;
+	return strncmp(path, "/api/", 5) == 0 || strncmp(path, "/ics/", 5) == 0;
 }
 
 static void answer(api_reply_fn *reply, void *arg, int status, json_t *body,
@@ -562,6 +563,39 @@ static void audit_export(struct server *srv, const struct api_request *req,
 	free(text);
 }
 
+/*
+ * GET /ics/TOKEN.ics: a user's calendar feed.  Calendar apps send no
+ * cookie, so the secret is the URL itself (ics.h); it only reads the
+ * user's meetups.  An unknown or revoked token is a plain 404, and the
+ * path is never logged.
+ */
+static void ics(struct server *srv, const char *path, api_reply_fn *reply,
+		void *arg)
+{
+	struct api_response resp = { .status = 200 };
+	char token[AUTH_TOKEN_LEN + 1];
+	const char *name = path + 5;
+	size_t len = strlen(name);
+	char *text = NULL;
+	int rc = RUCHE_ENOTFOUND;
+
+	if (len == AUTH_TOKEN_LEN + 4 && strcmp(name + AUTH_TOKEN_LEN,
+						".ics") == 0) {
+		snprintf(token, sizeof(token), "%.*s", AUTH_TOKEN_LEN, name);
+		rc = ics_feed(srv, token, &text);
+	}
+	if (rc) {
+		fail(reply, arg, rc, rc == RUCHE_ENOTFOUND ? "no such feed" :
+		     NULL);
+		return;
+	}
+	resp.text = text;
+	resp.content_type = "text/calendar; charset=utf-8";
+	resp.disposition = "inline; filename=\"ruche.ics\"";
+	reply(arg, &resp);
+	free(text);
+}
+
 struct api_call *api_handle(struct server *srv, const struct api_request *req,
 			    api_reply_fn *reply, void *arg)
 {
@@ -575,6 +609,10 @@ struct api_call *api_handle(struct server *srv, const struct api_request *req,
 	if (!req->origin_ok) {
 		answer(reply, arg, 403, error_body("forbidden",
 			"cross-site request refused"), NULL, 0);
+		return NULL;
+	}
+	if (!post && strncmp(p, "/ics/", 5) == 0) {
+		ics(srv, p, reply, arg);
 		return NULL;
 	}
 	if (post && strcmp(p, "/api/login") == 0)

@@ -258,6 +258,33 @@ static const struct param_spec audit_list_params[] = {
 	{ "limit", PARAM_INT, false, 1, 500 },
 	{ NULL },
 };
+/* Scheduled messages and reminders (ops_schedule.c). */
+#define SCHEDULE_ID { "schedule_id", PARAM_INT, true, ID_RANGE }
+static const struct param_spec schedule_create_params[] = {
+	CHANNEL_ID,
+	{ "text", PARAM_STRING, true, 1, 100000 },
+	{ "at", PARAM_INT, true, 1, (1LL << 53) },
+	{ "repeat", PARAM_STRING, false, 1, 8 },
+	{ NULL },
+};
+static const struct param_spec schedule_update_params[] = {
+	SCHEDULE_ID,
+	{ "text", PARAM_STRING, false, 1, 100000 },
+	{ "at", PARAM_INT, false, 1, (1LL << 53) },
+	{ "repeat", PARAM_STRING, false, 1, 8 },
+	{ NULL },
+};
+static const struct param_spec schedule_params[] = { SCHEDULE_ID, { NULL } };
+static const struct param_spec remind_create_params[] = {
+	{ "message_id", PARAM_INT, true, ID_RANGE },
+	{ "at", PARAM_INT, true, 1, (1LL << 53) },
+	{ NULL },
+};
+static const struct param_spec remind_params[] = {
+	{ "reminder_id", PARAM_INT, true, ID_RANGE },
+	{ NULL },
+};
+
 /* Meetups (ops_meetup.c). */
 #define MEETUP_ID { "meetup_id", PARAM_INT, true, ID_RANGE }
 
@@ -394,6 +421,17 @@ const struct op_def dispatch_ops[] = {
 	{ "meetup.answer", op_meetup_answer, meetup_answer_params, OP_USER },
 	{ "meetup.feedback", op_meetup_feedback, meetup_feedback_params,
 	  OP_USER },
+	{ "ics.url", op_ics_url, no_params, OP_USER },
+	{ "ics.revoke", op_ics_revoke, no_params, OP_USER },
+	{ "schedule.create", op_schedule_create, schedule_create_params,
+	  OP_USER },
+	{ "schedule.list", op_schedule_list, no_params, OP_USER },
+	{ "schedule.update", op_schedule_update, schedule_update_params,
+	  OP_USER },
+	{ "schedule.cancel", op_schedule_cancel, schedule_params, OP_USER },
+	{ "remind.create", op_remind_create, remind_create_params, OP_USER },
+	{ "remind.list", op_remind_list, no_params, OP_USER },
+	{ "remind.cancel", op_remind_cancel, remind_params, OP_USER },
 	{ "script.list", op_script_list, hive_params, OP_USER },
 	{ "script.save", op_script_save, script_save_params, OP_USER },
 	{ "script.delete", op_script_delete, script_delete_params, OP_USER },

@@ -11,6 +11,7 @@
 #include "ruche/conn.h"
 #include "ruche/err.h"
 #include "ruche/meetups.h"
+#include "ruche/schedule.h"
 #include "ruche/moderation.h"
 #include "ruche/ratelimit.h"
 #include "ruche/server.h"
@@ -124,6 +125,7 @@ void server_housekeeping(struct server *srv)
 	}
 	mod_housekeeping(srv, false);	/* mutes that end, retention */
 	meetups_housekeeping(srv);	/* reminders */
+	schedule_housekeeping(srv);	/* scheduled posts, reminders */
 }
 
 void server_send_user(struct server *srv, int64_t user_id, struct frame *f)

@@ -67,6 +67,12 @@ enum stmt_id {
 	S_TURN_INSERT, S_TURN_LIST, S_TURN_DONE, S_TURN_DELETE, S_GROUP_INSERT,
 	S_GROUP_LIST, S_GROUP_RECENT, S_ANSWER_SET, S_ANSWER_LIST,
 	S_FEEDBACK_SET, S_FEEDBACK_STATS, S_SUP_MEETUPS, S_MEETUP_BY_CHANNEL,
+	/* Calendar feeds (the section after meetups). */
+	S_ICS_SET, S_ICS_GET, S_ICS_USER, S_ICS_MEETUPS,
+	/* Scheduled messages and reminders (after calendar feeds). */
+	S_SCHED_INSERT, S_SCHED_GET, S_SCHED_LIST, S_SCHED_UPDATE,
+	S_SCHED_DELETE, S_SCHED_DUE, S_REMIND_INSERT, S_REMIND_GET,
+	S_REMIND_LIST, S_REMIND_DELETE, S_REMIND_DUE,
 	S_COUNT
 };
 
@@ -712,6 +718,55 @@ static const char *const sql_text[S_COUNT] = {
 		"f.meetup_id WHERE f.nps >= 9), "
 		"(SELECT count(*) FROM meetup_feedback f JOIN m ON m.id = "
 		"f.meetup_id WHERE f.nps <= 6)",
+
+	/* Calendar feeds: one per user, replaced when made anew. */
+	[S_ICS_SET] =
+		"INSERT INTO ics_feeds(user_id, token_hash, created_at) "
+		"VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET "
+		"token_hash = excluded.token_hash, "
+		"created_at = excluded.created_at",
+	[S_ICS_GET] =
+		"SELECT created_at FROM ics_feeds WHERE user_id = ?1",
+	[S_ICS_USER] =
+		"SELECT user_id FROM ics_feeds WHERE token_hash = ?1",
+	/* The meetups of user ?1's hives starting from ?2 on, at most ?3. */
+	[S_ICS_MEETUPS] =
+		"SELECT " MEETUP_COLS " FROM meetups WHERE hive_id IN "
+		"(SELECT hive_id FROM memberships WHERE user_id = ?1) "
+		"AND start_at >= ?2 ORDER BY start_at, id LIMIT ?3",
+
+	/* Scheduled messages and reminders. */
+#define SCHED_COLS "id, author_id, channel_id, text, at, repeat, created_at"
+	[S_SCHED_INSERT] =
+		"INSERT INTO scheduled_messages(author_id, channel_id, text, "
+		"at, repeat, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_SCHED_GET] =
+		"SELECT " SCHED_COLS " FROM scheduled_messages WHERE id = ?1",
+	[S_SCHED_LIST] =
+		"SELECT " SCHED_COLS " FROM scheduled_messages "
+		"WHERE author_id = ?1 ORDER BY at, id LIMIT ?2",
+	[S_SCHED_UPDATE] =
+		"UPDATE scheduled_messages SET text = ?2, at = ?3, repeat = ?4 "
+		"WHERE id = ?1",
+	[S_SCHED_DELETE] =
+		"DELETE FROM scheduled_messages WHERE id = ?1",
+	[S_SCHED_DUE] =
+		"SELECT " SCHED_COLS " FROM scheduled_messages WHERE at <= ?1 "
+		"ORDER BY at, id LIMIT ?2",
+#define REMIND_COLS "id, user_id, message_id, at, created_at"
+	[S_REMIND_INSERT] =
+		"INSERT INTO reminders(user_id, message_id, at, created_at) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[S_REMIND_GET] =
+		"SELECT " REMIND_COLS " FROM reminders WHERE id = ?1",
+	[S_REMIND_LIST] =
+		"SELECT " REMIND_COLS " FROM reminders WHERE user_id = ?1 "
+		"ORDER BY at, id LIMIT ?2",
+	[S_REMIND_DELETE] =
+		"DELETE FROM reminders WHERE id = ?1",
+	[S_REMIND_DUE] =
+		"SELECT " REMIND_COLS " FROM reminders WHERE at <= ?1 "
+		"ORDER BY at, id LIMIT ?2",
 };
 
 struct store {
@@ -3495,4 +3550,255 @@ int store_meetup_stats(struct store *st, int64_t hive_id, int64_t from,
 	sqlite3_bind_int64(s, 3, to);
 	memset(out, 0, sizeof(*out));
 	return one(st, s, read_meetup_stats, out);
+}
+
+/* Calendar feeds. */
+
+int store_ics_set(struct store *st, int64_t user_id,
+		  const unsigned char digest[AUTH_DIGEST_LEN], int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_ICS_SET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	bind_digest(s, 2, digest);
+	sqlite3_bind_int64(s, 3, now);
+	return run(st, s, true);
+}
+
+int store_ics_get(struct store *st, int64_t user_id, int64_t *created_at)
+{
+	sqlite3_stmt *s = stmt(st, S_ICS_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	return one(st, s, read_int, created_at);
+}
+
+int store_ics_user(struct store *st,
+		   const unsigned char digest[AUTH_DIGEST_LEN],
+		   int64_t *user_id)
+{
+	sqlite3_stmt *s = stmt(st, S_ICS_USER);
+
+	if (!s)
+		return RUCHE_EIO;
+	bind_digest(s, 1, digest);
+	return one(st, s, read_int, user_id);
+}
+
+int store_ics_meetups(struct store *st, int64_t user_id, int64_t since,
+		      int limit, struct store_meetup **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_ICS_MEETUPS);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int(s, 3, limit);
+	return meetups_whole(list(st, s, sizeof(**out), read_meetup,
+				  (void **)out, n), out, n);
+}
+
+/* Scheduled messages and reminders. */
+
+void store_sched_release(struct store_sched *x)
+{
+	if (x) {
+		free(x->text);
+		x->text = NULL;
+	}
+}
+
+void store_sched_list_free(struct store_sched *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		store_sched_release(&v[i]);
+	free(v);
+}
+
+static void read_sched(sqlite3_stmt *s, void *row)
+{
+	struct store_sched *x = row;
+	const unsigned char *t = sqlite3_column_text(s, 3);
+
+	x->id = sqlite3_column_int64(s, 0);
+	x->author_id = sqlite3_column_int64(s, 1);
+	x->channel_id = sqlite3_column_int64(s, 2);
+	x->text = t ? strdup((const char *)t) : NULL;
+	x->at = sqlite3_column_int64(s, 4);
+	col_text(s, 5, x->repeat, sizeof(x->repeat));
+	x->created_at = sqlite3_column_int64(s, 6);
+}
+
+/* A row whose text could not be copied (out of memory) fails the call. */
+static int scheds_whole(int rc, struct store_sched **out, size_t *n)
+{
+	for (size_t i = 0; !rc && i < *n; i++)
+		if (!(*out)[i].text) {
+			store_sched_list_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return RUCHE_ENOMEM;
+		}
+	return rc;
+}
+
+int store_sched_insert(struct store *st, struct store_sched *x)
+{
+	sqlite3_stmt *s = stmt(st, S_SCHED_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, x->author_id);
+	sqlite3_bind_int64(s, 2, x->channel_id);
+	bind_text(s, 3, x->text);
+	sqlite3_bind_int64(s, 4, x->at);
+	bind_text(s, 5, x->repeat);
+	sqlite3_bind_int64(s, 6, x->created_at);
+	rc = run(st, s, true);
+	if (!rc)
+		x->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_sched_get(struct store *st, int64_t id, struct store_sched *out)
+{
+	sqlite3_stmt *s = stmt(st, S_SCHED_GET);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	memset(out, 0, sizeof(*out));
+	rc = one(st, s, read_sched, out);
+	if (!rc && !out->text)
+		rc = RUCHE_ENOMEM;
+	return rc;
+}
+
+int store_sched_list(struct store *st, int64_t author_id, int limit,
+		     struct store_sched **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_SCHED_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, author_id);
+	sqlite3_bind_int(s, 2, limit);
+	return scheds_whole(list(st, s, sizeof(**out), read_sched,
+				 (void **)out, n), out, n);
+}
+
+int store_sched_update(struct store *st, const struct store_sched *x)
+{
+	sqlite3_stmt *s = stmt(st, S_SCHED_UPDATE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, x->id);
+	bind_text(s, 2, x->text);
+	sqlite3_bind_int64(s, 3, x->at);
+	bind_text(s, 4, x->repeat);
+	return run(st, s, true);
+}
+
+int store_sched_delete(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = stmt(st, S_SCHED_DELETE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return run(st, s, true);
+}
+
+int store_sched_due(struct store *st, int64_t now, int limit,
+		    struct store_sched **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_SCHED_DUE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	return scheds_whole(list(st, s, sizeof(**out), read_sched,
+				 (void **)out, n), out, n);
+}
+
+static void read_reminder(sqlite3_stmt *s, void *row)
+{
+	struct store_reminder *x = row;
+
+	x->id = sqlite3_column_int64(s, 0);
+	x->user_id = sqlite3_column_int64(s, 1);
+	x->message_id = sqlite3_column_int64(s, 2);
+	x->at = sqlite3_column_int64(s, 3);
+	x->created_at = sqlite3_column_int64(s, 4);
+}
+
+int store_reminder_insert(struct store *st, struct store_reminder *x)
+{
+	sqlite3_stmt *s = stmt(st, S_REMIND_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, x->user_id);
+	sqlite3_bind_int64(s, 2, x->message_id);
+	sqlite3_bind_int64(s, 3, x->at);
+	sqlite3_bind_int64(s, 4, x->created_at);
+	rc = run(st, s, true);
+	if (!rc)
+		x->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_reminder_get(struct store *st, int64_t id,
+		       struct store_reminder *out)
+{
+	sqlite3_stmt *s = stmt(st, S_REMIND_GET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return one(st, s, read_reminder, out);
+}
+
+int store_reminder_list(struct store *st, int64_t user_id, int limit,
+			struct store_reminder **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_REMIND_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int(s, 2, limit);
+	return list(st, s, sizeof(**out), read_reminder, (void **)out, n);
+}
+
+int store_reminder_delete(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = stmt(st, S_REMIND_DELETE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return run(st, s, true);
+}
+
+int store_reminder_due(struct store *st, int64_t now, int limit,
+		       struct store_reminder **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_REMIND_DUE);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	return list(st, s, sizeof(**out), read_reminder, (void **)out, n);
 }

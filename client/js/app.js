@@ -8,6 +8,7 @@
 //   chat     hives, channels, messages                           chat.js
 //   profile  your account                                        profile.js
 //   admin    hives, members and invites                          admin.js
+//   meetups  a hive's meetups and the schedule form              meetups.js
 
 import { Api } from './api.js';
 import { loadStrings, translateTree } from './i18n.js';
@@ -21,6 +22,7 @@ import * as chat from './chat.js';
 import * as profile from './profile.js';
 import * as admin from './admin.js';
 import * as notify from './notify.js';
+import * as meetups from './meetups.js';
 
 const STATE_LABELS = {
   connecting: 'conn.connecting',
@@ -45,8 +47,11 @@ const view = {
     chat: byId('view-chat'),
     profile: byId('view-profile'),
     admin: byId('view-admin'),
+    // Made here: index.html knows the views that came before it.
+    meetups: h('div', { id: 'view-meetups', class: 'view view-page', hidden: true }),
   },
 };
+byId('view-admin').after(view.views.meetups);
 
 // -- Connection indicator and banner ----------------------------------------
 
@@ -138,6 +143,7 @@ function whichView() {
   }
   if (route.name === 'profile') return 'profile';
   if (route.name === 'admin') return 'admin';
+  if (route.name === 'meetups') return 'meetups';
   return 'chat';
 }
 
@@ -159,6 +165,9 @@ function renderView() {
   } else if (name === 'profile') {
     profile.render();
     document.title = `${t('profile.title')} · ${t('app.name')}`;
+  } else if (name === 'meetups') {
+    meetups.show(store.route, changedView);
+    document.title = `${t('meet.title')} · ${t('app.name')}`;
   } else if (name === 'admin') {
     admin.show(changedView);
     document.title = `${t('admin.title')} · ${t('app.name')}`;
@@ -222,6 +231,7 @@ async function main() {
   chat.mount(view.views.chat);
   profile.mount(view.views.profile);
   admin.mount(view.views.admin);
+  meetups.mount(view.views.meetups);
   notify.init();
   view.views.loading.append(h('div', { class: 'spinner', role: 'status', 'aria-label': t('loading') }));
 

@@ -24,6 +24,7 @@ import { formatShortDate } from './messages.js';
 import { memberMoreButton, modIcon } from './moderation.js';
 import { canModerate, openReports, mutedUntil } from './modstate.js';
 import * as pins from './pins.js';
+import * as meetroom from './meetroom.js';
 
 let v = null;
 let pendingJump = null; // { cid, mid } to show once the channel opens
@@ -39,9 +40,12 @@ export function mount(root) {
   const dmList = h('ul', { class: 'nav-list', id: 'dm-list' });
   // The mentors' way to the report queue, with the count of open reports.
   const reportsLink = h('a', { class: 'nav-item nav-reports', id: 'reports-link', hidden: true });
+  // The hive's meetups page.
+  const meetupsLink = h('a', { class: 'nav-item nav-meetups', id: 'meetups-link', hidden: true });
   const sidebar = h('nav', { class: 'sidebar', id: 'sidebar', 'aria-label': t('nav.label') },
     h('div', { class: 'hive-switch' }, hiveBtn, hiveMenu),
     reportsLink,
+    meetupsLink,
     h('div', { class: 'nav-scroll' },
       h('div', { class: 'nav-head-row', id: 'channels-head' },
         h('h2', { class: 'nav-head' }, t('nav.channels')),
@@ -91,11 +95,13 @@ export function mount(root) {
     h('div', { class: 'room-heading' }, title, topic),
     h('div', { class: 'room-tools' }, settingsBtn, pinsBtn, searchBtn, membersBtn));
   const body = h('div', { class: 'room-body' });
+  // The banner of a meetup's channel (meetroom.js).
+  const meetBanner = h('div', { class: 'meet-room', id: 'meet-room', hidden: true });
   const typing = h('p', { class: 'typing', 'aria-live': 'polite' });
   const compose = h('div', { class: 'room-compose' });
   const empty = h('div', { class: 'room-empty', hidden: true });
   const room = h('section', { class: 'room', 'aria-labelledby': 'room-title' },
-    head, body, typing, compose, empty);
+    head, meetBanner, body, typing, compose, empty);
 
   // The side panel.
   const panel = h('aside', { class: 'panel', id: 'side-panel' });
@@ -106,7 +112,7 @@ export function mount(root) {
   v = {
     root, el, sidebar, hiveBtn, hiveMenu, channelList, dmList, navToggle, title, topic,
     searchBtn, membersBtn, body, typing, compose, empty, room, panel, scrim, head, settingsBtn,
-    pinsBtn, reportsLink,
+    pinsBtn, reportsLink, meetupsLink, meetBanner,
   };
   messages.mount(body);
   composer.mount(compose);
@@ -140,10 +146,13 @@ export function mount(root) {
       topics.has('auth');
     messages.render(all ? new Set(['all']) : details);
   });
-  watch(['route', 'channels', 'composer', 'auth', 'mod'], (d, topics) => {
+  watch(['route', 'channels', 'composer', 'auth', 'mod', 'meetups'], (d, topics) => {
     if (isShown()) composer.render(topics.has('route') || topics.has('composer'));
   });
   watch(['typing', 'route', 'members'], () => renderTyping());
+  watch(['meetups', 'route', 'channels', 'members'], () => {
+    if (isShown()) meetroom.render(v.meetBanner, store.channels.get(store.route.channelId) || null);
+  });
   watch(['search', 'route', 'members', 'presence', 'channels', 'auth', 'pins', 'mod'], () => renderPanel());
 }
 
@@ -235,6 +244,7 @@ export function show() {
   composer.render(true);
   renderTyping();
   renderPanel();
+  meetroom.render(v.meetBanner, ch);
 }
 
 // -- The sidebar and the header ------------------------------------------------
@@ -325,6 +335,12 @@ function renderChrome() {
   v.settingsBtn.hidden = !ch || ch.kind === 'direct' || ch.archived || !canManageChannels(ch.hive_id);
   v.pinsBtn.hidden = !ch || ch.kind === 'direct';
   renderReportsLink(hive);
+  v.meetupsLink.hidden = !hive;
+  if (hive) {
+    v.meetupsLink.href = `#/h/${hive.id}/meetups`;
+    replaceChildren(v.meetupsLink, icon('clock', { size: 16, className: 'nav-icon' }),
+      h('span', { class: 'nav-name' }, t('meet.title')));
+  }
 
   // Direct conversations.
   const dms = directChannels();

@@ -15,6 +15,7 @@ import {
 } from './modstate.js';
 import { timeOf } from './moderation.js';
 import { errorText } from './forms.js';
+import { quietFor } from './meetroom.js';
 
 const MAX_CHARS = 4000;
 const drafts = new Map(); // channel id -> unsent text
@@ -268,6 +269,10 @@ function renderModNote() {
       blocked = true;
     } else if (wait) {
       text = t('composer.slowWait', { n: Math.ceil((wait - Date.now()) / 1000) });
+      blocked = true;
+    } else if (quietFor(cid) !== null) {
+      // A meetup's round where only the speaker may post (meetroom.js).
+      text = t('composer.speakerOnly', { name: userName(quietFor(cid)) });
       blocked = true;
     } else if (slowApplies(ch)) {
       text = t('composer.slow', { n: ch.slow_mode_seconds });

@@ -8,6 +8,7 @@
 //   #/c/ID                   a channel or a direct conversation
 //   #/c/ID/t/ROOT            the same, with the thread under message ROOT open
 //   #/h/ID                   a hive (its first channel)
+//   #/h/ID/meetups           a hive's meetups (meetups.js)
 //   #/profile                your account
 //   #/admin  #/admin/h/ID    managing hives, members and invites
 //   #/admin/h/ID/reports     a hive's report queue (and /guard, /audit,
@@ -38,7 +39,9 @@ export function parse(hash) {
         channelId: id(b),
         threadId: parts[2] === 't' && id(parts[3]) ? id(parts[3]) : null,
       };
-    case 'h': return id(b) ? { name: 'hive', hiveId: id(b) } : { name: 'home' };
+    case 'h':
+      if (!id(b)) return { name: 'home' };
+      return parts[2] === 'meetups' ? { name: 'meetups', hiveId: id(b) } : { name: 'hive', hiveId: id(b) };
     case 'profile': return { name: 'profile' };
     case 'admin':
       // #/admin/h/ID/reports|guard|audit|people: a hive's moderation;

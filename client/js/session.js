@@ -20,6 +20,7 @@ import { uuid } from './dom.js';
 import { store, changed, hiveChannels } from './store.js';
 import { go } from './router.js';
 import * as mod from './modstate.js';
+import * as meetstate from './meetstate.js';
 
 let api = null;
 export function init(theApi) {
@@ -341,6 +342,15 @@ function apply(frame) {
     case 'report.created':
     case 'report.resolved':
     case 'report.handled': return mod.onEvent(frame.ev, d);
+    case 'meetup.scheduled':
+    case 'meetup.updated':
+    case 'meetup.rsvp':
+    case 'meetup.step':
+    case 'meetup.turn':
+    case 'meetup.breakout':
+    case 'meetup.poll_results':
+    case 'meetup.participants':
+    case 'meetup.reminder': return meetstate.onEvent(frame.ev, d);
     default: return undefined;
   }
 }

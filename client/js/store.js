@@ -8,7 +8,8 @@
 // many changes it made.  Topics: conn, auth, route, hives, channels,
 // members, presence, typing, pending, messages (with the channel id in
 // the detail set), search, admin; and for moderation (modstate.js): mod
-// (mutes, slow mode), pins (channel id), reports (hive id).
+// (mutes, slow mode), pins (channel id), reports (hive id); and for
+// meetups (meetstate.js): meetups.
 
 export const store = {
   t: null, // translator, once the strings are loaded

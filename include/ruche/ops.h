@@ -41,6 +41,9 @@ op_handler op_meetup_schedule, op_meetup_list, op_meetup_get,
 	op_script_delete, op_template_list, op_meetup_start, op_meetup_pause,
 	op_meetup_resume, op_meetup_skip, op_meetup_extend, op_meetup_end,
 	op_meetup_join, op_meetup_leave, op_meetup_answer, op_meetup_feedback;
+op_handler op_ics_url, op_ics_revoke, op_schedule_create, op_schedule_list,
+	op_schedule_update, op_schedule_cancel, op_remind_create,
+	op_remind_list, op_remind_cancel;
 /* The test clock (ruche serve --fake-clock only). */
 op_handler op_clock_advance;
 

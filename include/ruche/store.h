@@ -754,4 +754,65 @@ struct store_meetup_stats {
 int store_meetup_stats(struct store *st, int64_t hive_id, int64_t from,
 		       int64_t to, struct store_meetup_stats *out);
 
+/*
+ * Calendar feeds (ics.h): one per user, known by the SHA-256 of its
+ * secret.  store_ics_set() makes or replaces the user's feed;
+ * store_ics_get() tells when it was made (RUCHE_ENOTFOUND for none).
+ * store_ics_user() finds whose feed a digest opens (RUCHE_ENOTFOUND for
+ * none).  store_ics_meetups() lists the meetups, in every state, of the
+ * hives the user belongs to that start at since or later, by start time,
+ * at most limit (free with store_meetup_list_free()).
+ */
+int store_ics_set(struct store *st, int64_t user_id,
+		  const unsigned char digest[AUTH_DIGEST_LEN], int64_t now);
+int store_ics_get(struct store *st, int64_t user_id, int64_t *created_at);
+int store_ics_user(struct store *st,
+		   const unsigned char digest[AUTH_DIGEST_LEN],
+		   int64_t *user_id);
+int store_ics_meetups(struct store *st, int64_t user_id, int64_t since,
+		      int limit, struct store_meetup **out, size_t *n);
+
+/*
+ * Scheduled messages and reminders (schedule.h).  Lists are by time, at
+ * most limit rows.  Insert sets ->id; update changes text, at and repeat;
+ * get, update and delete answer RUCHE_ENOTFOUND for no such row.
+ */
+struct store_sched {
+	int64_t id, author_id, channel_id;
+	char *text;			/* owned */
+	int64_t at;			/* when it is posted next */
+	char repeat[8];			/* none, weekly */
+	int64_t created_at;
+};
+
+/* Frees what x owns; x itself is not freed.  NULL is a no-op. */
+void store_sched_release(struct store_sched *x);
+/* Frees an array of n from a list call. */
+void store_sched_list_free(struct store_sched *v, size_t n);
+int store_sched_insert(struct store *st, struct store_sched *x);
+int store_sched_get(struct store *st, int64_t id, struct store_sched *out);
+int store_sched_list(struct store *st, int64_t author_id, int limit,
+		     struct store_sched **out, size_t *n);
+int store_sched_update(struct store *st, const struct store_sched *x);
+int store_sched_delete(struct store *st, int64_t id);
+/* Those whose time is at or before now. */
+int store_sched_due(struct store *st, int64_t now, int limit,
+		    struct store_sched **out, size_t *n);
+
+struct store_reminder {
+	int64_t id, user_id, message_id;
+	int64_t at, created_at;
+};
+
+int store_reminder_insert(struct store *st, struct store_reminder *x);
+int store_reminder_get(struct store *st, int64_t id,
+		       struct store_reminder *out);
+/* A user's reminders; caller frees *out with free(). */
+int store_reminder_list(struct store *st, int64_t user_id, int limit,
+			struct store_reminder **out, size_t *n);
+int store_reminder_delete(struct store *st, int64_t id);
+/* Those whose time is at or before now; caller frees *out. */
+int store_reminder_due(struct store *st, int64_t now, int limit,
+		       struct store_reminder **out, size_t *n);
+
 #endif

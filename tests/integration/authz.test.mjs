@@ -27,6 +27,15 @@ describe('authorization of every operation', () => {
     (await admin().call('channel.list', { hive_id: ctx.A })).channels.find((c) => c.name === name).id;
   const learnerSays = async (text) =>
     (await ctx.users.learner.ws.call('msg.send', { channel_id: await channelOf('general'), text })).message.id;
+  // A new scheduled message and a new reminder of the learner's.
+  const learnerSchedules = async () =>
+    (await ctx.users.learner.ws.call('schedule.create', {
+      channel_id: await channelOf('general'), text: 'Soon', at: Date.now() + 3600e3,
+    })).scheduled.id;
+  const learnerReminds = async () =>
+    (await ctx.users.learner.ws.call('remind.create', {
+      message_id: await learnerSays('remind the learner'), at: Date.now() + 3600e3,
+    })).reminder.id;
   const hiveToLeave = async (role) => {
     const id = await newHive();
     await admin().call('hive.add_member', { hive_id: id, user_id: ctx.users[role].user.id, role: 'mentor' });
@@ -420,6 +429,38 @@ describe('authorization of every operation', () => {
           op: 'meetup.feedback',
           params: async (role) => ({ ...(await joined(role, await started(FEEDBACK))), nps: 9 }),
           expect: { ...READ, admin: 'forbidden' },
+        },
+        // Every user has their own calendar feed; nobody logged out does.
+        { op: 'ics.url', params: () => ({}), expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+        { op: 'ics.revoke', params: () => ({}), expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+        // Scheduled messages: where the caller may post; each edits only their own.
+        {
+          op: 'schedule.create',
+          params: async () => ({ channel_id: await channelOf('general'), text: 'Later', at: Date.now() + 3600e3 }),
+          expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+        },
+        { op: 'schedule.list', params: () => ({}), expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+        {
+          op: 'schedule.update',
+          params: async () => ({ schedule_id: await learnerSchedules(), text: 'Changed' }),
+          expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'not_found', admin: 'not_found' },
+        },
+        {
+          op: 'schedule.cancel',
+          params: async () => ({ schedule_id: await learnerSchedules() }),
+          expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'not_found', admin: 'not_found' },
+        },
+        // Reminders: of any message the caller can read.
+        {
+          op: 'remind.create',
+          params: async () => ({ message_id: await learnerSays('remind me'), at: Date.now() + 3600e3 }),
+          expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+        },
+        { op: 'remind.list', params: () => ({}), expect: { learner: 'ok', mentorOther: 'ok', mentor: 'ok', admin: 'ok' } },
+        {
+          op: 'remind.cancel',
+          params: async () => ({ reminder_id: await learnerReminds() }),
+          expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'not_found', admin: 'not_found' },
         },
       ];
     })(),
