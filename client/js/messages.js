@@ -53,7 +53,6 @@ let painting = false;
 let hlKey = null; // the row highlighted after a jump
 let hlTimer = null;
 let heard = { cid: null, newest: 0, live: false }; // what was announced
-const shownAfter = new WeakMap(); // pending message -> newest id loaded when it was first shown
 
 export function mount(container) {
   const top = h('div', { class: 'tl-spacer', 'aria-hidden': 'true' });
@@ -574,28 +573,10 @@ function rowsFor(cid) {
     prev = m;
   }
   if (!tl.moreAfter) {
-    // The stored copy of a message being sent arrives (msg.created) just
-    // before the reply that retires the pending copy: show it once.  A
-    // twin is a newer message than any loaded when the pending copy was
-    // first shown, by the same author, with the same text and parent.
-    const newest = tl.messages.at(-1)?.id || 0;
-    const claimed = new Set();
+    // A copy still pending is retired by its msg.created event or by the
+    // reply, whichever comes first (session.js): never shown twice.
     for (const p of store.pending) {
       if (p.channel_id !== cid) continue;
-      if (!shownAfter.has(p)) shownAfter.set(p, newest);
-      if (p.state === 'sending') {
-        const since = shownAfter.get(p);
-        let twin = null;
-        for (let i = tl.messages.length - 1; i >= 0 && tl.messages[i].id > since; i--) {
-          const m = tl.messages[i];
-          if (!claimed.has(m.id) && m.author_id === p.author_id && m.text === p.text &&
-              (m.reply_to || null) === (p.reply_to || null)) twin = m;
-        }
-        if (twin) {
-          claimed.add(twin.id);
-          continue;
-        }
-      }
       const day = dayKey(p.created_at);
       if (day !== prevDay) {
         out.push(dayRow(day, p.created_at));
