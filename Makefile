@@ -7,15 +7,16 @@ RELEASE_DIR := build/release
 RUN_ARGS ?=
 
 .PHONY: run test build debug release deps-run deps-test deps-bench clean \
-	bench bench-quick
+	bench bench-quick soak fuzz fuzz-build
 
 run: deps-run release
 	./$(RELEASE_DIR)/ruche serve $(RUN_ARGS)
 
 # The Release build too: a warning that only -O2 sees must fail here,
 # not in `make run`.
-test: deps-test debug release
+test: deps-test debug release fuzz-build
 	cd $(DEBUG_DIR) && ctest --output-on-failure
+	cd $(FUZZ_DIR) && ctest -L fuzz --output-on-failure
 
 build: debug
 
@@ -38,6 +39,32 @@ bench-quick: deps-bench release
 
 bench: deps-bench release
 	node bench/run.mjs full $(BENCH_ARGS)
+
+# The soak run (docs/reliability.md): the Release server under a steady
+# load (100 hives x 13 connections, 1 msg/s per member) for SOAK_MINUTES,
+# RSS and GET /metrics sampled every 30 s; report in build/soak/.
+# SOAK_ARGS passes options to scripts/soak.mjs, e.g. SOAK_ARGS='--rate 2'.
+SOAK_MINUTES ?= 60
+SOAK_ARGS ?=
+
+soak: deps-bench release
+	RUCHE_BUILD_DIR=$(RELEASE_DIR) node scripts/soak.mjs \
+		--minutes $(SOAK_MINUTES) $(SOAK_ARGS)
+
+# Fuzzing (tests/fuzz/README.md): libFuzzer targets built with clang in
+# their own folder.  `make test` runs each for a short while from a fixed
+# seed and replays every input that once crashed; `make fuzz` runs each for
+# FUZZ_SECONDS, growing the corpus in build/fuzz/fuzz-corpus/.
+FUZZ_DIR := build/fuzz
+FUZZ_SECONDS ?= 300
+
+fuzz-build:
+	@CC=clang cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=Debug \
+		-DRUCHE_FUZZ=ON -DRUCHE_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_DIR) --target fuzz_targets -j $(JOBS)
+
+fuzz: deps-test fuzz-build
+	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 deps-run:
 	@scripts/setup.sh run

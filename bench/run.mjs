@@ -243,13 +243,19 @@ function copyDb(src, dst) {
 // Ruche's event loop as its log says ("libev" or "poll()"), for the report.
 let rucheLoop = null;
 
+// The load comes from one address, thousands of sockets at a rate of its
+// choosing, and ruche-load does not answer pings: the per-connection
+// limits (docs/limits.md) would measure themselves, so they are off.
+const RUCHE_BENCH_LIMITS = ['--max-conns-per-ip', '0', '--rate-per-conn', '0', '--idle-timeout', '0',
+  '--auth-timeout', '0'];
+
 // A Ruche server on a fresh copy of the fixture's database.
 async function startRuche(fixture, { sync } = {}) {
   const dir = path.join(OUT, 'work');
   fs.mkdirSync(dir, { recursive: true });
   const db = path.join(dir, 'ruche.db');
   copyDb(fixture.db, db);
-  const args = ['serve', '--listen', '127.0.0.1:0', '--db', db];
+  const args = ['serve', '--listen', '127.0.0.1:0', '--db', db, ...RUCHE_BENCH_LIMITS];
   if (sync) args.push('--sync', sync);
   const logPath = path.join(dir, 'ruche.log');
   const srv = await startProcess(RUCHE, args, logPath, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
@@ -423,7 +429,7 @@ async function fixture(hives, rebuild) {
   fs.writeFileSync(plain, rows.map((r) => `${r.handle}\t${r.hive}\t${r.channel}\n`).join(''));
 
   log(`fixture: logging ${rows.length} users in through ruche-load`);
-  const srv = await startProcess(RUCHE, ['serve', '--listen', '127.0.0.1:0', '--db', db],
+  const srv = await startProcess(RUCHE, ['serve', '--listen', '127.0.0.1:0', '--db', db, ...RUCHE_BENCH_LIMITS],
     path.join(tmp, 'ruche.log'), /listening on http:\/\/127\.0\.0\.1:(\d+)/);
   const r = await load('login', ['--target', `127.0.0.1:${srv.port}`, '--users', plain,
     '--out', path.join(tmp, 'users.tsv'), '--server-pid', String(srv.pid),

@@ -2,8 +2,9 @@
 # Installs what Ruche needs on Debian 12, and nothing when it is all there.
 #
 #   scripts/setup.sh run    the build dependencies (for `make run`)
-#   scripts/setup.sh test   those, plus cmocka, Chromium and the npm test
-#                           packages (for `make test`)
+#   scripts/setup.sh test   those, plus cmocka, Chromium, clang with
+#                           libFuzzer and the npm test packages (for
+#                           `make test`)
 #   scripts/setup.sh bench  those of test, plus InspIRCd, the benchmark's
 #                           peer, and libev with lws's libev plugin, the
 #                           event loop Ruche uses when it finds them (for
@@ -17,7 +18,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs=(cmake make gcc pkg-config libwebsockets-dev libsqlite3-dev
             libjansson-dev libssl-dev)
-test_pkgs=(libcmocka-dev chromium sqlite3 fonts-noto-color-emoji)
+# clang and its libFuzzer runtime build the fuzz targets (tests/fuzz).
+test_pkgs=(libcmocka-dev chromium sqlite3 fonts-noto-color-emoji clang
+           libclang-rt-14-dev)
 bench_pkgs=(inspircd libev-dev libwebsockets-evlib-ev)
 
 pkgs=("${build_pkgs[@]}")

@@ -123,14 +123,14 @@ int accounts_set_name(struct server *srv, int64_t user_id, const char *name)
 
 	if (auth_normalize_name(name, clean, sizeof(clean)))
 		return RUCHE_EINVAL;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = store_user_set_name(srv->store, user_id, clean);
 	if (!rc)
 		rc = store_hive_list(srv->store, user_id, &hives, &n);
 	if (rc)
-		return store_end(srv->store, rc);
+		return server_end(srv, rc);
 	/* Whoever shares a hive with them sees the new name at once. */
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = server_emit(srv, hives[i].id, 0, "user.updated",
@@ -138,14 +138,14 @@ int accounts_set_name(struct server *srv, int64_t user_id, const char *name)
 					   (json_int_t)user_id,
 					   "display_name", clean));
 	free(hives);
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int accounts_set_password(struct server *srv, int64_t user_id,
 			  const char *pw_hash, int64_t keep_session)
 {
 	struct store_user u;
-	int rc = store_begin(srv->store);
+	int rc = server_begin(srv);
 
 	if (rc)
 		return rc;
@@ -265,13 +265,13 @@ int accounts_delete(struct server *srv, int64_t user_id)
 {
 	struct store_hive *hives;
 	size_t n;
-	int rc = store_begin(srv->store);
+	int rc = server_begin(srv);
 
 	if (rc)
 		return rc;
 	rc = store_hive_list(srv->store, user_id, &hives, &n);
 	if (rc)
-		return store_end(srv->store, rc);
+		return server_end(srv, rc);
 	rc = store_user_erase(srv->store, user_id, now_ms(srv));
 	/* Their hives' member lists drop them, live and on resume. */
 	for (size_t i = 0; !rc && i < n; i++)
@@ -280,7 +280,7 @@ int accounts_delete(struct server *srv, int64_t user_id)
 					   (json_int_t)hives[i].id,
 					   "user_id", (json_int_t)user_id));
 	free(hives);
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (rc)
 		return rc;
 	server_close_user(srv, user_id, 0);

@@ -14,10 +14,12 @@
 #include "ruche/ratelimit.h"
 #include "ruche/server.h"
 
-/* Failed logins allowed per window, per account and per address. */
-#define LOGIN_WINDOW_MS (15 * 60 * 1000)
-#define LOGIN_FAILS_PER_ACCOUNT 5
-#define LOGIN_FAILS_PER_ADDRESS 30
+/* The window of failed logins counted per account and per address
+ * (--login-window; the counts are --login-fails-per-*). */
+static int64_t login_window_ms(const struct server *srv)
+{
+	return (int64_t)srv->cfg->login_window_s * 1000;
+}
 
 struct api_call {
 	api_reply_fn *reply;	/* NULL once cancelled */
@@ -66,10 +68,12 @@ static int http_status(int rc)
 	case RUCHE_ENOTFOUND: case RUCHE_EINVITE_UNKNOWN: return 404;
 	case RUCHE_EHANDLE_TAKEN: case RUCHE_EMEMBER: case RUCHE_EEXIST:
 	case RUCHE_EHIVE_FULL: case RUCHE_EOVERLOADED: case RUCHE_EARCHIVED:
+	case RUCHE_ELIMIT:
 		return 409;
 	case RUCHE_EINVITE_EXPIRED: case RUCHE_EINVITE_REVOKED:
 	case RUCHE_EINVITE_USED_UP: return 410;
 	case RUCHE_ERATE: return 429;
+	case RUCHE_EFULL: case RUCHE_EROFS: return 503;	/* for now */
 	default: return 500;
 	}
 }
@@ -156,16 +160,23 @@ static const char *field(json_t *body, const char *key, api_reply_fn *reply,
 static struct api_call *start(struct api_job *job, api_reply_fn *reply,
 			      void *arg)
 {
-	job->call = malloc(sizeof(*job->call));
-	if (!job->call || pwjob_start(&job->pw)) {
-		free(job->call);
+	struct api_call *call = malloc(sizeof(*call));
+	bool later = job->pw.srv->jobs != NULL;
+
+	/* Ready before the job starts: without worker threads it is done,
+	 * and the call answered and freed, when pwjob_start() returns. */
+	if (call) {
+		call->reply = reply;
+		call->arg = arg;
+	}
+	job->call = call;
+	if (!call || pwjob_start(&job->pw)) {
+		free(call);
 		free(job);
 		fail(reply, arg, RUCHE_ENOMEM, NULL);
 		return NULL;
 	}
-	job->call->reply = reply;
-	job->call->arg = arg;
-	return job->call;
+	return later ? call : NULL;
 }
 
 static void login_done(struct pwjob *pw)
@@ -179,9 +190,9 @@ static void login_done(struct pwjob *pw)
 	ratelimit_end(srv->login_limit, job->address_key);
 	if (!pw->verified) {
 		ratelimit_fail(srv->login_limit, job->account_key,
-			       LOGIN_WINDOW_MS, now);
+			       login_window_ms(srv), now);
 		ratelimit_fail(srv->login_limit, job->address_key,
-			       LOGIN_WINDOW_MS, now);
+			       login_window_ms(srv), now);
 		log_info("login refused (%s)", pw->rc ? "error" : "bad credentials");
 		if (call->reply)
 			fail(call->reply, call->arg, RUCHE_ECREDENTIALS, NULL);
@@ -200,11 +211,11 @@ static void login_done(struct pwjob *pw)
 static int login_wait(struct server *srv, const char *account_key,
 		      const char *address_key)
 {
-	int64_t now = clock_wall_ms(srv->clock);
+	int64_t now = clock_wall_ms(srv->clock), window = login_window_ms(srv);
 	int a = ratelimit_wait(srv->login_limit, account_key,
-			       LOGIN_FAILS_PER_ACCOUNT, LOGIN_WINDOW_MS, now);
+			       srv->cfg->login_fails_account, window, now);
 	int b = ratelimit_wait(srv->login_limit, address_key,
-			       LOGIN_FAILS_PER_ADDRESS, LOGIN_WINDOW_MS, now);
+			       srv->cfg->login_fails_address, window, now);
 
 	return a > b ? a : b;
 }
@@ -273,10 +284,10 @@ static struct api_call *login(struct server *srv,
 	json_decref(body);
 	/* Attempts under way count against the limit until they end, so a
 	 * burst of parallel guesses cannot outrun it. */
-	ratelimit_begin(srv->login_limit, job->account_key, LOGIN_WINDOW_MS,
-			clock_wall_ms(srv->clock));
-	ratelimit_begin(srv->login_limit, job->address_key, LOGIN_WINDOW_MS,
-			clock_wall_ms(srv->clock));
+	ratelimit_begin(srv->login_limit, job->account_key,
+			login_window_ms(srv), clock_wall_ms(srv->clock));
+	ratelimit_begin(srv->login_limit, job->address_key,
+			login_window_ms(srv), clock_wall_ms(srv->clock));
 	call = start(job, reply, arg);
 	if (!call) {
 		ratelimit_end(srv->login_limit, account_key);
@@ -360,7 +371,7 @@ static void signup_done(struct pwjob *pw)
 	if (!rc)
 		rc = server_turn_begin(srv);
 	if (!rc)
-		rc = store_begin(srv->store);
+		rc = server_begin(srv);
 	if (!rc) {
 		rc = store_invite_get(srv->store, job->invite.id, &inv);
 		if (!rc && inv.revoked_at)
@@ -371,7 +382,7 @@ static void signup_done(struct pwjob *pw)
 		if (!rc)
 			rc = invites_use(srv, &inv, u.id, job->waitlist,
 					 &waitlisted);
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 		if (server_flush(srv) && !rc)
 			rc = RUCHE_EIO;
 	}

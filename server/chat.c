@@ -296,6 +296,24 @@ int chat_channels(struct server *srv, struct actor who, int64_t hive_id,
 	return arr ? 0 : RUCHE_ENOMEM;
 }
 
+/* RUCHE_ELIMIT when the hive has --max-channels-per-hive open channels;
+ * archived ones are read-only and do not count. */
+static int check_max_channels(struct server *srv, int64_t hive_id)
+{
+	int max = srv->cfg->max_channels_per_hive;
+	struct store_channel *list;
+	size_t n, open = 0;
+	int rc = store_channel_list(srv->store, hive_id, &list, &n);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		open += !list[i].archived_at;
+	free(list);
+	return open >= (size_t)max ?
+	       hives_limit_reached(srv, "channels_per_hive", max) : 0;
+}
+
 int chat_channel_create(struct server *srv, struct actor who, int64_t hive_id,
 			const char *name, enum channel_kind kind,
 			const char *topic, json_t **out)
@@ -316,14 +334,19 @@ int chat_channel_create(struct server *srv, struct actor who, int64_t hive_id,
 		return rc;
 	if (h.archived_at)
 		return RUCHE_EARCHIVED;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
-	rc = insert_channel(srv, hive_id, clean, kind, topic, &c);
+	/* The server's own channels (a meetup's breakouts) are not capped:
+	 * a meetup must not fail half-way for a cap meant for people. */
+	if (who.user_id)
+		rc = check_max_channels(srv, hive_id);
+	if (!rc)
+		rc = insert_channel(srv, hive_id, clean, kind, topic, &c);
 	if (!rc)
 		rc = emit(srv, hive_id, 0, "channel.created",
 			  json_pack("{s:o}", "channel", channel_json(&c)));
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (!rc)
 		*out = json_pack("{s:o}", "channel", channel_json(&c));
 	return rc;
@@ -352,7 +375,7 @@ static int managed_channel(struct server *srv, struct actor who,
 static int save_channel(struct server *srv, struct store_channel *c,
 			bool archive)
 {
-	int rc = store_begin(srv->store);
+	int rc = server_begin(srv);
 
 	if (rc)
 		return rc;
@@ -365,7 +388,7 @@ static int save_channel(struct server *srv, struct store_channel *c,
 	if (!rc)
 		rc = emit(srv, c->hive_id, 0, "channel.updated",
 			  json_pack("{s:o}", "channel", channel_json(c)));
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int chat_channel_update(struct server *srv, struct actor who,
@@ -458,7 +481,7 @@ int chat_direct_open(struct server *srv, struct actor who,
 	if (!rc)
 		rc = store_channel_get(srv->store, id, &c);
 	if (rc == RUCHE_ENOTFOUND) {
-		rc = store_begin(srv->store);
+		rc = server_begin(srv);
 		if (rc)
 			return rc;
 		memset(&c, 0, sizeof(c));
@@ -471,7 +494,7 @@ int chat_direct_open(struct server *srv, struct actor who,
 			rc = emit(srv, 0, c.id, "dm.created",
 				  json_pack("{s:o}", "channel",
 					    direct_json(srv, &c)));
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 	}
 	if (!rc)
 		*out = json_pack("{s:o}", "channel", direct_json(srv, &c));
@@ -700,7 +723,7 @@ int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 	m.thread_id = thread_id;
 	snprintf(m.nonce, sizeof(m.nonce), "%s", nonce ? nonce : "");
 	m.created_at = now_ms(srv);
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (!rc) {
 		rc = store_msg_insert(srv->store, &m);
 		if (!rc && thread_id)
@@ -720,7 +743,7 @@ int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 					    (json_int_t)m.created_at));
 		if (!rc)
 			mentions(srv, who, &ch, role, &m);
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 	}
 	if (!rc)
 		*out = json_pack("{s:o}", "message", message_json_for(&m, true));
@@ -767,7 +790,7 @@ int chat_edit(struct server *srv, struct actor who, int64_t message_id,
 	if (!rc)	/* muted, locked, the hive's guard */
 		rc = mod_check_edit(srv, who, &ch, body);
 	if (!rc)
-		rc = store_begin(srv->store);
+		rc = server_begin(srv);
 	if (!rc) {
 		free(m.body);
 		m.body = body;
@@ -779,7 +802,7 @@ int chat_edit(struct server *srv, struct actor who, int64_t message_id,
 				  "msg.edited",
 				  json_pack("{s:o}", "message",
 					    message_json(&m)));
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 	}
 	if (!rc)
 		*out = json_pack("{s:o}", "message", message_json(&m));
@@ -796,7 +819,7 @@ int chat_delete(struct server *srv, struct actor who, int64_t message_id)
 
 	if (rc)
 		return rc;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (!rc) {
 		rc = store_msg_tombstone(srv->store, m.id, now_ms(srv));
 		/* The log must not keep what the author took back. */
@@ -808,7 +831,7 @@ int chat_delete(struct server *srv, struct actor who, int64_t message_id)
 				  json_pack("{s:I, s:I}", "message_id",
 					    (json_int_t)m.id, "channel_id",
 					    (json_int_t)m.channel_id));
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 	}
 	store_msg_release(&m);
 	return rc;
@@ -913,7 +936,7 @@ int chat_react(struct server *srv, struct actor who, int64_t message_id,
 		rc = mod_check_post(srv, who, &ch, role); /* muted, locked */
 	if (rc)
 		return rc;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = on ? store_reaction_add(srv->store, m.id, who.user_id, emoji,
@@ -934,7 +957,7 @@ int chat_react(struct server *srv, struct actor who, int64_t message_id,
 				    (json_int_t)m.channel_id, "user_id",
 				    (json_int_t)who.user_id, "emoji", emoji,
 				    "count", count));
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 /* ---- History, search, read state ------------------------------------- */

@@ -255,17 +255,22 @@ static const char report_usage[] =
 "\n"
 "  hive  ID NAME LEARNERS ACTIVE MESSAGES QUESTIONS UNANSWERED\n"
 "        REPORTS_OPENED REPORTS_RESOLVED RESOLVE_MEDIAN MOD_ACTIONS\n"
-"        AUTO_ACTIONS MEETUPS ATTENDANCE NPS\n"
+"        AUTO_ACTIONS MEETUPS ATTENDANCE NPS NO_SHOWS\n"
 "  mentor ID NAME HIVES MESSAGES HELP_ANSWERS REPORTS_RESOLVED\n"
-"        RESOLVE_MEDIAN MOD_ACTIONS\n"
+"        RESOLVE_MEDIAN MOD_ACTIONS MEETUPS_LED ATTENDANCE NO_SHOW_RATE\n"
+"        NPS\n"
 "\n"
 "ACTIVE: learners who posted.  QUESTIONS: learners' new messages in the\n"
 "channel named help; UNANSWERED: those nobody else answered (in their\n"
 "thread or by quoting them) within 24 hours.  RESOLVE_MEDIAN: median time\n"
 "a report stayed open, in seconds, or - when none was resolved.\n"
 "MOD_ACTIONS and AUTO_ACTIONS: audit log entries by mentors and admins,\n"
-"and by the automatic guard.  ATTENDANCE and NPS: - until a meetup is\n"
-"held.  HIVES: the ids of the hives a mentor mentors, comma-separated.\n"
+"and by the automatic guard.  MEETUPS: meetups that ended; a mentor's\n"
+"MEETUPS_LED: those they scheduled.  ATTENDANCE: of the members who said\n"
+"going, the share who came; NO_SHOWS: those who said going and never\n"
+"came (NO_SHOW_RATE: their share).  ATTENDANCE, NO_SHOW_RATE and NPS: -\n"
+"until a meetup is held.  HIVES: the ids of the hives a mentor mentors,\n"
+"comma-separated.\n"
 "--json prints the document of the supervision.report operation.\n"
 "\n"
 "Options:\n"
@@ -856,10 +861,12 @@ static int admin_report(struct admin *a)
 		"learners", "active_learners", "messages", "help_questions",
 		"help_unanswered", "reports_opened", "reports_resolved",
 		"resolve_median_ms", "mod_actions", "auto_actions",
-		"meetups_held", "meetup_attendance", "nps", NULL };
+		"meetups_held", "meetup_attendance", "nps", "meetup_no_shows",
+		NULL };
 	static const char *const mentor_keys[] = {
 		"messages", "help_answers", "reports_resolved",
-		"resolve_median_ms", "mod_actions", NULL };
+		"resolve_median_ms", "mod_actions", "meetups_led",
+		"meetup_attendance", "meetup_no_show_rate", "nps", NULL };
 	int64_t to = a->opts.until_ms, now = clock_wall_ms(a->srv.clock);
 	int days = a->opts.days ? a->opts.days : 30;
 	struct store_hive h = { 0 };

@@ -1,5 +1,8 @@
 /* config.c - defaults, environment and flags of `ruche serve`. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,11 @@ const char config_serve_usage[] =
 "  --allow-origin ORIGIN     another origin allowed to open the WebSocket,\n"
 "                            e.g. https://chat.example.org; repeatable\n"
 "                            (RUCHE_ALLOW_ORIGIN, comma-separated)\n"
+"  --trusted-proxy ADDR      IP address of a reverse proxy in front of\n"
+"                            Ruche: for its requests, the client is the last\n"
+"                            address of X-Forwarded-For (per-address limits\n"
+"                            and logs use it); repeatable, at most 8\n"
+"                            (RUCHE_TRUSTED_PROXY, comma-separated)\n"
 "  --max-message-bytes N     largest WebSocket message accepted, 1024 to\n"
 "                            16777216 (RUCHE_MAX_MESSAGE_BYTES) default 65536\n"
 "  --session-ttl DAYS        days a session lasts without use, 1 to 365\n"
@@ -47,9 +55,64 @@ const char config_serve_usage[] =
 "                            event by event, 1 to 3650; past that it\n"
 "                            reloads history (RUCHE_EVENT_RETENTION_DAYS)\n"
 "                            default 30\n"
+"  --tls-cert PEM            serve HTTPS and WSS with this certificate\n"
+"                            (chain) file; needs --tls-key (RUCHE_TLS_CERT)\n"
+"                            default: plain HTTP.  TLS 1.2 and 1.3 only,\n"
+"                            forward-secret AEAD ciphers, HSTS and Secure\n"
+"                            cookies; scripts/make-cert.sh makes a pair\n"
+"                            for local use\n"
+"  --tls-key PEM             the certificate's private key (RUCHE_TLS_KEY)\n"
+"  --metrics-token TOKEN     serve GET /metrics (Prometheus text) to\n"
+"                            requests with \"Authorization: Bearer TOKEN\",\n"
+"                            16 to 255 visible characters; prefer the\n"
+"                            variable, which other users cannot read\n"
+"                            (RUCHE_METRICS_TOKEN) default: no /metrics\n"
+"  --log-format text|json    text: one line per event; json: one JSON\n"
+"                            object per line (ts, level, msg)\n"
+"                            (RUCHE_LOG_FORMAT) default text\n"
+"\n"
+"Limits (docs/limits.md); a connection or a request past one gets a clear\n"
+"error or close code:\n"
+"  --rate-per-conn N         requests a second one WebSocket may make, 0 for\n"
+"                            no limit (RUCHE_RATE_PER_CONN) default 20; past\n"
+"                            it a request gets rate_limited, and ten times\n"
+"                            over it for ten seconds closes with 1008\n"
+"  --rate-burst N            requests a WebSocket may send at once before\n"
+"                            the rate applies (RUCHE_RATE_BURST) default 40\n"
+"  --max-conns-per-ip N      open WebSockets from one address, 0 for no\n"
+"                            limit (RUCHE_MAX_CONNS_PER_IP) default 256;\n"
+"                            past it a new one is closed with 1013\n"
+"  --login-fails-per-account N  failed logins of one account per window\n"
+"                            (RUCHE_LOGIN_FAILS_PER_ACCOUNT) default 5\n"
+"  --login-fails-per-address N  failed logins from one address per window\n"
+"                            (RUCHE_LOGIN_FAILS_PER_ADDRESS) default 30\n"
+"  --login-window SECONDS    the window of those counts, 1 to 86400\n"
+"                            (RUCHE_LOGIN_WINDOW) default 900\n"
+"  --idle-timeout SECONDS    a WebSocket silent this long, not even\n"
+"                            answering the ping sent half-way, is closed\n"
+"                            with 4002; 0 for never (RUCHE_IDLE_TIMEOUT)\n"
+"                            default 120\n"
+"  --handshake-timeout SECONDS  time to send a whole HTTP request or\n"
+"                            WebSocket upgrade, 1 to 300\n"
+"                            (RUCHE_HANDSHAKE_TIMEOUT) default 10\n"
+"  --auth-timeout SECONDS    time a WebSocket has to log in, else closed\n"
+"                            with 4002; 0 for no limit (RUCHE_AUTH_TIMEOUT)\n"
+"                            default 30\n"
+"  --max-outq-bytes N        bytes waiting for one client that reads too\n"
+"                            slowly, 4096 to 1073741824, before it is closed\n"
+"                            with 4008 (RUCHE_MAX_OUTQ_BYTES) default 4194304\n"
+"  --max-hives N             open hives on this server\n"
+"                            (RUCHE_MAX_HIVES) default 1000\n"
+"  --max-channels-per-hive N  open channels of one hive\n"
+"                            (RUCHE_MAX_CHANNELS_PER_HIVE) default 50\n"
+"  --max-members-per-hive N  learners and mentors of one hive\n"
+"                            (RUCHE_MAX_MEMBERS_PER_HIVE) default 100\n"
+"\n"
 "  --fake-clock              for tests only: time stands still from the\n"
 "                            start and moves only when an admin calls the\n"
-"                            operation clock.advance (RUCHE_FAKE_CLOCK=1)\n"
+"                            operation clock.advance, and storage.fault\n"
+"                            makes the database act full or read-only\n"
+"                            (RUCHE_FAKE_CLOCK=1)\n"
 "  -h, --help                show this help\n"
 "\n"
 "SIGINT or SIGTERM stops the server cleanly: open connections are closed\n"
@@ -69,6 +132,19 @@ void config_defaults(struct config *cfg)
 	cfg->hive_max_capacity = 30;
 	cfg->mentor_max_learners = 30;
 	cfg->event_retention_days = 30;
+	cfg->rate_per_conn = 20;
+	cfg->rate_burst = 40;
+	cfg->max_conns_per_ip = 256;
+	cfg->login_fails_account = 5;
+	cfg->login_fails_address = 30;
+	cfg->login_window_s = 900;
+	cfg->idle_timeout_s = 120;
+	cfg->handshake_timeout_s = 10;
+	cfg->auth_timeout_s = 30;
+	cfg->max_outq_bytes = 4u << 20;
+	cfg->max_hives = 1000;
+	cfg->max_channels_per_hive = 50;
+	cfg->max_members_per_hive = 100;
 }
 
 int config_parse_listen(const char *s, char *host, size_t hostlen, int *port)
@@ -137,6 +213,34 @@ static int add_origins(struct config *cfg, const char *value)
 	return 0;
 }
 
+/* A textual IPv4 or IPv6 address, as lws_get_peer_simple() gives it. */
+static bool is_address(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	       inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static int add_proxies(struct config *cfg, const char *value)
+{
+	char buf[1024], *save = NULL;
+
+	if (strlen(value) >= sizeof(buf))
+		return RUCHE_EINVAL;
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (char *tok = strtok_r(buf, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		if (cfg->ntrusted_proxies == CONFIG_MAX_PROXIES ||
+		    strlen(tok) >= sizeof(cfg->trusted_proxies[0]) ||
+		    !is_address(tok))
+			return RUCHE_EINVAL;
+		snprintf(cfg->trusted_proxies[cfg->ntrusted_proxies++],
+			 sizeof(cfg->trusted_proxies[0]), "%s", tok);
+	}
+	return 0;
+}
+
 static int set_size(size_t *dst, const char *value, long long min,
 		    long long max)
 {
@@ -161,6 +265,23 @@ static int set_int(int *dst, const char *value, long long min, long long max)
 	return rc;
 }
 
+/*
+ * A secret that goes into an HTTP header: visible ASCII only, and long
+ * enough that guessing it is no way in.
+ */
+static int set_token(char *dst, size_t dstlen, const char *value)
+{
+	size_t n = strlen(value);
+
+	if (n < 16 || n >= dstlen)
+		return RUCHE_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (value[i] <= ' ' || value[i] > '~')
+			return RUCHE_EINVAL;
+	snprintf(dst, dstlen, "%s", value);
+	return 0;
+}
+
 /* Flag names and their environment variables. */
 static const struct {
 	const char *flag;
@@ -171,6 +292,7 @@ static const struct {
 	{ "client-dir", "RUCHE_CLIENT_DIR" },
 	{ "log-level", "RUCHE_LOG_LEVEL" },
 	{ "allow-origin", "RUCHE_ALLOW_ORIGIN" },
+	{ "trusted-proxy", "RUCHE_TRUSTED_PROXY" },
 	{ "max-message-bytes", "RUCHE_MAX_MESSAGE_BYTES" },
 	{ "session-ttl", "RUCHE_SESSION_TTL" },
 	{ "hive-max-capacity", "RUCHE_HIVE_MAX_CAPACITY" },
@@ -178,6 +300,23 @@ static const struct {
 	{ "public-url", "RUCHE_PUBLIC_URL" },
 	{ "sync", "RUCHE_SYNC" },
 	{ "event-retention-days", "RUCHE_EVENT_RETENTION_DAYS" },
+	{ "rate-per-conn", "RUCHE_RATE_PER_CONN" },
+	{ "rate-burst", "RUCHE_RATE_BURST" },
+	{ "max-conns-per-ip", "RUCHE_MAX_CONNS_PER_IP" },
+	{ "login-fails-per-account", "RUCHE_LOGIN_FAILS_PER_ACCOUNT" },
+	{ "login-fails-per-address", "RUCHE_LOGIN_FAILS_PER_ADDRESS" },
+	{ "login-window", "RUCHE_LOGIN_WINDOW" },
+	{ "idle-timeout", "RUCHE_IDLE_TIMEOUT" },
+	{ "handshake-timeout", "RUCHE_HANDSHAKE_TIMEOUT" },
+	{ "auth-timeout", "RUCHE_AUTH_TIMEOUT" },
+	{ "max-outq-bytes", "RUCHE_MAX_OUTQ_BYTES" },
+	{ "max-hives", "RUCHE_MAX_HIVES" },
+	{ "max-channels-per-hive", "RUCHE_MAX_CHANNELS_PER_HIVE" },
+	{ "max-members-per-hive", "RUCHE_MAX_MEMBERS_PER_HIVE" },
+	{ "metrics-token", "RUCHE_METRICS_TOKEN" },
+	{ "log-format", "RUCHE_LOG_FORMAT" },
+	{ "tls-cert", "RUCHE_TLS_CERT" },
+	{ "tls-key", "RUCHE_TLS_KEY" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -190,9 +329,57 @@ static bool known(const char *name)
 	return false;
 }
 
+/* The integer limits: flag name, field, bounds. */
+#define LIMIT(flag, field, min, max) \
+	{ flag, offsetof(struct config, field), min, max }
+static const struct {
+	const char *flag;
+	size_t offset;		/* of an int in struct config */
+	int min, max;
+} int_limits[] = {
+	LIMIT("rate-per-conn", rate_per_conn, 0, 100000),
+	LIMIT("rate-burst", rate_burst, 1, 1000000),
+	LIMIT("max-conns-per-ip", max_conns_per_ip, 0, 1000000),
+	LIMIT("login-fails-per-account", login_fails_account, 1, 1000),
+	LIMIT("login-fails-per-address", login_fails_address, 1, 1000000),
+	LIMIT("login-window", login_window_s, 1, 86400),
+	LIMIT("idle-timeout", idle_timeout_s, 0, 86400),
+	LIMIT("handshake-timeout", handshake_timeout_s, 1, 300),
+	LIMIT("auth-timeout", auth_timeout_s, 0, 3600),
+	LIMIT("max-hives", max_hives, 1, 1000000),
+	LIMIT("max-channels-per-hive", max_channels_per_hive, 1, 10000),
+	LIMIT("max-members-per-hive", max_members_per_hive, 1, 100000),
+};
+#undef LIMIT
+
+/*
+ * Applies name if it is one of the limits: true then, with the result in
+ * *rc.  The limits are many and alike, hence a table rather than a test
+ * each in apply().
+ */
+static bool apply_limit(struct config *cfg, const char *name,
+			const char *value, int *rc)
+{
+	if (strcmp(name, "max-outq-bytes") == 0) {
+		*rc = set_size(&cfg->max_outq_bytes, value, 4096, 1 << 30);
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(int_limits) / sizeof(int_limits[0]);
+	     i++) {
+		if (strcmp(name, int_limits[i].flag))
+			continue;
+		*rc = set_int((int *)((char *)cfg + int_limits[i].offset),
+			      value, int_limits[i].min, int_limits[i].max);
+		return true;
+	}
+	return false;
+}
+
 /* Applies one setting by its flag name (without the dashes). */
 static int apply(struct config *cfg, const char *name, const char *value)
 {
+	int limit_rc;
+
 	if (strcmp(name, "listen") == 0)
 		return config_parse_listen(value, cfg->listen_host,
 					   sizeof(cfg->listen_host),
@@ -205,6 +392,8 @@ static int apply(struct config *cfg, const char *name, const char *value)
 		return log_level_parse(value, &cfg->log_level);
 	if (strcmp(name, "allow-origin") == 0)
 		return add_origins(cfg, value);
+	if (strcmp(name, "trusted-proxy") == 0)
+		return add_proxies(cfg, value);
 	if (strcmp(name, "max-message-bytes") == 0)
 		return set_size(&cfg->max_message_bytes, value, 1024, 16 << 20);
 	if (strcmp(name, "session-ttl") == 0) {
@@ -221,8 +410,23 @@ static int apply(struct config *cfg, const char *name, const char *value)
 		cfg->sync_normal = strcmp(value, "normal") == 0;
 		return 0;
 	}
+	if (strcmp(name, "tls-cert") == 0)
+		return set_path(cfg->tls_cert, sizeof(cfg->tls_cert), value);
+	if (strcmp(name, "tls-key") == 0)
+		return set_path(cfg->tls_key, sizeof(cfg->tls_key), value);
 	if (strcmp(name, "event-retention-days") == 0)
 		return set_int(&cfg->event_retention_days, value, 1, 3650);
+	if (strcmp(name, "metrics-token") == 0)
+		return set_token(cfg->metrics_token, sizeof(cfg->metrics_token),
+				 value);
+	if (strcmp(name, "log-format") == 0) {
+		if (strcmp(value, "text") && strcmp(value, "json"))
+			return RUCHE_EINVAL;
+		cfg->log_json = strcmp(value, "json") == 0;
+		return 0;
+	}
+	if (apply_limit(cfg, name, value, &limit_rc))
+		return limit_rc;
 	if (strcmp(name, "hive-max-capacity") == 0)
 		return set_int(&cfg->hive_max_capacity, value, 1, 1000);
 	if (strcmp(name, "mentor-max-learners") == 0)
@@ -299,10 +503,19 @@ int config_from_args(struct config *cfg, int argc, char **argv, char *err,
 			return RUCHE_EINVAL;
 		}
 		if (apply(cfg, name, value)) {
+			/* A secret, even a wrong one, is not echoed. */
+			if (strcmp(name, "metrics-token") == 0)
+				value = "(hidden)";
 			snprintf(err, errlen, "bad value '%.64s' for --%s",
 				 value, name);
 			return RUCHE_EINVAL;
 		}
+	}
+	/* Half a TLS setup would quietly serve plain HTTP: refuse it. */
+	if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
+		snprintf(err, errlen, "--tls-cert and --tls-key go together "
+			 "(RUCHE_TLS_CERT, RUCHE_TLS_KEY)");
+		return RUCHE_EINVAL;
 	}
 	return 0;
 }

@@ -22,6 +22,13 @@ struct conn *conn_new(struct server *srv, const char *peer,
 	snprintf(c->peer, sizeof(c->peer), "%s", peer ? peer : "?");
 	c->wake = wake;
 	c->wake_arg = wake_arg;
+	c->opened_ms = conn_now_ms(c);
+	c->last_rx_ms = c->opened_ms;
+	tbucket_init(&c->rate, srv->cfg->rate_per_conn, srv->cfg->rate_burst,
+		     c->opened_ms);
+	tbucket_init(&c->abuse, srv->cfg->rate_per_conn,
+		     srv->cfg->rate_per_conn * CONN_ABUSE_SECONDS,
+		     c->opened_ms);
 	c->next = srv->conns;
 	if (srv->conns)
 		srv->conns->prev = c;
@@ -82,6 +89,9 @@ static int rx_reserve(struct conn *c, size_t n)
 int conn_receive(struct conn *c, const void *in, size_t len, bool final,
 		 bool binary)
 {
+	/* Any frame shows the peer is there, a fragment of a long one too. */
+	c->last_rx_ms = conn_now_ms(c);
+	c->pinged = false;
 	if (binary) {
 		conn_close(c, CONN_CLOSE_UNSUPPORTED, "binary frames not accepted");
 		return CONN_CLOSE_UNSUPPORTED;
@@ -115,7 +125,7 @@ int conn_send(struct conn *c, struct frame *f)
 	if (c->close_code)
 		return 0;
 	if (c->out_count == CONN_OUTQ_MAX_FRAMES ||
-	    c->out_bytes + f->len > CONN_OUTQ_MAX_BYTES) {
+	    c->out_bytes + f->len > c->srv->cfg->max_outq_bytes) {
 		log_warn("conn %llu: outbound queue full (%zu frames, %zu "
 			 "bytes), cutting it off", (unsigned long long)c->id,
 			 c->out_count, c->out_bytes);
@@ -176,4 +186,73 @@ void conn_close(struct conn *c, int code, const char *reason)
 			conn_pop(c);
 	if (c->wake)
 		c->wake(c->wake_arg);
+}
+
+int64_t conn_now_ms(const struct conn *c)
+{
+	struct server *srv = c->srv;
+
+	return clock_mono_ms(srv->fake_clock ? clock_system() : srv->clock);
+}
+
+int conn_rate_take(struct conn *c, int64_t *retry_ms)
+{
+	int64_t now = conn_now_ms(c);
+
+	*retry_ms = tbucket_take(&c->rate, now);
+	if (!*retry_ms)
+		return 0;
+	/* Refusals drain a second bucket: running out of it means the
+	 * client ignores retry_after_ms, so stop reading it. */
+	if (tbucket_take(&c->abuse, now)) {
+		log_warn("conn %llu from %s: far over the request rate, "
+			 "closing", (unsigned long long)c->id, c->peer);
+		conn_close(c, CONN_CLOSE_POLICY, "too many requests");
+	}
+	return RUCHE_ERATE;
+}
+
+void conn_pong(struct conn *c)
+{
+	c->last_rx_ms = conn_now_ms(c);
+	c->pinged = false;
+}
+
+void conn_tick(struct conn *c, int64_t now_ms)
+{
+	const struct config *cfg = c->srv->cfg;
+	int64_t idle_ms = (int64_t)cfg->idle_timeout_s * 1000;
+	int64_t silent = now_ms - c->last_rx_ms;
+
+	if (c->close_code)
+		return;
+	if (!c->user_id && cfg->auth_timeout_s &&
+	    now_ms - c->opened_ms >= (int64_t)cfg->auth_timeout_s * 1000) {
+		log_info("conn %llu from %s: not logged in in time, closing",
+			 (unsigned long long)c->id, c->peer);
+		conn_close(c, CONN_CLOSE_TIMEOUT, "log in sooner");
+		return;
+	}
+	if (!idle_ms)
+		return;
+	if (silent >= idle_ms) {
+		log_info("conn %llu from %s: silent for %llds, closing",
+			 (unsigned long long)c->id, c->peer,
+			 (long long)(silent / 1000));
+		conn_close(c, CONN_CLOSE_TIMEOUT, "idle");
+	} else if (silent >= idle_ms / 2 && !c->pinged) {
+		c->pinged = true;
+		c->ping_due = true;
+		if (c->wake)
+			c->wake(c->wake_arg);
+	}
+}
+
+size_t conn_count_peer(const struct server *srv, const char *peer)
+{
+	size_t n = 0;
+
+	for (const struct conn *c = srv->conns; c; c = c->next)
+		n += strcmp(c->peer, peer) == 0;
+	return n;
 }

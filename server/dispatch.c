@@ -9,6 +9,7 @@
 #include "ruche/log.h"
 #include "ruche/ops.h"
 #include "ruche/server.h"
+#include "ruche/utf8.h"
 
 /* hello: who the server is and what it accepts. */
 static int op_hello(struct conn *c, json_t *params, json_t **data,
@@ -16,13 +17,17 @@ static int op_hello(struct conn *c, json_t *params, json_t **data,
 {
 	const struct config *cfg = c->srv->cfg;
 
-	*data = json_pack("{s:s, s:s, s:i, s:b, s:{s:I}}",
+	/* The request rate too, so that a client paces itself rather than
+	 * be refused (docs/limits.md). */
+	*data = json_pack("{s:s, s:s, s:i, s:b, s:{s:I, s:i, s:i}}",
 			  "server", "ruche",
 			  "version", RUCHE_VERSION,
 			  "protocol", PROTO_VERSION,
 			  "authenticated", c->user_id != 0,
 			  "limits",
-			  "max_message_bytes", (json_int_t)cfg->max_message_bytes);
+			  "max_message_bytes", (json_int_t)cfg->max_message_bytes,
+			  "rate_per_conn", cfg->rate_per_conn,
+			  "rate_burst", cfg->rate_burst);
 	return *data ? 0 : RUCHE_ENOMEM;
 }
 
@@ -299,6 +304,13 @@ static const struct param_spec meetup_schedule_params[] = {
 	{ NULL },
 };
 static const struct param_spec meetup_params[] = { MEETUP_ID, { NULL } };
+static const struct param_spec meetup_list_params[] = {
+	HIVE_ID,
+	{ "past", PARAM_BOOL, false, 0, 0 },
+	{ "before", PARAM_INT, false, 1, (1LL << 53) },
+	{ "limit", PARAM_INT, false, 1, 100 },
+	{ NULL },
+};
 static const struct param_spec meetup_rsvp_params[] = {
 	MEETUP_ID,
 	{ "answer", PARAM_STRING, true, 1, 5 },
@@ -332,8 +344,26 @@ static const struct param_spec script_delete_params[] = {
 	{ "script_id", PARAM_INT, true, ID_RANGE },
 	{ NULL },
 };
+/* Peer pairing (ops_pairing.c). */
+static const struct param_spec pairing_set_params[] = {
+	HIVE_ID,
+	{ "enabled", PARAM_BOOL, true, 0, 0 },
+	{ "every_days", PARAM_INT, false, 7, 14 },
+	{ "next_at", PARAM_INT, false, 1, (1LL << 53) },
+	{ "prompt", PARAM_STRING, false, 0, 2000 },
+	{ NULL },
+};
+static const struct param_spec pairing_history_params[] = {
+	HIVE_ID,
+	{ "limit", PARAM_INT, false, 1, 100 },
+	{ NULL },
+};
 static const struct param_spec clock_advance_params[] = {
 	{ "ms", PARAM_INT, true, 1, 31LL * 86400 * 1000 },
+	{ NULL },
+};
+static const struct param_spec storage_fault_params[] = {
+	{ "fault", PARAM_STRING, true, 1, 16 },	/* full, read_only, none */
 	{ NULL },
 };
 
@@ -406,7 +436,7 @@ const struct op_def dispatch_ops[] = {
 	{ "audit.list", op_audit_list, audit_list_params, OP_USER },
 	{ "meetup.schedule", op_meetup_schedule, meetup_schedule_params,
 	  OP_USER },
-	{ "meetup.list", op_meetup_list, hive_params, OP_USER },
+	{ "meetup.list", op_meetup_list, meetup_list_params, OP_USER },
 	{ "meetup.get", op_meetup_get, meetup_params, OP_USER },
 	{ "meetup.cancel", op_meetup_cancel, meetup_params, OP_USER },
 	{ "meetup.rsvp", op_meetup_rsvp, meetup_rsvp_params, OP_USER },
@@ -418,6 +448,7 @@ const struct op_def dispatch_ops[] = {
 	{ "meetup.end", op_meetup_end, meetup_params, OP_USER },
 	{ "meetup.join", op_meetup_join, meetup_params, OP_USER },
 	{ "meetup.leave", op_meetup_leave, meetup_params, OP_USER },
+	{ "meetup.results", op_meetup_results, meetup_params, OP_USER },
 	{ "meetup.answer", op_meetup_answer, meetup_answer_params, OP_USER },
 	{ "meetup.feedback", op_meetup_feedback, meetup_feedback_params,
 	  OP_USER },
@@ -436,6 +467,11 @@ const struct op_def dispatch_ops[] = {
 	{ "script.save", op_script_save, script_save_params, OP_USER },
 	{ "script.delete", op_script_delete, script_delete_params, OP_USER },
 	{ "template.list", op_template_list, no_params, OP_USER },
+	{ "pairing.get", op_pairing_get, hive_params, OP_USER },
+	{ "pairing.set", op_pairing_set, pairing_set_params, OP_USER },
+	{ "pairing.run", op_pairing_run, hive_params, OP_USER },
+	{ "pairing.history", op_pairing_history, pairing_history_params,
+	  OP_USER },
 	{ NULL },
 };
 
@@ -446,6 +482,7 @@ const struct op_def dispatch_ops[] = {
  */
 static const struct op_def test_ops[] = {
 	{ "clock.advance", op_clock_advance, clock_advance_params, OP_ADMIN },
+	{ "storage.fault", op_storage_fault, storage_fault_params, OP_ADMIN },
 	{ NULL },
 };
 
@@ -513,6 +550,11 @@ static void reply_rc(struct conn *c, json_t *id, int rc, json_t *data,
 		snprintf(err->message, sizeof(err->message), "%s",
 			 ruche_strerror(rc));
 	}
+	metrics_error(&c->srv->metrics, err->code);
+	/* Messages quote what the client sent, cut to fit at any byte
+	 * (%.40s, a full buffer): a character cut in two would make the
+	 * reply impossible to encode, and the client would get none. */
+	utf8_tame(err->message);
 	f = proto_reply_error(id, err->code, err->message);
 	/* Through the outbox too, so replies keep the order of requests. */
 	if (f) {
@@ -539,6 +581,9 @@ static void reply_detail(struct conn *c, json_t *id, int rc,
 		snprintf(err->message, sizeof(err->message), "%s",
 			 ruche_strerror(rc));
 	}
+	metrics_error(&c->srv->metrics, err->code);
+	/* As in reply_rc(): without it, a cut character lost the message. */
+	utf8_tame(err->message);
 	json_object_set_new(error, "code", json_string(err->code));
 	json_object_set_new(error, "message", json_string(err->message));
 	msg = json_pack("{s:O, s:b, s:o}", "re", id, "ok", 0, "error", error);
@@ -578,15 +623,49 @@ static int check_access(struct conn *c, const struct op_def *def)
 	return 0;
 }
 
+/*
+ * Answers a request over the connection's rate with rate_limited and the
+ * wait in retry_after_ms.  It is read only for its id (a frame without
+ * one gets "re": null): refusing costs less than running it.
+ */
+static void refuse_rate(struct conn *c, const char *text, size_t len,
+			int64_t retry_ms)
+{
+	struct proto_error err = { .code = "rate_limited" };
+	struct request req = { 0 };
+	json_t *id = NULL;
+
+	if (!proto_parse(text, len, &req, &id, &err))
+		id = json_incref(req.id);
+	err.code = "rate_limited";
+	snprintf(err.message, sizeof(err.message),
+		 "too many requests: wait before the next one");
+	json_decref(c->srv->err_detail);
+	c->srv->err_detail = json_pack("{s:I}", "retry_after_ms",
+				       (json_int_t)retry_ms);
+	reply_detail(c, id ? id : json_null(), RUCHE_ERATE, &err);
+	json_decref(c->srv->err_detail);
+	c->srv->err_detail = NULL;
+	json_decref(id);
+	proto_request_release(&req);
+}
+
 void dispatch_message(struct conn *c, const char *text, size_t len)
 {
 	struct proto_error err = { 0 };
 	struct request req;
 	const struct op_def *def;
 	json_t *id = NULL, *data = NULL;
+	int64_t retry_ms;
 	int rc;
 
+	if (conn_rate_take(c, &retry_ms)) {
+		refuse_rate(c, text, len, retry_ms);
+		return;
+	}
 	if (proto_parse(text, len, &req, &id, &err)) {
+		metrics_request(&c->srv->metrics, NULL);
+		metrics_error(&c->srv->metrics, err.code);
 		send_reply(c, proto_reply_error(id, err.code, err.message));
 		json_decref(id);
 		return;
@@ -596,6 +675,7 @@ void dispatch_message(struct conn *c, const char *text, size_t len)
 	     !def && c->srv->fake_clock && t->name; t++)
 		if (strcmp(t->name, req.op) == 0)
 			def = t;
+	metrics_request(&c->srv->metrics, def ? def->name : NULL);
 	if (!def) {
 		snprintf(err.message, sizeof(err.message),
 			 "unknown operation \"%.40s\"", req.op);

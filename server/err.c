@@ -49,6 +49,12 @@ static const struct {
 	  "this hive does not accept a word of this message" },
 	{ RUCHE_ELINK_LIMIT, "link_limit",
 	  "new members may not post this many links yet" },
+	{ RUCHE_ELIMIT, "limit_reached",
+	  "a limit of this server is reached" },
+	{ RUCHE_EFULL, "storage_full",
+	  "the server's storage is full: nothing was stored" },
+	{ RUCHE_EROFS, "storage_read_only",
+	  "the server's storage is read-only: nothing was stored" },
 };
 
 #define NERRORS (sizeof(errors) / sizeof(errors[0]))

@@ -89,6 +89,31 @@ static int check_capacity(struct server *srv, int capacity)
 	       0 : RUCHE_EINVAL;
 }
 
+int hives_limit_reached(struct server *srv, const char *limit, int max)
+{
+	json_decref(srv->err_detail);
+	srv->err_detail = json_pack("{s:s, s:i}", "limit", limit, "max", max);
+	return RUCHE_ELIMIT;
+}
+
+/* RUCHE_ELIMIT when the server holds --max-hives open hives already;
+ * archived ones are read-only and do not count. */
+static int check_max_hives(struct server *srv)
+{
+	struct store_hive *hives;
+	size_t n, open = 0;
+	int rc = store_hive_list(srv->store, 0, &hives, &n);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		open += !hives[i].archived_at;
+	free(hives);
+	if (open >= (size_t)srv->cfg->max_hives)
+		return hives_limit_reached(srv, "hives", srv->cfg->max_hives);
+	return 0;
+}
+
 int hives_create(struct server *srv, struct actor who, const char *name,
 		 const char *description, int capacity, struct store_hive *out)
 {
@@ -108,13 +133,15 @@ int hives_create(struct server *srv, struct actor who, const char *name,
 		 description ? description : "");
 	h.capacity = capacity;
 	h.created_at = now_ms(srv);
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
-	rc = store_hive_insert(srv->store, &h);
+	rc = check_max_hives(srv);
+	if (!rc)
+		rc = store_hive_insert(srv->store, &h);
 	if (!rc)
 		rc = chat_create_defaults(srv, h.id);
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (rc)
 		return rc;
 	log_info("hive %lld created", (long long)h.id);
@@ -170,7 +197,7 @@ int hives_update(struct server *srv, struct actor who, int64_t hive_id,
 			return RUCHE_EINVAL;
 		h.capacity = capacity;
 	}
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = store_hive_update(srv->store, &h);
@@ -178,7 +205,7 @@ int hives_update(struct server *srv, struct actor who, int64_t hive_id,
 		rc = hives_announce(srv, hive_id);
 	if (!rc && out)
 		*out = h;
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int hives_archive(struct server *srv, struct actor who, int64_t hive_id)
@@ -186,12 +213,12 @@ int hives_archive(struct server *srv, struct actor who, int64_t hive_id)
 	struct store_hive h;
 	int rc = admin_edit(srv, who, hive_id, &h);
 
-	if (rc || (rc = store_begin(srv->store)))
+	if (rc || (rc = server_begin(srv)))
 		return rc;
 	rc = store_hive_archive(srv->store, hive_id, now_ms(srv));
 	if (!rc)
 		rc = hives_announce(srv, hive_id);
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int hives_find(struct server *srv, const char *id_or_name,
@@ -335,12 +362,16 @@ static int admit(struct server *srv, const struct store_hive *h,
 		return rc;
 	if (have != ROLE_NONE)
 		return RUCHE_EMEMBER;
+	/* A full hive says so first: the waitlist is its answer. */
+	if (role == ROLE_LEARNER && h->learners >= h->capacity)
+		return RUCHE_EHIVE_FULL;
+	if (h->learners + h->mentors >= srv->cfg->max_members_per_hive)
+		return hives_limit_reached(srv, "members_per_hive",
+					   srv->cfg->max_members_per_hive);
 	if (role == ROLE_LEARNER) {
 		int64_t *mentors;
 		size_t n;
 
-		if (h->learners >= h->capacity)
-			return RUCHE_EHIVE_FULL;
 		rc = store_hive_mentors(srv->store, h->id, &mentors, &n);
 		for (size_t i = 0; !rc && i < n; i++) {
 			rc = store_mentor_load(srv->store, mentors[i], &load);
@@ -383,7 +414,7 @@ int hives_add_member(struct server *srv, struct actor who, int64_t hive_id,
 		return RUCHE_EFORBIDDEN;
 	if (role == ROLE_NONE)
 		return RUCHE_EINVAL;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = store_hive_get(srv->store, hive_id, &h);
@@ -393,7 +424,7 @@ int hives_add_member(struct server *srv, struct actor who, int64_t hive_id,
 		rc = RUCHE_ENOTFOUND;
 	if (!rc)
 		rc = admit(srv, &h, user_id, role);
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int hives_remove_member(struct server *srv, struct actor who, int64_t hive_id,
@@ -404,7 +435,7 @@ int hives_remove_member(struct server *srv, struct actor who, int64_t hive_id,
 
 	if (who.user_id != user_id && !who.admin)
 		return RUCHE_EFORBIDDEN;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = store_member_delete(srv->store, hive_id, user_id);
@@ -415,7 +446,7 @@ int hives_remove_member(struct server *srv, struct actor who, int64_t hive_id,
 				 json_pack("{s:I, s:I}", "hive_id",
 					   (json_int_t)hive_id, "user_id",
 					   (json_int_t)user_id));
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (rc)
 		return rc;
 	log_info("hive %lld: user %lld left", (long long)hive_id,
@@ -474,7 +505,7 @@ int hives_set_role(struct server *srv, struct actor who, int64_t hive_id,
 		return RUCHE_EFORBIDDEN;
 	if (role != ROLE_LEARNER && role != ROLE_MENTOR)
 		return RUCHE_EINVAL;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = admin_edit(srv, who, hive_id, &h);
@@ -499,7 +530,7 @@ int hives_set_role(struct server *srv, struct actor who, int64_t hive_id,
 				 (long long)hive_id, (long long)user_id,
 				 role_name(role));
 	}
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int invites_create(struct server *srv, struct actor who, int64_t hive_id,
@@ -686,7 +717,7 @@ int hives_admit(struct server *srv, struct actor who, int64_t hive_id,
 
 	if (!who.admin)
 		return RUCHE_EFORBIDDEN;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = store_hive_get(srv->store, hive_id, &h);
@@ -699,5 +730,5 @@ int hives_admit(struct server *srv, struct actor who, int64_t hive_id,
 		rc = waiting ? admit(srv, &h, user_id, ROLE_LEARNER) :
 			       RUCHE_ENOTFOUND;
 	}
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }

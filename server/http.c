@@ -2,6 +2,7 @@
  * http.c - Ruche's HTTP side: the client's static files, GET /healthz, and
  * the vetting of WebSocket upgrades (path, subprotocol, Origin).
  */
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +36,22 @@ static const struct {
 	{ "cache-control:", "no-cache" },
 };
 
+/*
+ * Over TLS, browsers are told to use nothing else for this host for two
+ * years, so that a later visit typed as http:// cannot be intercepted.
+ * Not sent over plain HTTP, where browsers ignore it anyway.  Subdomains
+ * are left alone: they may be other services than Ruche.
+ */
+static const char hsts[] = "max-age=63072000";
+
 static int add_security_headers(struct lws *wsi, unsigned char **p,
 				unsigned char *end)
 {
+	if (lws_is_ssl(wsi) &&
+	    lws_add_http_header_by_name(
+		    wsi, (const unsigned char *)"strict-transport-security:",
+		    (const unsigned char *)hsts, (int)strlen(hsts), p, end))
+		return -1;
 	for (unsigned i = 0;
 	     i < sizeof(security_headers) / sizeof(security_headers[0]); i++) {
 		const char *v = security_headers[i].value;
@@ -110,6 +124,63 @@ static int serve_health(struct server *srv, struct lws *wsi)
 	rc = respond(wsi, 200, "application/json", body);
 	free(body);
 	return rc;
+}
+
+/* 401 for /metrics, saying which scheme it takes (RFC 6750). */
+static int refuse_metrics(struct lws *wsi)
+{
+	static const char body[] = "{\"error\":{\"code\":\"unauthenticated\","
+		"\"message\":\"a valid metrics token is required\"}}\n";
+	static const char scheme[] = "Bearer realm=\"ruche-metrics\"";
+	unsigned char hdr[LWS_PRE + 2048], *start = hdr + LWS_PRE, *p = start;
+	unsigned char *end = hdr + sizeof(hdr) - 1;
+
+	if (lws_add_http_common_headers(wsi, 401, "application/json",
+					sizeof(body) - 1, &p, end) ||
+	    add_security_headers(wsi, &p, end) ||
+	    lws_add_http_header_by_name(
+		    wsi, (const unsigned char *)"www-authenticate:",
+		    (const unsigned char *)scheme, (int)strlen(scheme), &p,
+		    end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end) ||
+	    write_body(wsi, body, sizeof(body) - 1))
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/*
+ * GET /metrics: only when the operator set a token (404 otherwise, as for
+ * any page that is not there), and only to a request that carries it as
+ * "Authorization: Bearer TOKEN" (401).  The token is compared in constant
+ * time and never logged.
+ */
+static int serve_metrics(struct server *srv, struct lws *wsi)
+{
+	char auth[512] = "";
+	size_t len;
+	char *body;
+	int rc;
+
+	if (!srv->cfg->metrics_token[0])
+		return respond_error(wsi, 404, "not_found", "no such page");
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0 ||
+	    lws_hdr_copy(wsi, auth, sizeof(auth),
+			 WSI_TOKEN_HTTP_AUTHORIZATION) < 0 ||
+	    strncasecmp(auth, "Bearer ", 7) != 0 ||
+	    !metrics_token_ok(srv->cfg->metrics_token, auth + 7)) {
+		explicit_bzero(auth, sizeof(auth));
+		return refuse_metrics(wsi);
+	}
+	explicit_bzero(auth, sizeof(auth));
+	body = metrics_server_text(srv, &len);
+	if (!body)
+		return respond_error(wsi, 500, "internal", "out of memory");
+	rc = write_response(wsi, 200, "text/plain; version=0.0.4; charset=utf-8",
+			    body, len);
+	free(body);
+	if (rc)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 static int serve_file(struct server *srv, struct lws *wsi, const char *uri)
@@ -254,6 +325,34 @@ static void cookie_value(const char *cookies, const char *name, char *out,
 	}
 }
 
+void http_client_address(struct server *srv, struct lws *wsi, char *out,
+			 size_t outlen)
+{
+	char fwd[512], *last, *end;
+	unsigned char bin[sizeof(struct in6_addr)];
+	int trusted = 0;
+
+	lws_get_peer_simple(wsi, out, outlen);
+	for (int i = 0; i < srv->cfg->ntrusted_proxies; i++)
+		trusted |= !strcmp(out, srv->cfg->trusted_proxies[i]);
+	if (!trusted ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) <= 0 ||
+	    lws_hdr_copy(wsi, fwd, sizeof(fwd),
+			 WSI_TOKEN_X_FORWARDED_FOR) <= 0)
+		return;
+	last = strrchr(fwd, ',');
+	last = last ? last + 1 : fwd;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	end = last + strlen(last);
+	while (end > last && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	/* Only an address: anything else is not what a proxy writes. */
+	if ((inet_pton(AF_INET, last, bin) == 1 ||
+	     inet_pton(AF_INET6, last, bin) == 1) && strlen(last) < outlen)
+		snprintf(out, outlen, "%s", last);
+}
+
 void http_request_token(struct lws *wsi, char *out, size_t outlen)
 {
 	char buf[1024];
@@ -282,7 +381,7 @@ static int api_begin(struct server *srv, struct http_session *hs,
 			 WSI_TOKEN_HTTP_URI_ARGS) < 0)
 		hs->query[0] = '\0';
 	http_request_token(wsi, hs->token, sizeof(hs->token));
-	lws_get_peer_simple(wsi, hs->peer, sizeof(hs->peer));
+	http_client_address(srv, wsi, hs->peer, sizeof(hs->peer));
 	hs->origin_ok = http_origin_allowed(srv, wsi);
 	/* A POST answers once its body is in; one that announces no body
 	 * (no Content-Length, not chunked) has an empty one. */
@@ -325,6 +424,8 @@ static int http_request(struct server *srv, struct http_session *hs,
 				     "only GET is served here");
 	if (strcmp(uri, "/healthz") == 0)
 		return serve_health(srv, wsi);
+	if (strcmp(uri, "/metrics") == 0)
+		return serve_metrics(srv, wsi);
 	if (strcmp(uri, "/ws") == 0)
 		return respond_error(wsi, 426, "upgrade_required",
 				     "/ws speaks WebSocket (ruche.v1)");
@@ -396,7 +497,9 @@ static int confirm_upgrade(struct server *srv, struct lws *wsi)
 				    "origin not allowed\n", 19);
 	else
 		return 0;
-	log_info("refused a WebSocket upgrade to %s", uri);
+	/* Not the path: one may carry a secret (an iCalendar feed's). */
+	log_info("refused a WebSocket upgrade%s",
+		 strcmp(uri, "/ws") ? " to another path than /ws" : "");
 	return rc ? -1 : 1;
 }
 

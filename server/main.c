@@ -29,6 +29,9 @@ static const char usage[] =
 "  serve       run the server (ruche serve --help)\n"
 "  admin       manage users, hives and invites (ruche admin --help)\n"
 "  script      check a meetup script (ruche script --help)\n"
+"  backup      copy the database, safe while serving (ruche backup --help)\n"
+"  restore     put a backup in place of the database (ruche restore --help)\n"
+"  check       check the database (ruche check --help)\n"
 "  version     print the version\n"
 "  help        show this help\n";
 
@@ -91,6 +94,7 @@ static int cmd_serve(int argc, char **argv)
 		return usage_error("serve", err);
 	}
 	log_set_level(cfg.log_level);
+	log_set_json(cfg.log_json);
 	rc = store_open(cfg.db_path, &st, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "ruche serve: %s\n", err);
@@ -273,6 +277,12 @@ int main(int argc, char **argv)
 		return cli_admin(argc - 2, argv + 2);
 	if (strcmp(cmd, "script") == 0)
 		return cmd_script(argc - 2, argv + 2);
+	if (strcmp(cmd, "backup") == 0)
+		return cli_backup(argc - 2, argv + 2);
+	if (strcmp(cmd, "restore") == 0)
+		return cli_restore(argc - 2, argv + 2);
+	if (strcmp(cmd, "check") == 0)
+		return cli_check(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
 		return cmd_version(argc - 2, argv + 2);
 	fprintf(stderr, "ruche: unknown command '%.64s' (see ruche --help)\n",

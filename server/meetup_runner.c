@@ -344,6 +344,26 @@ static json_t *poll_results(struct server *srv, const struct store_meetup *m,
 			 "counts", cnt, "answers", (json_int_t)n);
 }
 
+json_t *meetups_polls_json(struct server *srv, const struct store_meetup *m)
+{
+	struct meetup_script *sc = script_of(m);
+	json_t *arr = sc ? json_array() : NULL;
+
+	for (int i = 0; arr && i < sc->nsteps; i++) {
+		json_t *r;
+
+		if (sc->steps[i].kind != MEETUP_POLL)
+			continue;
+		r = poll_results(srv, m, &sc->steps[i], i);
+		if (!r || json_array_append_new(arr, r)) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	meetup_script_free(sc);
+	return arr;
+}
+
 /* Posts and announces a poll's results. */
 static int show_results(struct server *srv, const struct store_meetup *m,
 			const struct meetup_step *step, int index, bool post_it)
@@ -371,6 +391,63 @@ static int show_results(struct server *srv, const struct store_meetup *m,
 }
 
 /* ---- Steps --------------------------------------------------------------- */
+
+/*
+ * The current step of m as meetup.step announces it (and meetup.get
+ * shows it to someone who comes in the middle): its kind, texts and
+ * times, the speaking order of a round, the question of a poll or of the
+ * feedback.
+ */
+static json_t *step_json(struct server *srv, const struct store_meetup *m,
+			 const struct meetup_script *sc)
+{
+	const struct meetup_step *step = &sc->steps[m->step];
+	json_t *ev = json_pack("{s:I, s:I, s:i, s:s, s:s, s:s, s:I, s:I}",
+			       "meetup_id", (json_int_t)m->id,
+			       "hive_id", (json_int_t)m->hive_id,
+			       "step", m->step,
+			       "kind", meetup_step_kind_name(step->kind),
+			       "title", step->title, "text", step->text,
+			       "started_at", (json_int_t)m->step_started_at,
+			       "ends_at", (json_int_t)m->step_ends_at);
+
+	if (ev && step->kind == MEETUP_ROUND) {
+		struct store_turn *t = NULL;
+		size_t n = 0;
+		json_t *order = json_array();
+
+		store_turn_list(srv->store, m->id, m->step, &t, &n);
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(order,
+					      json_integer(t[i].user_id));
+		free(t);
+		json_object_set_new(ev, "order", order);
+		json_object_set_new(ev, "turn_s",
+				    json_integer(step->round.turn_s));
+		/* Clients say so and keep the others' composers quiet. */
+		json_object_set_new(ev, "speaker_only",
+				    json_boolean(step->round.speaker_only));
+	}
+	if (ev && step->kind == MEETUP_POLL) {
+		json_t *opts = json_array();
+
+		for (int i = 0; i < step->poll.noptions; i++)
+			json_array_append_new(opts, json_string(
+				step->poll.options[i]));
+		json_object_set_new(ev, "question",
+				    json_string(step->poll.question));
+		json_object_set_new(ev, "options", opts);
+		json_object_set_new(ev, "multiple",
+				    json_boolean(step->poll.multiple));
+	}
+	if (ev && step->kind == MEETUP_FEEDBACK)
+		json_object_set_new(ev, "question",
+				    json_string(step->feedback.question));
+	if (ev && m->channel_id)
+		json_object_set_new(ev, "channel_id",
+				    json_integer(m->channel_id));
+	return ev;
+}
 
 static int enter_step(struct server *srv, struct store_meetup *m,
 		      const struct meetup_script *sc, int index, int64_t at);
@@ -460,7 +537,6 @@ static int enter_step(struct server *srv, struct store_meetup *m,
 	char text[MEETUP_TEXT_MAX * 4 + 200], what[32];
 	int64_t duration;
 	size_t nturns = 0;
-	json_t *ev;
 	int rc;
 
 	if (index >= sc->nsteps)
@@ -484,44 +560,7 @@ static int enter_step(struct server *srv, struct store_meetup *m,
 		 sc->nsteps, step->title, step->text);
 	snprintf(what, sizeof(what), "step-%d", index);
 	post(srv, m, text, what);
-	ev = json_pack("{s:I, s:I, s:i, s:s, s:s, s:s, s:I, s:I}",
-		       "meetup_id", (json_int_t)m->id,
-		       "hive_id", (json_int_t)m->hive_id, "step", index,
-		       "kind", meetup_step_kind_name(step->kind),
-		       "title", step->title, "text", step->text,
-		       "started_at", (json_int_t)at,
-		       "ends_at", (json_int_t)m->step_ends_at);
-	if (ev && step->kind == MEETUP_ROUND) {
-		struct store_turn *t = NULL;
-		size_t n = 0;
-		json_t *order = json_array();
-
-		store_turn_list(srv->store, m->id, index, &t, &n);
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(order,
-					      json_integer(t[i].user_id));
-		free(t);
-		json_object_set_new(ev, "order", order);
-	}
-	if (ev && step->kind == MEETUP_POLL) {
-		json_t *opts = json_array();
-
-		for (int i = 0; i < step->poll.noptions; i++)
-			json_array_append_new(opts, json_string(
-				step->poll.options[i]));
-		json_object_set_new(ev, "question",
-				    json_string(step->poll.question));
-		json_object_set_new(ev, "options", opts);
-		json_object_set_new(ev, "multiple",
-				    json_boolean(step->poll.multiple));
-	}
-	if (ev && step->kind == MEETUP_FEEDBACK)
-		json_object_set_new(ev, "question",
-				    json_string(step->feedback.question));
-	if (ev && m->channel_id)
-		json_object_set_new(ev, "channel_id",
-				    json_integer(m->channel_id));
-	rc = emit(srv, m->hive_id, "meetup.step", ev);
+	rc = emit(srv, m->hive_id, "meetup.step", step_json(srv, m, sc));
 	if (!rc && step->kind == MEETUP_BREAKOUT)
 		rc = open_groups(srv, m, step, at);
 	if (!rc && step->kind == MEETUP_ROUND)
@@ -577,7 +616,7 @@ static int start(struct server *srv, struct store_meetup *m,
 static void tick_one(struct server *srv, struct store_meetup *m, int64_t now)
 {
 	struct meetup_script *sc = script_of(m);
-	int rc = sc ? store_begin(srv->store) : RUCHE_EINVAL;
+	int rc = sc ? server_begin(srv) : RUCHE_EINVAL;
 
 	if (rc)
 		goto out;
@@ -601,14 +640,16 @@ static void tick_one(struct server *srv, struct store_meetup *m, int64_t now)
 	} else {
 		rc = advance(srv, m, sc, now);
 	}
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	/* A meetup that cannot open (its hive archived, its channel's name
-	 * taken) would be retried at every tick: it is missed instead. */
+	 * taken) would be retried at every tick: it is missed instead.
+	 * Storage that refuses writes is retried: it may come back. */
 	if (rc && rc != RUCHE_ENOMEM && rc != RUCHE_EIO &&
-	    !strcmp(m->state, "scheduled") && !store_begin(srv->store)) {
+	    rc != RUCHE_EFULL && rc != RUCHE_EROFS &&
+	    !strcmp(m->state, "scheduled") && !server_begin(srv)) {
 		snprintf(m->state, sizeof(m->state), "missed");
 		m->ended_at = now;
-		store_end(srv->store, store_meetup_save_run(srv->store, m));
+		server_end(srv, store_meetup_save_run(srv->store, m));
 	}
 out:
 	if (rc)
@@ -635,6 +676,9 @@ void meetups_tick(struct server *srv)
 
 /* ---- Requests ------------------------------------------------------------ */
 
+static const struct meetup_step *current(const struct store_meetup *m,
+					 const struct meetup_script *sc);
+
 /* Loads a meetup of a hive the actor is in (admins: any). */
 static int load(struct server *srv, struct actor who, int64_t id,
 		struct store_meetup *m, enum role *role)
@@ -657,12 +701,6 @@ static json_t *state_json(struct server *srv, const struct store_meetup *m)
 	int64_t *ids = NULL;
 	size_t n = 0;
 
-	if (o && m->step_ends_at && !strcmp(m->state, "running"))
-		json_object_set_new(o, "step_ends_at",
-				    json_integer(m->step_ends_at));
-	if (o && m->paused_left_ms)
-		json_object_set_new(o, "paused_left_ms",
-				    json_integer(m->paused_left_ms));
 	if (o && !store_part_present(srv->store, m->id, &ids, &n)) {
 		json_t *a = json_array();
 
@@ -672,6 +710,93 @@ static json_t *state_json(struct server *srv, const struct store_meetup *m)
 	}
 	free(ids);
 	return json_pack("{s:o}", "meetup", o);
+}
+
+/* The turn of a round under way: the last one announced. */
+static json_t *turn_json(struct server *srv, const struct store_meetup *m,
+			 const struct meetup_step *step)
+{
+	struct store_turn *t = NULL;
+	size_t n = 0;
+	json_t *o = NULL;
+	int idx = -1;
+
+	if (store_turn_list(srv->store, m->id, m->step, &t, &n))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].done)
+			idx = (int)i;
+	if (idx >= 0)
+		o = json_pack("{s:i, s:I}", "position", idx, "user_id",
+			      (json_int_t)t[idx].user_id);
+	/* While paused the turn has no end yet: paused_left_ms tells. */
+	if (o && !strcmp(m->state, "running"))
+		json_object_set_new(o, "ends_at", json_integer(
+			m->step_started_at + (idx + 1) * turn_ms(step)));
+	free(t);
+	return o;
+}
+
+/* The breakout group user_id is in at the current step, or NULL. */
+static json_t *group_json(struct server *srv, const struct store_meetup *m,
+			  int64_t user_id)
+{
+	struct store_group *g = NULL;
+	size_t n = 0;
+	int mine = -1;
+	int64_t channel_id = 0;
+	json_t *o = NULL, *ids;
+
+	if (store_group_list(srv->store, m->id, m->step, &g, &n))
+		return NULL;
+	for (size_t i = 0; i < n && mine < 0; i++)
+		if (g[i].user_id == user_id)
+			mine = g[i].group_no;
+	ids = mine >= 0 ? json_array() : NULL;
+	for (size_t i = 0; ids && i < n; i++)
+		if (g[i].group_no == mine) {
+			json_array_append_new(ids, json_integer(g[i].user_id));
+			if (g[i].channel_id)
+				channel_id = g[i].channel_id;
+		}
+	if (ids)
+		o = json_pack("{s:i, s:o}", "group", mine, "user_ids", ids);
+	if (o && channel_id)
+		json_object_set_new(o, "channel_id", json_integer(channel_id));
+	free(g);
+	return o;
+}
+
+json_t *meetups_live_json(struct server *srv, const struct store_meetup *m,
+			  int64_t user_id)
+{
+	struct meetup_script *sc = script_of(m);
+	const struct meetup_step *step = current(m, sc);
+	int64_t *ids = NULL;
+	size_t n = 0;
+	json_t *o = NULL, *a, *x;
+
+	if (!step)
+		goto out;
+	o = json_pack("{s:o}", "step", step_json(srv, m, sc));
+	if (o && step->kind == MEETUP_ROUND && (x = turn_json(srv, m, step)))
+		json_object_set_new(o, "turn", x);
+	if (o && step->kind == MEETUP_BREAKOUT && user_id &&
+	    (x = group_json(srv, m, user_id))) {
+		json_object_set_new(x, "prompt",
+				    json_string(step->breakout.prompt));
+		json_object_set_new(o, "my_group", x);
+	}
+	if (o && !store_part_present(srv->store, m->id, &ids, &n)) {
+		a = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_integer(ids[i]));
+		json_object_set_new(o, "participants", a);
+	}
+	free(ids);
+out:
+	meetup_script_free(sc);
+	return o;
 }
 
 int meetups_control(struct server *srv, struct actor who, int64_t meetup_id,
@@ -705,7 +830,7 @@ int meetups_control(struct server *srv, struct actor who, int64_t meetup_id,
 		rc = RUCHE_EINVAL;
 		goto out;
 	}
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		goto out;
 	switch (ctl) {
@@ -755,7 +880,7 @@ int meetups_control(struct server *srv, struct actor who, int64_t meetup_id,
 			rc = finish(srv, &m, sc, now);
 		break;
 	}
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (!rc)
 		*out = state_json(srv, &m);
 	if (!rc && !*out)
@@ -817,7 +942,7 @@ int meetups_join(struct server *srv, struct actor who, int64_t meetup_id,
 		goto out;
 	}
 	sc = script_of(&m);
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		goto out;
 	rc = store_part_join(srv->store, m.id, who.user_id, now_ms(srv));
@@ -851,7 +976,7 @@ int meetups_join(struct server *srv, struct actor who, int64_t meetup_id,
 		rc = participants_event(srv, &m);
 	if (!rc)
 		rc = update_turn(srv, &m, sc, now_ms(srv));
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (!rc)
 		*out = state_json(srv, &m);
 	if (!rc && !*out)
@@ -875,7 +1000,7 @@ int meetups_leave(struct server *srv, struct actor who, int64_t meetup_id,
 	if (rc)
 		return rc;
 	sc = script_of(&m);
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		goto out;
 	rc = store_part_leave(srv->store, m.id, who.user_id, now_ms(srv));
@@ -893,7 +1018,7 @@ int meetups_leave(struct server *srv, struct actor who, int64_t meetup_id,
 	}
 	if (!rc)
 		rc = participants_event(srv, &m);
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 out:
 	meetup_script_free(sc);
 	store_meetup_release(&m);
@@ -973,14 +1098,14 @@ int meetups_answer(struct server *srv, struct actor who, int64_t meetup_id,
 	}
 	if (!rc) {
 		text = json_dumps(choices, JSON_COMPACT);
-		rc = text ? store_begin(srv->store) : RUCHE_ENOMEM;
+		rc = text ? server_begin(srv) : RUCHE_ENOMEM;
 	}
 	if (!rc) {
 		rc = store_answer_set(srv->store, m.id, m.step, who.user_id,
 				      text, now_ms(srv));
 		if (!rc && s->poll.show_results == MEETUP_SHOW_LIVE)
 			rc = show_results(srv, &m, s, m.step, false);
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 	}
 	free(text);
 	meetup_script_free(sc);

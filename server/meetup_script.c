@@ -776,6 +776,10 @@ int meetup_script_parse(const char *json, size_t len,
 	root = json_loadb(json, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 			  &jerr);
 	if (!root) {
+		/* The reader's message quotes the text near the error, line
+		 * breaks and cut characters included: tamed, the error
+		 * stays one line of UTF-8. */
+		utf8_tame(jerr.text);
 		add_error(&c, "", "not JSON: %s (line %d, column %d)",
 			  jerr.text, jerr.line, jerr.column);
 		return c.nomem ? RUCHE_ENOMEM : RUCHE_EINVAL;

@@ -11,6 +11,7 @@
 #include "ruche/log.h"
 #include "ruche/meetups.h"
 #include "ruche/proto.h"
+#include "ruche/schedule.h"
 #include "ruche/server.h"
 #include "ruche/store.h"
 
@@ -105,6 +106,14 @@ json_t *meetups_meetup_json(const struct store_meetup *m, bool full)
 	if (o && m->channel_id)
 		json_object_set_new(o, "channel_id",
 				    json_integer(m->channel_id));
+	/* The step's timer, so that every copy of the meetup (its events
+	 * too) counts down right after a pause, a resume or more time. */
+	if (o && m->step_ends_at && !strcmp(m->state, "running"))
+		json_object_set_new(o, "step_ends_at",
+				    json_integer(m->step_ends_at));
+	if (o && m->paused_left_ms && !strcmp(m->state, "paused"))
+		json_object_set_new(o, "paused_left_ms",
+				    json_integer(m->paused_left_ms));
 	if (o && full)
 		json_object_set_new(o, "script", json_loads(m->script, 0,
 							    NULL));
@@ -353,14 +362,14 @@ int meetups_schedule(struct server *srv, struct actor who, int64_t hive_id,
 		m.reminded |= 2;
 	m.created_by = who.user_id;
 	m.created_at = now;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (!rc) {
 		rc = store_meetup_insert(srv->store, &m);
 		if (!rc)
 			rc = emit(srv, hive_id, "meetup.scheduled",
 				  json_pack("{s:o}", "meetup",
 					    meetups_meetup_json(&m, false)));
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 	}
 	if (!rc)
 		*out = json_pack("{s:o}", "meetup",
@@ -372,19 +381,31 @@ int meetups_schedule(struct server *srv, struct actor who, int64_t hive_id,
 }
 
 int meetups_list(struct server *srv, struct actor who, int64_t hive_id,
-		 json_t **out)
+		 bool past, int64_t before, int limit, json_t **out)
 {
 	struct store_meetup *v = NULL;
 	struct store_hive h;
 	enum role r;
 	size_t n = 0;
+	bool more = false;
 	json_t *arr;
 	int rc = may_read(srv, who, hive_id, &h, &r);
 
+	if (limit <= 0 || limit > MEETUP_PAST_MAX)
+		limit = MEETUP_PAST_DEFAULT;
+	if (!before)
+		before = INT64_MAX;
+	/* One more than asked tells whether there is more. */
 	if (!rc)
-		rc = store_meetup_upcoming(srv->store, hive_id, &v, &n);
+		rc = past ? store_meetup_past(srv->store, hive_id, before,
+					      limit + 1, &v, &n) :
+			    store_meetup_upcoming(srv->store, hive_id, &v, &n);
 	if (rc)
 		return rc;
+	if (past && n > (size_t)limit) {
+		store_meetup_release(&v[--n]);
+		more = true;
+	}
 	arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
 		json_t *o = meetups_meetup_json(&v[i], false);
@@ -398,6 +419,8 @@ int meetups_list(struct server *srv, struct actor who, int64_t hive_id,
 	}
 	store_meetup_list_free(v, n);
 	*out = arr ? json_pack("{s:o}", "meetups", arr) : NULL;
+	if (*out && past)
+		json_object_set_new(*out, "more", json_boolean(more));
 	return *out ? 0 : RUCHE_ENOMEM;
 }
 
@@ -432,9 +455,143 @@ int meetups_get(struct server *srv, struct actor who, int64_t meetup_id,
 	o = meetups_meetup_json(&m, true);
 	if (o)
 		add_my_rsvp(srv, o, m.id, who.user_id);
+	/* Someone who comes in the middle sees where the meetup is. */
+	if (o && (!strcmp(m.state, "running") || !strcmp(m.state, "paused")))
+		json_object_set_new(o, "live", meetups_live_json(srv, &m,
+							       who.user_id));
 	store_meetup_release(&m);
 	*out = o ? json_pack("{s:o}", "meetup", o) : NULL;
 	return *out ? 0 : RUCHE_ENOMEM;
+}
+
+/* ---- Results ------------------------------------------------------------- */
+
+/* Who said going, who came, and who said going but never came. */
+static json_t *attendance_json(struct server *srv,
+			       const struct store_meetup *m)
+{
+	struct store_part *p = NULL;
+	int64_t *going = NULL;
+	size_t np = 0, ng = 0, came_going = 0;
+	json_t *parts = NULL, *noshow = NULL, *o = NULL;
+	/* Until the meetup is over, someone may still come. */
+	bool over = !strcmp(m->state, "ended");
+
+	if (store_part_list(srv->store, m->id, &p, &np) ||
+	    store_rsvp_users(srv->store, m->id, "going", &going, &ng))
+		goto out;
+	parts = json_array();
+	noshow = json_array();
+	for (size_t i = 0; parts && i < np; i++) {
+		char answer[16];
+		json_t *x = json_pack("{s:I, s:I}", "user_id",
+				      (json_int_t)p[i].user_id, "joined_at",
+				      (json_int_t)p[i].joined_at);
+
+		if (x && !store_rsvp_get(srv->store, m->id, p[i].user_id,
+					 answer, sizeof(answer)))
+			json_object_set_new(x, "rsvp", json_string(answer));
+		if (x && p[i].left_at)
+			json_object_set_new(x, "left_at",
+					    json_integer(p[i].left_at));
+		json_array_append_new(parts, x);
+	}
+	for (size_t i = 0; noshow && i < ng; i++) {
+		bool came = false;
+
+		for (size_t k = 0; k < np && !came; k++)
+			came = p[k].user_id == going[i];
+		if (came)
+			came_going++;
+		else if (over)
+			json_array_append_new(noshow, json_integer(going[i]));
+	}
+	o = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}",
+		      "going", (json_int_t)ng,
+		      "came", (json_int_t)np,
+		      "came_going", (json_int_t)came_going,
+		      "no_shows", (json_int_t)json_array_size(noshow),
+		      "participants", parts, "no_show_ids", noshow);
+	parts = noshow = NULL;
+	if (o)
+		json_object_set_new(o, "rate", ng ? json_real(
+			(double)came_going / (double)ng) : json_null());
+out:
+	json_decref(parts);
+	json_decref(noshow);
+	free(p);
+	free(going);
+	return o;
+}
+
+/* NPS and the spread of scores; comments without their authors, so that
+ * learners can say what they think. */
+static json_t *feedback_json(struct server *srv, const struct store_meetup *m)
+{
+	struct store_feedback *f = NULL;
+	int64_t scores[11] = { 0 }, sum = 0, pro = 0, det = 0;
+	size_t n = 0;
+	json_t *o, *spread = json_array(), *comments = json_array();
+
+	if (!spread || !comments ||
+	    store_feedback_list(srv->store, m->id, &f, &n)) {
+		json_decref(spread);
+		json_decref(comments);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		scores[f[i].nps]++;
+		sum += f[i].nps;
+		pro += f[i].nps >= 9;
+		det += f[i].nps <= 6;
+		if (f[i].comment[0])
+			json_array_append_new(comments,
+					      json_string(f[i].comment));
+	}
+	for (int i = 0; i <= 10; i++)
+		json_array_append_new(spread, json_integer(scores[i]));
+	o = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}",
+		      "answers", (json_int_t)n, "promoters", (json_int_t)pro,
+		      "passives", (json_int_t)(n - pro - det),
+		      "detractors", (json_int_t)det,
+		      "scores", spread, "comments", comments);
+	if (o) {
+		json_object_set_new(o, "nps", n ? json_real(
+			100.0 * (double)(pro - det) / (double)n) :
+			json_null());
+		json_object_set_new(o, "average", n ? json_real(
+			(double)sum / (double)n) : json_null());
+	}
+	store_feedback_list_free(f, n);
+	return o;
+}
+
+int meetups_results(struct server *srv, struct actor who, int64_t meetup_id,
+		    json_t **out)
+{
+	struct store_meetup m;
+	enum role r;
+	int rc = meetup_for(srv, who, meetup_id, &m, &r, NULL);
+
+	if (rc)
+		return rc;
+	if (!who.admin && r != ROLE_MENTOR)
+		rc = RUCHE_EFORBIDDEN;
+	if (!rc) {
+		*out = json_pack("{s:o*, s:o*, s:o*, s:o*}",
+				 "meetup", meetups_meetup_json(&m, false),
+				 "attendance", attendance_json(srv, &m),
+				 "polls", meetups_polls_json(srv, &m),
+				 "feedback", feedback_json(srv, &m));
+		/* A figure must not go missing silently. */
+		if (*out && json_object_size(*out) != 4) {
+			json_decref(*out);
+			*out = NULL;
+		}
+		rc = *out ? 0 : RUCHE_ENOMEM;
+	}
+	store_meetup_release(&m);
+	return rc;
 }
 
 int meetups_cancel(struct server *srv, struct actor who, int64_t meetup_id,
@@ -453,7 +610,7 @@ int meetups_cancel(struct server *srv, struct actor who, int64_t meetup_id,
 		rc = RUCHE_EINVAL;
 	}
 	if (!rc)
-		rc = store_begin(srv->store);
+		rc = server_begin(srv);
 	if (!rc) {
 		rc = store_meetup_set_state(srv->store, m.id, "cancelled",
 					    now_ms(srv));
@@ -462,7 +619,7 @@ int meetups_cancel(struct server *srv, struct actor who, int64_t meetup_id,
 			rc = emit(srv, m.hive_id, "meetup.updated",
 				  json_pack("{s:o}", "meetup",
 					    meetups_meetup_json(&m, false)));
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 	}
 	store_meetup_release(&m);
 	return rc;
@@ -502,7 +659,7 @@ int meetups_rsvp(struct server *srv, struct actor who, int64_t meetup_id,
 		rc = RUCHE_EFORBIDDEN;
 	}
 	if (!rc)
-		rc = store_begin(srv->store);
+		rc = server_begin(srv);
 	if (!rc) {
 		rc = store_rsvp_set(srv->store, m.id, who.user_id, answer,
 				    now_ms(srv));
@@ -518,7 +675,7 @@ int meetups_rsvp(struct server *srv, struct actor who, int64_t meetup_id,
 					    "going", (json_int_t)m.going,
 					    "maybe", (json_int_t)m.maybe,
 					    "no", (json_int_t)m.no));
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 	}
 	if (!rc) {
 		*out = json_pack("{s:I, s:s, s:{s:I, s:I, s:I}}",
@@ -600,9 +757,11 @@ static void remind(struct server *srv, const struct store_meetup *m, int bit)
 	size_t n = 0;
 
 	remind_post(srv, m, bit);
+	/* Stored for each of them: someone offline now gets it when they
+	 * resume. */
 	if (!store_rsvp_users(srv->store, m->id, "going", &going, &n))
-		for (size_t i = 0; i < n; i++) {
-			struct frame *f = proto_event("meetup.reminder", -1,
+		for (size_t i = 0; i < n; i++)
+			schedule_emit_user(srv, going[i], "meetup.reminder",
 				json_pack("{s:I, s:I, s:s, s:I, s:i}",
 					  "meetup_id", (json_int_t)m->id,
 					  "hive_id", (json_int_t)m->hive_id,
@@ -610,12 +769,6 @@ static void remind(struct server *srv, const struct store_meetup *m, int bit)
 					  "start_at", (json_int_t)m->start_at,
 					  "minutes_before",
 					  bit == 1 ? 24 * 60 : 15));
-
-			if (f) {
-				server_publish(srv, 0, 0, going[i], 0, f);
-				frame_unref(f);
-			}
-		}
 	free(going);
 	/* The 15-minute reminder makes the day's pointless if still due. */
 	store_meetup_set_reminded(srv->store, m->id,

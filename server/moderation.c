@@ -98,9 +98,8 @@ static void emit_user(struct server *srv, int64_t user_id, const char *kind,
 	}
 }
 
-/* An ephemeral event to the hive's mentors and every connected admin. */
-static void emit_moderators(struct server *srv, int64_t hive_id,
-			    const char *kind, json_t *data)
+void mod_emit_moderators(struct server *srv, int64_t hive_id,
+			 const char *kind, json_t *data)
 {
 	int64_t *ids = NULL, *p;
 	size_t n = 0;
@@ -274,7 +273,7 @@ static int mute(struct server *srv, int64_t hive_id, int64_t user_id,
 		detail = json_object();
 	json_object_set_new(detail, "seconds", json_integer(seconds));
 	json_object_set_new(detail, "until", json_integer(m.until));
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc) {
 		json_decref(detail);
 		return rc;
@@ -289,7 +288,7 @@ static int mute(struct server *srv, int64_t hive_id, int64_t user_id,
 			"user_id", (json_int_t)user_id, "until",
 			(json_int_t)m.until, "automatic", by == 0), 0, NULL);
 	json_decref(detail);
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (!rc && out)
 		*out = m;
 	return rc;
@@ -471,7 +470,7 @@ int mod_delete(struct server *srv, struct actor who, int64_t message_id,
 	if (!rc && m.deleted_at)
 		rc = RUCHE_EDELETED;
 	if (!rc)
-		rc = store_begin(srv->store);
+		rc = server_begin(srv);
 	if (rc) {
 		store_msg_release(&m);
 		return rc;
@@ -499,7 +498,7 @@ int mod_delete(struct server *srv, struct actor who, int64_t message_id,
 			"channel_id", (json_int_t)ch.id, "removed_by_mentor", 1,
 			"reason", r.reason));
 	store_msg_release(&m);
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 /* Checks an action on a member of a hive (mute, kick). */
@@ -553,7 +552,7 @@ int mod_mute(struct server *srv, struct actor who, int64_t hive_id,
 static int unmute(struct server *srv, int64_t hive_id, int64_t user_id,
 		  int64_t by)
 {
-	int rc = store_begin(srv->store);
+	int rc = server_begin(srv);
 
 	if (rc)
 		return rc;
@@ -566,7 +565,7 @@ static int unmute(struct server *srv, int64_t hive_id, int64_t user_id,
 			"{s:I, s:I, s:b}", "hive_id", (json_int_t)hive_id,
 			"user_id", (json_int_t)user_id, "expired", by == 0),
 			0, NULL);
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int mod_unmute(struct server *srv, struct actor who, int64_t hive_id,
@@ -619,7 +618,7 @@ static int remove_member(struct server *srv, struct actor who,
 			       .created_at = now_ms(srv) };
 	struct actor as = { .user_id = who.user_id, .admin = true };
 	bool member = hives_role(srv, hive_id, user_id) != ROLE_NONE;
-	int rc = store_begin(srv->store);
+	int rc = server_begin(srv);
 
 	if (rc)
 		return rc;
@@ -638,7 +637,7 @@ static int remove_member(struct server *srv, struct actor who,
 	/* Last: it tells the connections, which cannot be taken back. */
 	if (!rc && member)
 		rc = hives_remove_member(srv, as, hive_id, user_id);
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int mod_kick(struct server *srv, struct actor who, int64_t hive_id,
@@ -677,14 +676,14 @@ int mod_unban(struct server *srv, struct actor who, int64_t hive_id,
 	if (!rc)
 		rc = may_target(srv, who, hive_id, user_id);
 	if (!rc)
-		rc = store_begin(srv->store);
+		rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = store_ban_delete(srv->store, hive_id, user_id);
 	if (!rc)
 		rc = audit(srv, hive_id, who.user_id, "unban", user_id, 0, 0,
 			   NULL, NULL);
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int mod_bans(struct server *srv, struct actor who, int64_t hive_id,
@@ -740,7 +739,7 @@ int mod_channel(struct server *srv, struct actor who, int64_t channel_id,
 	if (!rc && slow_s > MOD_SLOW_MAX_S)
 		rc = RUCHE_EINVAL;
 	if (!rc)
-		rc = store_begin(srv->store);
+		rc = server_begin(srv);
 	if (rc)
 		return rc;
 	if (slow_s >= 0 && slow_s != c.slow_mode_s) {
@@ -761,7 +760,7 @@ int mod_channel(struct server *srv, struct actor who, int64_t channel_id,
 		rc = emit_to(srv, c.hive_id, "channel.updated",
 			     json_pack("{s:o}", "channel", channel_json(&c)),
 			     0, NULL);
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (!rc)
 		*out = json_pack("{s:o}", "channel", channel_json(&c));
 	return rc;
@@ -791,7 +790,7 @@ int mod_pin(struct server *srv, struct actor who, int64_t message_id,
 		return RUCHE_EDELETED;
 	p.channel_id = ch.id;
 	p.pinned_at = now_ms(srv);
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = on ? store_pin_insert(srv->store, &p) :
@@ -806,7 +805,7 @@ int mod_pin(struct server *srv, struct actor who, int64_t message_id,
 		rc = emit_to(srv, ch.hive_id, "pin.removed", json_pack(
 			"{s:I, s:I}", "message_id", (json_int_t)message_id,
 			"channel_id", (json_int_t)ch.id), 0, NULL);
-	return store_end(srv->store, rc);
+	return server_end(srv, rc);
 }
 
 int mod_pins(struct server *srv, struct actor who, int64_t channel_id,
@@ -917,7 +916,7 @@ int mod_report(struct server *srv, struct actor who, int64_t message_id,
 	rc = store_report_insert(srv->store, &r);
 	if (rc)
 		return rc;
-	emit_moderators(srv, ch.hive_id, "report.created",
+	mod_emit_moderators(srv, ch.hive_id, "report.created",
 			json_pack("{s:o}", "report", report_json(&r, true)));
 	*out = json_pack("{s:o}", "report", report_json(&r, false));
 	return 0;
@@ -966,7 +965,7 @@ int mod_resolve(struct server *srv, struct actor who, int64_t report_id,
 		return RUCHE_EINVAL;
 	if (strcmp(r.status, "open"))
 		return RUCHE_EEXIST;
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (rc)
 		return rc;
 	r.resolved_at = now_ms(srv);
@@ -980,10 +979,10 @@ int mod_resolve(struct server *srv, struct actor who, int64_t report_id,
 			   r.author_id, r.message_id, r.channel_id, note,
 			   json_pack("{s:I, s:s}", "report_id",
 				     (json_int_t)r.id, "outcome", outcome));
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (rc)
 		return rc;
-	emit_moderators(srv, r.hive_id, "report.resolved",
+	mod_emit_moderators(srv, r.hive_id, "report.resolved",
 			json_pack("{s:o}", "report", report_json(&r, true)));
 	/* The reporter learns it was handled, not how. */
 	if (r.reporter_id)
@@ -1109,7 +1108,7 @@ int mod_guard_set(struct server *srv, struct actor who, int64_t hive_id,
 		if (!g.blocked_words)
 			return RUCHE_ENOMEM;
 	}
-	rc = store_begin(srv->store);
+	rc = server_begin(srv);
 	if (!rc) {
 		rc = store_guard_set(srv->store, hive_id, &g);
 		/* The words themselves stay out of the log: the guard shows
@@ -1117,7 +1116,7 @@ int mod_guard_set(struct server *srv, struct actor who, int64_t hive_id,
 		if (!rc)
 			rc = audit(srv, hive_id, who.user_id, "guard_set", 0, 0,
 				   0, NULL, NULL);
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 	}
 	if (!rc)
 		*out = json_pack("{s:o}", "guard", guard_json(&g));
@@ -1137,7 +1136,7 @@ int mod_set_retention(struct server *srv, struct actor who, int64_t hive_id,
 		return RUCHE_EINVAL;
 	rc = store_hive_get(srv->store, hive_id, &h);
 	if (!rc)
-		rc = store_begin(srv->store);
+		rc = server_begin(srv);
 	if (rc)
 		return rc;
 	rc = store_retention_set(srv->store, hive_id, days);
@@ -1148,7 +1147,7 @@ int mod_set_retention(struct server *srv, struct actor who, int64_t hive_id,
 						  json_null()));
 	if (!rc)	/* members' clients show the hive's new retention */
 		rc = hives_announce(srv, hive_id);
-	rc = store_end(srv->store, rc);
+	rc = server_end(srv, rc);
 	if (!rc)
 		*out = json_pack("{s:I, s:o}", "hive_id", (json_int_t)hive_id,
 				 "retention_days",
@@ -1358,7 +1357,7 @@ static void purge(struct server *srv)
 		int64_t hive = pairs[2 * i], days = pairs[2 * i + 1];
 		int64_t before = now - days * 86400 * 1000;
 		int deleted = 0;
-		int rc = store_begin(srv->store);
+		int rc = server_begin(srv);
 
 		if (!rc)
 			rc = store_purge_batch(srv->store, hive, before,
@@ -1370,7 +1369,7 @@ static void purge(struct server *srv)
 						   "days", (json_int_t)days,
 						   "before",
 						   (json_int_t)before));
-		rc = store_end(srv->store, rc);
+		rc = server_end(srv, rc);
 		if (rc)
 			log_error("hive %lld: retention purge failed: %s",
 				  (long long)hive, ruche_strerror(rc));

@@ -15,10 +15,12 @@
  * way the loop runs one pass at a time, and the turn's grouped commit
  * (server_flush) ends every pass.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ruche/conn.h"
 #include "ruche/jobs.h"
 #include "ruche/log.h"
 #include "ruche/proto.h"
@@ -26,6 +28,27 @@
 #include "transport.h"
 
 #define SHUTDOWN_GRACE_US (3 * LWS_US_PER_SEC)
+
+/*
+ * TLS as the Mozilla "intermediate" profile has it: TLS 1.2 and 1.3 only,
+ * ECDHE key exchange (forward secrecy) and AEAD ciphers, so no RC4, 3DES,
+ * CBC with SHA-1, export, NULL or anonymous suites can be negotiated,
+ * whatever the system's OpenSSL defaults are.  The server picks the order,
+ * so a client cannot steer it down its own list.  Renegotiation and
+ * compression (CRIME) are off.
+ */
+#define TLS12_CIPHERS "ECDHE-ECDSA-AES128-GCM-SHA256:" \
+	"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" \
+	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:" \
+	"ECDHE-RSA-CHACHA20-POLY1305"
+#define TLS13_CIPHERS "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
+	"TLS_CHACHA20_POLY1305_SHA256"
+#ifndef SSL_OP_NO_RENEGOTIATION
+#define SSL_OP_NO_RENEGOTIATION 0
+#endif
+#define TLS_OPTIONS (SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | \
+	SSL_OP_NO_TLSv1_1 | SSL_OP_NO_COMPRESSION | \
+	SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION)
 
 #if defined(RUCHE_WITH_LIBEV) && defined(LWS_WITH_LIBEV)
 #include <ev.h>
@@ -97,6 +120,7 @@ struct net {
 	lws_sorted_usec_list_t grace;	/* fires when shutdown has taken too long */
 	bool grace_over;
 	lws_sorted_usec_list_t sweep;	/* session sweep timer */
+	lws_sorted_usec_list_t tick;	/* connection timeouts, each second */
 	struct server *srv;
 	struct lws_context *ctx;
 	void *loop;			/* libev's, or NULL: lws's poll() */
@@ -119,6 +143,17 @@ static void sweep(lws_sorted_usec_list_t *sul)
 	server_housekeeping(net->srv);
 	lws_sul_schedule(net->ctx, 0, &net->sweep, sweep,
 			 SERVER_SWEEP_MS * LWS_US_PER_MS);
+}
+
+/* Closes the connections past their idle or auth timeout, pings the
+ * quiet ones (conn_tick). */
+static void tick(lws_sorted_usec_list_t *sul)
+{
+	struct net *net = lws_container_of(sul, struct net, tick);
+
+	for (struct conn *c = net->srv->conns; c; c = c->next)
+		conn_tick(c, conn_now_ms(c));
+	lws_sul_schedule(net->ctx, 0, &net->tick, tick, LWS_US_PER_SEC);
 }
 
 static void wake_loop(void *arg)
@@ -196,6 +231,46 @@ static struct lws_context *create_context(
 	return ctx;
 }
 
+/*
+ * Says which TLS file cannot be read, before lws tries them: its own
+ * message for that case names neither the file nor the reason.
+ */
+static int tls_files_readable(const struct config *cfg)
+{
+	const char *what[] = { "certificate", "key" };
+	const char *path[] = { cfg->tls_cert, cfg->tls_key };
+
+	for (int i = 0; i < 2; i++) {
+		FILE *f = fopen(path[i], "r");
+
+		if (!f) {
+			log_error("cannot read the TLS %s '%s': %s", what[i],
+				  path[i], strerror(errno));
+			return -1;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+/* Sets up HTTPS and WSS on the listening port (cfg has both files). */
+static void tls_setup(const struct config *cfg,
+		      struct lws_context_creation_info *info)
+{
+	info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info->ssl_cert_filepath = cfg->tls_cert;
+	info->ssl_private_key_filepath = cfg->tls_key;
+	info->ssl_cipher_list = TLS12_CIPHERS;
+	info->tls1_3_plus_cipher_list = TLS13_CIPHERS;
+	info->ssl_options_set = (long)TLS_OPTIONS;
+	/*
+	 * HTTP/1.1 only: over HTTP/2, lws would carry WebSocket frames in
+	 * h2 DATA frames, and ws.c writes frames it built itself in one raw
+	 * write (net.c's note on batching).
+	 */
+	info->alpn = "http/1.1";
+}
+
 int net_run(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
@@ -203,7 +278,12 @@ int net_run(struct server *srv)
 	struct lws_context *ctx;
 	struct net net = { 0 };
 	bool v6 = strchr(cfg->listen_host, ':') != NULL;
+	bool tls = cfg->tls_cert[0] != '\0';
+	const char *scheme = tls ? "https" : "http";
 	int port;
+
+	if (tls && tls_files_readable(cfg))
+		return 1;
 
 	lws_set_log_level(cfg->log_level >= LOG_DEBUG ?
 			  LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR,
@@ -215,11 +295,27 @@ int net_run(struct server *srv)
 	info.user = srv;
 	info.vhost_name = "ruche";
 	info.server_string = "ruche";
+	/* The handshake timeout (slow-loris): the time a connection may hold
+	 * a header table, from its accept to a whole HTTP request or upgrade,
+	 * so that a client dripping headers, or sending none, is dropped;
+	 * and lws's other round trips of a client (the TLS handshake, a
+	 * request body). */
+	info.timeout_secs_ah_idle = (unsigned)cfg->handshake_timeout_s;
+	info.timeout_secs = (unsigned)cfg->handshake_timeout_s;
 	info.options = v6 ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6;
+	if (tls)
+		tls_setup(cfg, &info);
 	ctx = create_context(&info, &net.loop);
 	if (!ctx) {
-		log_error("cannot listen on %s:%d", cfg->listen_host,
-			  cfg->listen_port);
+		if (tls)
+			log_error("cannot listen on %s:%d with TLS: is the "
+				  "address free, and are '%s' and '%s' a PEM "
+				  "certificate and its private key?",
+				  cfg->listen_host, cfg->listen_port,
+				  cfg->tls_cert, cfg->tls_key);
+		else
+			log_error("cannot listen on %s:%d", cfg->listen_host,
+				  cfg->listen_port);
 		return 1;
 	}
 	port = lws_get_vhost_listen_port(lws_get_vhost_by_name(ctx, "ruche"));
@@ -230,13 +326,14 @@ int net_run(struct server *srv)
 	net.ctx = ctx;
 	lws_sul_schedule(ctx, 0, &net.sweep, sweep,
 			 SERVER_SWEEP_MS * LWS_US_PER_MS);
+	lws_sul_schedule(ctx, 0, &net.tick, tick, LWS_US_PER_SEC);
 	snprintf(srv->base_url, sizeof(srv->base_url), "%s", cfg->public_url);
 	if (!srv->base_url[0])
 		snprintf(srv->base_url, sizeof(srv->base_url),
-			 "http://%s%s%s:%d", v6 ? "[" : "", cfg->listen_host,
-			 v6 ? "]" : "", port);
-	printf("Ruche %s listening on http://%s%s%s:%d/\n", RUCHE_VERSION,
-	       v6 ? "[" : "", cfg->listen_host, v6 ? "]" : "", port);
+			 "%s://%s%s%s:%d", scheme, v6 ? "[" : "",
+			 cfg->listen_host, v6 ? "]" : "", port);
+	printf("Ruche %s listening on %s://%s%s%s:%d/\n", RUCHE_VERSION,
+	       scheme, v6 ? "[" : "", cfg->listen_host, v6 ? "]" : "", port);
 	if (srv->on_listen)
 		srv->on_listen(srv);
 	fflush(stdout);
@@ -254,6 +351,7 @@ int net_run(struct server *srv)
 	}
 	lws_sul_cancel(&net.grace);
 	lws_sul_cancel(&net.sweep);
+	lws_sul_cancel(&net.tick);
 	if (srv->jobs)
 		jobs_set_notify(srv->jobs, NULL, NULL);
 	signal_context = NULL;

@@ -228,7 +228,7 @@ int op_invite_accept(struct conn *c, json_t *params, json_t **data,
 	/* Admin links make new accounts only (see POST /api/signup). */
 	if (inv.kind != INVITE_HIVE)
 		return RUCHE_EFORBIDDEN;
-	rc = store_begin(c->srv->store);
+	rc = server_begin(c->srv);
 	if (rc)
 		return rc;
 	rc = invites_use(c->srv, &inv, c->user_id,

@@ -86,7 +86,16 @@ int op_meetup_list(struct conn *c, json_t *params, json_t **data,
 		   struct proto_error *err)
 {
 	return meetups_list(c->srv, conn_actor(c), num(params, "hive_id"),
+			    json_is_true(json_object_get(params, "past")),
+			    num(params, "before"), (int)num(params, "limit"),
 			    data);
+}
+
+int op_meetup_results(struct conn *c, json_t *params, json_t **data,
+		      struct proto_error *err)
+{
+	return meetups_results(c->srv, conn_actor(c),
+			       num(params, "meetup_id"), data);
 }
 
 int op_meetup_get(struct conn *c, json_t *params, json_t **data,

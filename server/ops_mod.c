@@ -1,5 +1,6 @@
 /* ops_mod.c - moderation, reports, guard, retention and audit over the
- * protocol; and the test clock's clock.advance. */
+ * protocol; and the test aids of --fake-clock, clock.advance and
+ * storage.fault. */
 #include <string.h>
 
 #include "ruche/conn.h"
@@ -7,6 +8,7 @@
 #include "ruche/moderation.h"
 #include "ruche/ops.h"
 #include "ruche/server.h"
+#include "ruche/store.h"
 
 #define CLOCK_ADVANCE_MAX_MS (31LL * 86400 * 1000)
 
@@ -184,5 +186,29 @@ int op_clock_advance(struct conn *c, json_t *params, json_t **data,
 	mod_housekeeping(srv, true);
 	*data = json_pack("{s:I}", "time",
 			  (json_int_t)clock_wall_ms(srv->clock));
+	return *data ? 0 : RUCHE_ENOMEM;
+}
+
+int op_storage_fault(struct conn *c, json_t *params, json_t **data,
+		     struct proto_error *err)
+{
+	const char *fault = str(params, "fault");
+	enum store_fault f;
+	int rc;
+
+	if (!c->srv->fake_clock)
+		return RUCHE_EFORBIDDEN;	/* dispatch hides it anyway */
+	if (strcmp(fault, "full") == 0)
+		f = STORE_FAULT_FULL;
+	else if (strcmp(fault, "read_only") == 0)
+		f = STORE_FAULT_READ_ONLY;
+	else if (strcmp(fault, "none") == 0)
+		f = STORE_FAULT_NONE;
+	else
+		return RUCHE_EINVAL;
+	rc = store_test_fault(c->srv->store, f);
+	if (rc)
+		return rc;
+	*data = json_pack("{s:s}", "fault", fault);
 	return *data ? 0 : RUCHE_ENOMEM;
 }

@@ -31,6 +31,10 @@ int proto_parse(const char *text, size_t len, struct request *req,
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 			  &jerr);
 	if (!root) {
+		/* The reader quotes the text near the error and may cut a
+		 * character in two: a message that is not UTF-8 could not
+		 * be encoded, and the peer would get no reply. */
+		utf8_tame(jerr.text);
 		err->code = PROTO_E_BAD_JSON;
 		snprintf(err->message, sizeof(err->message),
 			 "not valid JSON: %s at character %d", jerr.text,

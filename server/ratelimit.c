@@ -1,4 +1,4 @@
-/* ratelimit.c - failure counters per key, in a fixed window. */
+/* ratelimit.c - failure counters per key in a fixed window; token buckets. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +177,39 @@ void ratelimit_clear(struct ratelimit *rl, const char *key)
 	*p = e->next;
 	free(e);
 	rl->nentries--;
+}
+
+void tbucket_init(struct tbucket *b, int rate, int burst, int64_t now_ms)
+{
+	b->rate = rate > 0 ? rate : 0;
+	b->burst = burst > 0 ? burst : 1;
+	b->milli = (int64_t)b->burst * 1000;
+	b->last_ms = now_ms;
+}
+
+int64_t tbucket_take(struct tbucket *b, int64_t now_ms)
+{
+	int64_t full = (int64_t)b->burst * 1000;
+
+	if (!b->rate)
+		return 0;
+	/* rate tokens a second is rate thousandths a millisecond.  A gap
+	 * of days cannot overflow: it is capped before it is multiplied. */
+	if (now_ms > b->last_ms) {
+		int64_t gap = now_ms - b->last_ms;
+
+		if (gap > full / b->rate + 1)
+			gap = full / b->rate + 1;
+		b->milli += gap * b->rate;
+		if (b->milli > full)
+			b->milli = full;
+		b->last_ms = now_ms;
+	}
+	/* A clock that went back (it should not) refills nothing until it
+	 * is past last_ms again. */
+	if (b->milli >= 1000) {
+		b->milli -= 1000;
+		return 0;
+	}
+	return (1000 - b->milli + b->rate - 1) / b->rate;
 }

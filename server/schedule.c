@@ -329,16 +329,46 @@ int remind_cancel(struct server *srv, struct actor who, int64_t id)
 	return rc ? rc : store_reminder_delete(srv->store, id);
 }
 
-/* An event to one user's open connections. */
-static void emit_ephemeral(struct server *srv, int64_t user_id,
-			   const char *kind, json_t *data)
+int schedule_emit_user(struct server *srv, int64_t user_id,
+		       const char *kind, json_t *data)
 {
-	struct frame *f = proto_event(kind, -1, data);
+	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	struct frame *f = NULL;
+	int64_t pos;
+	int rc, n;
 
-	if (f) {
-		server_publish(srv, 0, 0, user_id, 0, f);
-		frame_unref(f);
+	json_decref(data);
+	if (!text)
+		return RUCHE_ENOMEM;
+	rc = store_event_insert_user(srv->store, user_id, kind, text,
+				     now_ms(srv), &pos);
+	if (!rc) {
+		n = snprintf(NULL, 0, "{\"ev\":\"%s\",\"pos\":%lld,"
+			     "\"data\":%s}", kind, (long long)pos, text);
+		f = frame_new((size_t)n);
+		if (f) {
+			snprintf((char *)frame_payload(f), (size_t)n + 1,
+				 "{\"ev\":\"%s\",\"pos\":%lld,\"data\":%s}",
+				 kind, (long long)pos, text);
+			server_publish(srv, 0, 0, user_id, pos, f);
+			frame_unref(f);
+		} else {
+			rc = RUCHE_ENOMEM;
+		}
 	}
+	free(text);
+	if (rc)
+		log_error("%s for user %lld not stored: %s", kind,
+			  (long long)user_id, ruche_strerror(rc));
+	return rc;
+}
+
+/* A stored event to one user (named emit so that the protocol checks
+ * find the events of this file). */
+static int emit(struct server *srv, int64_t user_id, const char *kind,
+		json_t *data)
+{
+	return schedule_emit_user(srv, user_id, kind, data);
 }
 
 /*
@@ -364,14 +394,13 @@ static void post_due(struct server *srv, const struct store_sched *x,
 			       x->channel_id, x->text, 0, 0, nonce, &out);
 	json_decref(out);
 	if (rc)
-		emit_ephemeral(srv, x->author_id, "schedule.failed",
-			       json_pack("{s:I, s:I, s:s, s:s, s:s}",
-					 "schedule_id", (json_int_t)x->id,
-					 "channel_id",
-					 (json_int_t)x->channel_id,
-					 "text", x->text,
-					 "code", ruche_err_code(rc),
-					 "message", ruche_strerror(rc)));
+		emit(srv, x->author_id, "schedule.failed",
+		     json_pack("{s:I, s:I, s:s, s:s, s:s}",
+			       "schedule_id", (json_int_t)x->id,
+			       "channel_id", (json_int_t)x->channel_id,
+			       "text", x->text,
+			       "code", ruche_err_code(rc),
+			       "message", ruche_strerror(rc)));
 	if (strcmp(x->repeat, "weekly") == 0) {
 		while (next.at <= now)
 			next.at += SCHEDULE_WEEK_MS;
@@ -398,11 +427,11 @@ static void fire_due(struct server *srv, const struct store_reminder *x)
 						x->user_id);
 	}
 	if (msg)
-		emit_ephemeral(srv, x->user_id, "remind",
-			       json_pack("{s:I, s:I, s:o}",
-					 "reminder_id", (json_int_t)x->id,
-					 "at", (json_int_t)x->at,
-					 "message", msg));
+		emit(srv, x->user_id, "remind",
+		     json_pack("{s:I, s:I, s:o}",
+			       "reminder_id", (json_int_t)x->id,
+			       "at", (json_int_t)x->at,
+			       "message", msg));
 	if (store_reminder_delete(srv->store, x->id))
 		log_error("reminder %lld could not be deleted",
 			  (long long)x->id);
@@ -415,12 +444,20 @@ void schedule_housekeeping(struct server *srv)
 	int64_t now = now_ms(srv);
 	size_t n = 0, nr = 0;
 
-	if (!store_sched_due(srv->store, now, DUE_BATCH, &v, &n))
+	/* Read first: most passes have nothing to do and write nothing. */
+	if (store_sched_due(srv->store, now, DUE_BATCH, &v, &n))
+		n = 0;
+	if (store_reminder_due(srv->store, now, DUE_BATCH, &r, &nr))
+		nr = 0;
+	/* In a turn, like a request: the events stored for their users
+	 * leave once committed, with what they report. */
+	if ((n || nr) && !server_turn_begin(srv)) {
 		for (size_t i = 0; i < n; i++)
 			post_due(srv, &v[i], now);
-	store_sched_list_free(v, n);
-	if (!store_reminder_due(srv->store, now, DUE_BATCH, &r, &nr))
 		for (size_t i = 0; i < nr; i++)
 			fire_due(srv, &r[i]);
+		server_flush(srv);
+	}
+	store_sched_list_free(v, n);
 	free(r);
 }

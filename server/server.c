@@ -13,6 +13,7 @@
 #include "ruche/meetups.h"
 #include "ruche/schedule.h"
 #include "ruche/moderation.h"
+#include "ruche/pairing.h"
 #include "ruche/ratelimit.h"
 #include "ruche/server.h"
 #include "ruche/store.h"
@@ -40,6 +41,7 @@ int server_init(struct server *srv, const struct config *cfg,
 	srv->clock = clk;
 	srv->store = st;
 	srv->started_mono = clock_mono_ms(clk);
+	metrics_init(&srv->metrics);
 	return 0;
 }
 
@@ -126,6 +128,7 @@ void server_housekeeping(struct server *srv)
 	mod_housekeeping(srv, false);	/* mutes that end, retention */
 	meetups_housekeeping(srv);	/* reminders */
 	schedule_housekeeping(srv);	/* scheduled posts, reminders */
+	pairing_housekeeping(srv);	/* peer pairing rounds */
 }
 
 void server_send_user(struct server *srv, int64_t user_id, struct frame *f)
@@ -142,6 +145,43 @@ int server_turn_begin(struct server *srv)
 	rc = store_begin(srv->store);
 	if (!rc)
 		srv->turn_open = true;
+	/* A read-only database refuses even to open a write transaction:
+	 * the turn goes on without one, so that reads keep working and
+	 * each write fails on its own, with storage_read_only. */
+	if (rc == RUCHE_EROFS)
+		rc = 0;
+	return rc;
+}
+
+int server_begin(struct server *srv)
+{
+	int rc;
+
+	if (srv->ntx == SERVER_MAX_NESTING)
+		return RUCHE_EINVAL;
+	rc = store_begin(srv->store);
+	if (!rc)
+		srv->tx_marks[srv->ntx++] = srv->nout;
+	return rc;
+}
+
+int server_end(struct server *srv, int rc)
+{
+	size_t mark;
+
+	rc = store_end(srv->store, rc);
+	if (!srv->ntx)
+		return rc;
+	mark = srv->tx_marks[--srv->ntx];
+	if (!rc)
+		return rc;
+	/* Undone: what the body queued goes too. */
+	for (size_t i = mark; i < srv->nout; i++) {
+		frame_unref(srv->outbox[i].frame);
+		json_decref(srv->outbox[i].req_id);
+	}
+	if (mark < srv->nout)
+		srv->nout = mark;
 	return rc;
 }
 
@@ -286,7 +326,8 @@ static void deliver(struct conn *c, int64_t pos, struct frame *f)
 			return;
 		c->last_pos = pos;
 	}
-	conn_send(c, f);
+	if (!conn_send(c, f))
+		metrics_delivered(&c->srv->metrics, 1);
 }
 
 /*
@@ -343,7 +384,8 @@ static void deliver_event(struct server *srv, const struct outbox_entry *e)
 void server_reply(struct server *srv, struct conn *c, struct frame *f,
 		  void *req_id)
 {
-	struct outbox_entry e = { .conn = c, .frame = f, .req_id = req_id };
+	struct outbox_entry e = { .conn = c, .frame = f, .req_id = req_id,
+				  .clean = !store_dirty(srv->store) };
 
 	if (!srv->turn_open || outbox_add(srv, &e))
 		conn_send(c, f);
@@ -393,15 +435,22 @@ int server_emit(struct server *srv, int64_t hive_id, int64_t channel_id,
 
 int server_flush(struct server *srv)
 {
+	uint64_t t0;
+	size_t replies = 0;
 	int rc = 0;
 
 	if (!srv->turn_open)
 		return 0;
 	srv->turn_open = false;
+	t0 = metrics_now_ns();
 	rc = store_commit(srv->store);
+	for (size_t i = 0; i < srv->nout; i++)
+		replies += srv->outbox[i].req_id != NULL;
+	metrics_commit(&srv->metrics, replies, metrics_now_ns() - t0, !rc);
 	if (rc) {
-		log_error("grouped commit failed: %s; %zu replies refused",
-			  ruche_strerror(rc), srv->nout);
+		log_error("grouped commit failed: %s; %zu replies and "
+			  "events of the turn held back", ruche_strerror(rc),
+			  srv->nout);
 		store_rollback(srv->store);
 	}
 	for (size_t i = 0; i < srv->nout; i++) {
@@ -411,9 +460,18 @@ int server_flush(struct server *srv)
 			continue;	/* after everything else, below */
 		} else if (!rc && !e->conn) {
 			deliver_event(srv, e);
+		} else if (e->conn && e->req_id && rc && e->clean) {
+			/* It read only what was committed before the turn:
+			 * true still.  Reads go on when writes cannot. */
+			conn_send(e->conn, e->frame);
 		} else if (e->conn && e->req_id && rc) {
-			struct frame *err = proto_reply_error(
-				e->req_id, "internal",
+			struct frame *err;
+
+			/* storage_full or storage_read_only tell the client
+			 * to wait, not that the server is broken. */
+			metrics_error(&srv->metrics, ruche_err_code(rc));
+			err = proto_reply_error(
+				e->req_id, ruche_err_code(rc),
 				"the change could not be stored");
 
 			if (err) {

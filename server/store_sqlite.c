@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "ruche/err.h"
@@ -67,12 +69,17 @@ enum stmt_id {
 	S_TURN_INSERT, S_TURN_LIST, S_TURN_DONE, S_TURN_DELETE, S_GROUP_INSERT,
 	S_GROUP_LIST, S_GROUP_RECENT, S_ANSWER_SET, S_ANSWER_LIST,
 	S_FEEDBACK_SET, S_FEEDBACK_STATS, S_SUP_MEETUPS, S_MEETUP_BY_CHANNEL,
+	S_MEETUP_PAST, S_PART_LIST, S_FEEDBACK_LIST, S_SUP_MENTOR_MEETUPS,
 	/* Calendar feeds (the section after meetups). */
 	S_ICS_SET, S_ICS_GET, S_ICS_USER, S_ICS_MEETUPS,
 	/* Scheduled messages and reminders (after calendar feeds). */
 	S_SCHED_INSERT, S_SCHED_GET, S_SCHED_LIST, S_SCHED_UPDATE,
 	S_SCHED_DELETE, S_SCHED_DUE, S_REMIND_INSERT, S_REMIND_GET,
-	S_REMIND_LIST, S_REMIND_DELETE, S_REMIND_DUE,
+	S_REMIND_LIST, S_REMIND_DELETE, S_REMIND_DUE, S_EVENT_USER_INSERT,
+	/* Peer pairing (after scheduled messages). */
+	S_PAIRING_GET, S_PAIRING_SET, S_PAIRING_DUE, S_PAIRING_ROUND_INSERT,
+	S_PAIRING_MEMBER_INSERT, S_PAIRING_ROUNDS, S_PAIRING_MEMBERS,
+	S_PAIRING_RECENT,
 	S_COUNT
 };
 
@@ -309,11 +316,11 @@ static const char *const sql_text[S_COUNT] = {
 		"AND body != ''",
 	[S_EVENT_ERASE_MSG] =
 		"UPDATE events SET data = json_set(data, '$.message.text', '') "
-		"WHERE kind IN ('msg.created', 'msg.edited') "
+		"WHERE kind IN ('msg.created', 'msg.edited', 'remind') "
 		"AND json_extract(data, '$.message.id') = ?1",
 	[S_EVENT_ERASE_AUTHOR] =
 		"UPDATE events SET data = json_set(data, '$.message.text', '') "
-		"WHERE kind IN ('msg.created', 'msg.edited') "
+		"WHERE kind IN ('msg.created', 'msg.edited', 'remind') "
 		"AND json_extract(data, '$.message.author_id') = ?1",
 	[S_MSG_BY_AUTHOR] =
 		"SELECT " MSG_COLS " FROM messages WHERE author_id = ?1 "
@@ -339,7 +346,7 @@ static const char *const sql_text[S_COUNT] = {
 		"SELECT pos, kind, data FROM events WHERE pos > ?2 AND ("
 		"hive_id IN (SELECT hive_id FROM memberships WHERE user_id = ?1) "
 		"OR channel_id IN (SELECT channel_id FROM channel_members "
-		"WHERE user_id = ?1)) ORDER BY pos LIMIT ?3",
+		"WHERE user_id = ?1) OR user_id = ?1) ORDER BY pos LIMIT ?3",
 	[S_EVENT_LAST] =
 		"SELECT coalesce((SELECT seq FROM sqlite_sequence "
 		"WHERE name = 'events'), 0)",
@@ -475,9 +482,11 @@ static const char *const sql_text[S_COUNT] = {
 		"UPDATE messages SET thread_id = NULL WHERE thread_id IN "
 		"(SELECT value FROM json_each(?1)) AND id NOT IN "
 		"(SELECT value FROM json_each(?1))",
+	/* A reminder (remind, addressed to one user) holds a copy too. */
 	[S_PURGE_EVENTS] =
 		"UPDATE events SET data = json_set(data, '$.message.text', '') "
-		"WHERE hive_id = ?2 AND kind IN ('msg.created', 'msg.edited') "
+		"WHERE (hive_id = ?2 AND kind IN ('msg.created', 'msg.edited') "
+		"OR user_id IS NOT NULL AND kind = 'remind') "
 		"AND json_extract(data, '$.message.id') IN "
 		"(SELECT value FROM json_each(?1))",
 	[S_PURGE_DELETE] =
@@ -718,6 +727,38 @@ static const char *const sql_text[S_COUNT] = {
 		"f.meetup_id WHERE f.nps >= 9), "
 		"(SELECT count(*) FROM meetup_feedback f JOIN m ON m.id = "
 		"f.meetup_id WHERE f.nps <= 6)",
+	/* The same figures for the meetups that user ?1 scheduled (and so
+	 * led: the runner speaks in their name), in hive ?4 or any (0). */
+	[S_SUP_MENTOR_MEETUPS] =
+		"WITH m AS (SELECT id FROM meetups WHERE created_by = ?1 "
+		"AND (?4 = 0 OR hive_id = ?4) "
+		"AND state = 'ended' AND ended_at >= ?2 AND ended_at < ?3) "
+		"SELECT (SELECT count(*) FROM m), "
+		"(SELECT count(*) FROM meetup_rsvps r JOIN m ON m.id = "
+		"r.meetup_id WHERE r.answer = 'going'), "
+		"(SELECT count(*) FROM meetup_rsvps r JOIN m ON m.id = "
+		"r.meetup_id JOIN meetup_participants p ON p.meetup_id = "
+		"r.meetup_id AND p.user_id = r.user_id "
+		"WHERE r.answer = 'going'), "
+		"(SELECT count(*) FROM meetup_feedback f JOIN m ON m.id = "
+		"f.meetup_id), "
+		"(SELECT count(*) FROM meetup_feedback f JOIN m ON m.id = "
+		"f.meetup_id WHERE f.nps >= 9), "
+		"(SELECT count(*) FROM meetup_feedback f JOIN m ON m.id = "
+		"f.meetup_id WHERE f.nps <= 6)",
+	/* The meetups of hive ?1 that are over, starting before ?2, newest
+	 * first, at most ?3. */
+	[S_MEETUP_PAST] =
+		"SELECT " MEETUP_COLS " FROM meetups WHERE hive_id = ?1 "
+		"AND state IN ('ended', 'missed', 'cancelled') "
+		"AND start_at < ?2 ORDER BY start_at DESC, id DESC LIMIT ?3",
+	[S_PART_LIST] =
+		"SELECT user_id, joined_at, coalesce(left_at, 0) "
+		"FROM meetup_participants WHERE meetup_id = ?1 "
+		"ORDER BY joined_at, rowid",
+	[S_FEEDBACK_LIST] =
+		"SELECT user_id, nps, comment, created_at FROM meetup_feedback "
+		"WHERE meetup_id = ?1 ORDER BY created_at, user_id",
 
 	/* Calendar feeds: one per user, replaced when made anew. */
 	[S_ICS_SET] =
@@ -767,6 +808,56 @@ static const char *const sql_text[S_COUNT] = {
 	[S_REMIND_DUE] =
 		"SELECT " REMIND_COLS " FROM reminders WHERE at <= ?1 "
 		"ORDER BY at, id LIMIT ?2",
+	/* An event of the log addressed to one user (0010). */
+	[S_EVENT_USER_INSERT] =
+		"INSERT INTO events(user_id, kind, data, created_at) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	/* Peer pairing (pairing.h). */
+#define PAIRING_COLS \
+	"hive_id, enabled, every_days, coalesce(next_at, 0), prompt, " \
+	"coalesce(updated_by, 0), updated_at"
+	[S_PAIRING_GET] =
+		"SELECT " PAIRING_COLS " FROM pairing_settings "
+		"WHERE hive_id = ?1",
+	[S_PAIRING_SET] =
+		"INSERT INTO pairing_settings(hive_id, enabled, every_days, "
+		"next_at, prompt, updated_by, updated_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		"ON CONFLICT (hive_id) DO UPDATE SET "
+		"enabled = excluded.enabled, every_days = excluded.every_days, "
+		"next_at = excluded.next_at, prompt = excluded.prompt, "
+		"updated_by = excluded.updated_by, "
+		"updated_at = excluded.updated_at",
+	[S_PAIRING_DUE] =
+		"SELECT " PAIRING_COLS " FROM pairing_settings "
+		"WHERE enabled AND next_at <= ?1 ORDER BY next_at, hive_id "
+		"LIMIT ?2",
+#define PAIRING_ROUND_COLS \
+	"id, hive_id, coalesce(due_at, 0), ran_at, status, reason, " \
+	"coalesce(run_by, 0)"
+	[S_PAIRING_ROUND_INSERT] =
+		"INSERT INTO pairing_rounds(hive_id, due_at, ran_at, status, "
+		"reason, run_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_PAIRING_MEMBER_INSERT] =
+		"INSERT INTO pairing_members(round_id, group_no, user_id, "
+		"channel_id) VALUES (?1, ?2, ?3, ?4)",
+	[S_PAIRING_ROUNDS] =
+		"SELECT " PAIRING_ROUND_COLS " FROM pairing_rounds "
+		"WHERE hive_id = ?1 ORDER BY id DESC LIMIT ?2",
+	[S_PAIRING_MEMBERS] =
+		"SELECT group_no, user_id, coalesce(channel_id, 0) "
+		"FROM pairing_members WHERE round_id = ?1 "
+		"ORDER BY group_no, user_id",
+	/* Pairs of the same group in hive ?1's last ?2 paired rounds, with
+	 * the round's age (0: the latest). */
+	[S_PAIRING_RECENT] =
+		"WITH r AS (SELECT id, row_number() OVER (ORDER BY id DESC) - 1 "
+		"AS age FROM pairing_rounds WHERE hive_id = ?1 "
+		"AND status = 'paired' ORDER BY id DESC LIMIT ?2) "
+		"SELECT a.user_id, b.user_id, r.age FROM r "
+		"JOIN pairing_members a ON a.round_id = r.id "
+		"JOIN pairing_members b ON b.round_id = r.id "
+		"AND b.group_no = a.group_no AND a.user_id < b.user_id",
 };
 
 struct store {
@@ -775,6 +866,18 @@ struct store {
 	sqlite3_stmt *stmts[S_COUNT]; /* owned; prepared on first use */
 	int depth;		/* open transactions: 1 is BEGIN, more are
 				   savepoints inside it */
+	/*
+	 * The error that made SQLite roll back the open transaction by
+	 * itself (a full disk does, for most statements), or 0.  A new
+	 * transaction takes its place at once, so that what runs next
+	 * cannot commit on its own and reads still work; no savepoint
+	 * opens in it, and the commit fails with this error: the turn's
+	 * changes are refused and their replies say why.
+	 */
+	int lost;
+	/* sqlite3_total_changes64() when the transaction began: more now
+	 * means it holds changes (store_dirty()). */
+	sqlite3_int64 changes_at_begin;
 };
 
 #define BUSY_TIMEOUT_MS 5000
@@ -967,11 +1070,438 @@ int store_schema_version(struct store *st)
 	return st->version;
 }
 
+/* ---- Backup and check ------------------------------------------------ */
+
+/*
+ * These work on database files rather than on an open store, beside a
+ * server that may be running on the same file: WAL lets one process read
+ * a consistent snapshot while another writes.
+ */
+
+#define BACKUP_STEP_PAGES 256	/* 1 MiB of 4 KiB pages per step */
+#define BACKUP_BUSY_TRIES 1000	/* of 10 ms: ten seconds */
+
+/* Opens a database file as it is, without migrating it.  NULL, with the
+ * reason in err, on failure. */
+static sqlite3 *open_file(const char *path, int flags, char *err,
+			  size_t errlen)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db, 1);
+	return db;
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+/* Whether a and b name the same file (so a copy would replace itself). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Makes a rename in the folder of path survive a power cut. */
+static void sync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	fd = open(dir, O_RDONLY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * Copies the database of src, page by page, into a new file at path.
+ * The caller holds a read transaction on src, so every step reads the
+ * same snapshot: the copy is consistent, and it never starts over when
+ * someone writes meanwhile (as the backup API does between steps
+ * otherwise).  In WAL mode that read blocks no writer.
+ */
+static int copy_to(sqlite3 *src, const char *path, char *err, size_t errlen)
+{
+	sqlite3 *dst;
+	sqlite3_backup *b;
+	int rc, tries = 0;
+
+	unlink(path);	/* a copy left by an interrupted run */
+	dst = open_file(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err,
+			errlen);
+	if (!dst)
+		return RUCHE_EIO;
+	b = sqlite3_backup_init(dst, "main", src, "main");
+	if (!b) {
+		snprintf(err, errlen, "cannot copy: %s", sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		unlink(path);
+		return RUCHE_EIO;
+	}
+	do {
+		rc = sqlite3_backup_step(b, BACKUP_STEP_PAGES);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(10);
+	} while (rc == SQLITE_OK || ((rc == SQLITE_BUSY ||
+		 rc == SQLITE_LOCKED) && ++tries < BACKUP_BUSY_TRIES));
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "cannot copy: %s", sqlite3_errstr(rc));
+		sqlite3_close(dst);
+		unlink(path);
+		return (rc & 0xff) == SQLITE_FULL ? RUCHE_EFULL : RUCHE_EIO;
+	}
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot close the copy");
+		unlink(path);
+		return RUCHE_EIO;
+	}
+	return 0;
+}
+
+/* Runs one statement of no interest but its success. */
+static int exec_db(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return RUCHE_EIO;
+}
+
+/* Whether the file at path passes SQLite's quick check. */
+static int quick_check(const char *path, char *err, size_t errlen)
+{
+	/* Read-write: the copy is in WAL mode, and only a connection that
+	 * may write removes the -wal and -shm files it makes on close. */
+	sqlite3 *db = open_file(path, SQLITE_OPEN_READWRITE, err, errlen);
+	sqlite3_stmt *s = NULL;
+	const unsigned char *v;
+	int rc = RUCHE_EIO;
+
+	if (!db)
+		return RUCHE_EIO;
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+		v = sqlite3_column_text(s, 0);
+		if (v && strcmp((const char *)v, "ok") == 0)
+			rc = 0;
+		else
+			snprintf(err, errlen, "the copy fails its check: %s",
+				 v ? (const char *)v : "?");
+	} else {
+		snprintf(err, errlen, "the copy fails its check: %s",
+			 sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Copies src (pinned to one snapshot) to dest through a file beside it,
+ * checked, then renamed over dest. */
+static int copy_atomically(sqlite3 *src, const char *dest,
+			   int (*before_rename)(const char *dest, char *err,
+						size_t errlen),
+			   char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	int rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", dest, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		snprintf(err, errlen, "the path is too long");
+		return RUCHE_EINVAL;
+	}
+	rc = copy_to(src, tmp, err, errlen);
+	if (!rc)
+		rc = quick_check(tmp, err, errlen);
+	if (!rc && before_rename)
+		rc = before_rename(dest, err, errlen);
+	if (!rc && rename(tmp, dest)) {
+		snprintf(err, errlen, "cannot rename the copy to %s: %s", dest,
+			 strerror(errno));
+		rc = RUCHE_EIO;
+	}
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	sync_parent(dest);
+	return 0;
+}
+
+static int check_unused(const char *dest, char *err, size_t errlen);
+
+/* Opens src and starts the read transaction that pins its snapshot. */
+static sqlite3 *open_snapshot(const char *src, char *err, size_t errlen)
+{
+	sqlite3 *db = open_file(src, SQLITE_OPEN_READWRITE, err, errlen);
+
+	if (db && exec_db(db, "BEGIN; SELECT count(*) FROM sqlite_schema",
+			  err, errlen)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "cannot read %s: %s", src, why);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+int store_backup(const char *src, const char *dest, bool replace, char *err,
+		 size_t errlen)
+{
+	sqlite3 *db;
+	int rc;
+
+	if (!replace && file_exists(dest)) {
+		snprintf(err, errlen, "%s exists", dest);
+		return RUCHE_EEXIST;
+	}
+	if (!file_exists(src)) {
+		snprintf(err, errlen, "%s: no such database", src);
+		return RUCHE_ENOTFOUND;
+	}
+	if (same_file(src, dest)) {
+		snprintf(err, errlen, "%s is the database itself", dest);
+		return RUCHE_EINVAL;
+	}
+	if (make_parent_dirs(dest)) {
+		snprintf(err, errlen, "cannot create the folder of %s", dest);
+		return RUCHE_EIO;
+	}
+	db = open_snapshot(src, err, errlen);
+	if (!db)
+		return RUCHE_EIO;
+	/* Nor does a backup replace a database in use. */
+	rc = copy_atomically(db, dest, check_unused, err, errlen);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+/*
+ * Refuses to replace a database that a process has open.  Every
+ * connection to a WAL database holds a shared lock on its file for as
+ * long as it is open, so an exclusive lock taken at once (no waiting)
+ * proves that no server uses it.  Closing, as its last user, folds its
+ * write-ahead log in and removes it.
+ */
+static int check_unused(const char *dest, char *err, size_t errlen)
+{
+	sqlite3 *db;
+	char wal[PATH_MAX], shm[PATH_MAX];
+	int rc;
+
+	if (!file_exists(dest))
+		goto leftovers;
+	db = open_file(dest, SQLITE_OPEN_READWRITE, err, errlen);
+	if (!db)
+		return RUCHE_EIO;
+	sqlite3_busy_timeout(db, 0);
+	rc = sqlite3_exec(db, "PRAGMA locking_mode = EXCLUSIVE; "
+			  "BEGIN EXCLUSIVE; ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	/* Another error (a damaged file, the very reason to restore) is
+	 * no sign of a user: the file goes. */
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+		snprintf(err, errlen, "%s is in use (is a server running on "
+			 "it?): stop it first", dest);
+		return RUCHE_EBUSY;
+	}
+leftovers:
+	/* What an old database left would be read as the new one's. */
+	snprintf(wal, sizeof(wal), "%s-wal", dest);
+	snprintf(shm, sizeof(shm), "%s-shm", dest);
+	if ((unlink(wal) && errno != ENOENT) ||
+	    (unlink(shm) && errno != ENOENT)) {
+		snprintf(err, errlen, "cannot remove the old %s-wal", dest);
+		return RUCHE_EIO;
+	}
+	return 0;
+}
+
+int store_restore(const char *src, const char *dest, bool replace,
+		  char *err, size_t errlen)
+{
+	sqlite3 *db;
+	int rc;
+
+	if (!replace && file_exists(dest)) {
+		snprintf(err, errlen, "%s exists (--force replaces it)", dest);
+		return RUCHE_EEXIST;
+	}
+	if (!file_exists(src)) {
+		snprintf(err, errlen, "%s: no such file", src);
+		return RUCHE_ENOTFOUND;
+	}
+	if (same_file(src, dest)) {
+		snprintf(err, errlen, "%s is the database itself", src);
+		return RUCHE_EINVAL;
+	}
+	rc = make_parent_dirs(dest);
+	if (rc) {
+		snprintf(err, errlen, "cannot create the folder of %s", dest);
+		return rc;
+	}
+	db = open_snapshot(src, err, errlen);
+	if (!db)
+		return RUCHE_EIO;
+	rc = copy_atomically(db, dest, check_unused, err, errlen);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Runs a check pragma; every row but a lone "ok" is a problem. */
+static void check_rows(sqlite3 *db, const char *sql, const char *what,
+		       struct store_check *out,
+		       void (*say)(void *arg, bool problem, const char *line),
+		       void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	char line[600];
+	int rc, rows = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		snprintf(line, sizeof(line), "%s: cannot run: %s", what,
+			 sqlite3_errmsg(db));
+		out->problems++;
+		say(arg, true, line);
+		return;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		int n = sqlite3_column_count(s);
+
+		if (n == 1 && v && strcmp(v, "ok") == 0)
+			continue;
+		rows++;
+		out->problems++;
+		if (n == 1)	/* integrity_check: one sentence a row */
+			snprintf(line, sizeof(line), "%s: %s", what,
+				 v ? v : "?");
+		else		/* foreign_key_check: table, rowid, parent */
+			snprintf(line, sizeof(line),
+				 "%s: row %lld of %s refers to a missing row "
+				 "of %s", what, sqlite3_column_int64(s, 1),
+				 v ? v : "?", sqlite3_column_text(s, 2) ?
+				 (const char *)sqlite3_column_text(s, 2) :
+				 "?");
+		say(arg, true, line);
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(line, sizeof(line), "%s: %s", what,
+			 sqlite3_errmsg(db));
+		out->problems++;
+		say(arg, true, line);
+	} else if (!rows) {
+		snprintf(line, sizeof(line), "%s: ok", what);
+		say(arg, false, line);
+	}
+	sqlite3_finalize(s);
+}
+
+int store_check_file(const char *path, struct store_check *out,
+		     void (*say)(void *arg, bool problem, const char *line),
+		     void *arg, char *err, size_t errlen)
+{
+	int known = store_migrations[store_nmigrations - 1].version;
+	sqlite3_stmt *s = NULL;
+	char line[600];
+	sqlite3 *db;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->known = known;
+	if (!file_exists(path)) {
+		snprintf(err, errlen, "%s: no such database", path);
+		return RUCHE_ENOTFOUND;
+	}
+	/* Read-write so that a WAL file is read as a server left it; no
+	 * write is made. */
+	db = open_file(path, SQLITE_OPEN_READWRITE, err, errlen);
+	if (!db)
+		return RUCHE_EIO;
+	check_rows(db, "PRAGMA integrity_check(100)", "integrity", out, say, arg);
+	check_rows(db, "PRAGMA foreign_key_check", "foreign keys", out, say,
+		   arg);
+	rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM "
+				"schema_migrations", -1, &s, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+		out->version = sqlite3_column_int(s, 0);
+		snprintf(line, sizeof(line),
+			 "schema version: %d (this ruche knows up to %d%s)",
+			 out->version, known, out->version > known ?
+			 ": run a newer ruche" : out->version < known ?
+			 "; the next start migrates it" : "");
+		if (out->version > known)
+			out->problems++;
+		say(arg, out->version > known, line);
+	} else {
+		snprintf(line, sizeof(line),
+			 "schema version: cannot read (%s): not a Ruche "
+			 "database?", sqlite3_errmsg(db));
+		out->problems++;
+		say(arg, true, line);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return 0;
+}
+
+int store_test_fault(struct store *st, enum store_fault fault)
+{
+	char err[256];
+	const char *sql =
+		fault == STORE_FAULT_FULL ?
+			/* Clamped to the pages in use: no page more. */
+			"PRAGMA max_page_count = 1" :
+		fault == STORE_FAULT_READ_ONLY ? "PRAGMA query_only = 1" :
+		"PRAGMA query_only = 0; "
+		"PRAGMA max_page_count = 1073741823";
+
+	return exec(st, sql, err, sizeof(err));
+}
+
 /* ---- Statements ------------------------------------------------------ */
 
 /* The statement id, prepared (once) and ready to bind; NULL on failure. */
 static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
 {
+	/* Outside a transaction, after one was lost, a write of the turn
+	 * would stand on its own. */
+	if (st->lost && sqlite3_get_autocommit(st->db))
+		return NULL;
 	if (!st->stmts[id] &&
 	    sqlite3_prepare_v3(st->db, sql_text[id], -1,
 			       SQLITE_PREPARE_PERSISTENT, &st->stmts[id],
@@ -988,6 +1518,8 @@ static int finish(struct store *st, sqlite3_stmt *s, int rc)
 {
 	int ext = sqlite3_extended_errcode(st->db);
 
+	int err;
+
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
@@ -995,8 +1527,27 @@ static int finish(struct store *st, sqlite3_stmt *s, int rc)
 	if (ext == SQLITE_CONSTRAINT_UNIQUE ||
 	    ext == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return RUCHE_EEXIST;
-	log_error("store: %s", sqlite3_errmsg(st->db));
-	return RUCHE_EIO;
+	/* Storage that takes no more writes is no bug of Ruche's: clients
+	 * get to know (storage_full, storage_read_only), reads go on. */
+	if ((ext & 0xff) == SQLITE_FULL)
+		err = RUCHE_EFULL;
+	else if ((ext & 0xff) == SQLITE_READONLY)
+		err = RUCHE_EROFS;
+	else
+		err = RUCHE_EIO;
+	if (st->depth && !st->lost && sqlite3_get_autocommit(st->db)) {
+		st->lost = err;
+		log_error("store: %s; the transaction was rolled back",
+			  sqlite3_errmsg(st->db));
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL,
+				 NULL) == SQLITE_OK)
+			st->changes_at_begin = sqlite3_total_changes64(st->db);
+	} else if (err == RUCHE_EIO) {
+		log_error("store: %s", sqlite3_errmsg(st->db));
+	} else {
+		log_warn("store: %s", sqlite3_errmsg(st->db));
+	}
+	return err;
 }
 
 /* Runs a statement that returns no rows; RUCHE_ENOTFOUND when it was
@@ -1094,12 +1645,19 @@ static void read_int(sqlite3_stmt *s, void *row)
  */
 int store_begin(struct store *st)
 {
-	sqlite3_stmt *s = stmt(st, st->depth ? S_SAVEPOINT : S_BEGIN);
-	int rc = s ? run(st, s, false) : RUCHE_EIO;
+	sqlite3_stmt *s = st->lost ? NULL :
+			  stmt(st, st->depth ? S_SAVEPOINT : S_BEGIN);
+	int rc = s ? run(st, s, false) : st->lost ? st->lost : RUCHE_EIO;
 
-	if (!rc)
-		st->depth++;
+	if (!rc && st->depth++ == 0)
+		st->changes_at_begin = sqlite3_total_changes64(st->db);
 	return rc;
+}
+
+bool store_dirty(struct store *st)
+{
+	return st && st->depth &&
+	       sqlite3_total_changes64(st->db) != st->changes_at_begin;
 }
 
 int store_commit(struct store *st)
@@ -1109,6 +1667,10 @@ int store_commit(struct store *st)
 
 	if (!st->depth)
 		return RUCHE_EINVAL;
+	/* Nothing of a lost transaction is left to commit; the caller
+	 * rolls back, as after any failed commit. */
+	if (st->lost)
+		return st->lost;
 	s = stmt(st, st->depth > 1 ? S_RELEASE : S_COMMIT);
 	rc = s ? run(st, s, false) : RUCHE_EIO;
 	if (!rc)
@@ -1120,6 +1682,17 @@ void store_rollback(struct store *st)
 {
 	if (!st->depth)
 		return;
+	if (st->lost) {
+		/* SQLite rolled it all back already, savepoints included;
+		 * what is left is the transaction that took its place. */
+		if (--st->depth == 0) {
+			if (!sqlite3_get_autocommit(st->db))
+				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL,
+					     NULL);
+			st->lost = 0;
+		}
+		return;
+	}
 	if (st->depth > 1) {
 		sqlite3_stmt *to = stmt(st, S_ROLLBACK_TO);
 		sqlite3_stmt *rel = stmt(st, S_RELEASE);
@@ -3552,6 +4125,94 @@ int store_meetup_stats(struct store *st, int64_t hive_id, int64_t from,
 	return one(st, s, read_meetup_stats, out);
 }
 
+int store_mentor_meetup_stats(struct store *st, int64_t user_id,
+			      int64_t hive_id, int64_t from, int64_t to,
+			      struct store_meetup_stats *out)
+{
+	sqlite3_stmt *s = stmt(st, S_SUP_MENTOR_MEETUPS);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	sqlite3_bind_int64(s, 4, hive_id);
+	memset(out, 0, sizeof(*out));
+	return one(st, s, read_meetup_stats, out);
+}
+
+int store_meetup_past(struct store *st, int64_t hive_id, int64_t before,
+		      int limit, struct store_meetup **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_MEETUP_PAST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int64(s, 2, before);
+	sqlite3_bind_int(s, 3, limit);
+	return meetups_whole(list(st, s, sizeof(**out), read_meetup,
+				  (void **)out, n), out, n);
+}
+
+static void read_part(sqlite3_stmt *s, void *row)
+{
+	struct store_part *p = row;
+
+	p->user_id = sqlite3_column_int64(s, 0);
+	p->joined_at = sqlite3_column_int64(s, 1);
+	p->left_at = sqlite3_column_int64(s, 2);
+}
+
+int store_part_list(struct store *st, int64_t meetup_id,
+		    struct store_part **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_PART_LIST);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	return list(st, s, sizeof(**out), read_part, (void **)out, n);
+}
+
+static void read_feedback(sqlite3_stmt *s, void *row)
+{
+	struct store_feedback *f = row;
+	const unsigned char *c = sqlite3_column_text(s, 2);
+
+	f->user_id = sqlite3_column_int64(s, 0);
+	f->nps = sqlite3_column_int(s, 1);
+	f->comment = strdup(c ? (const char *)c : "");
+	f->created_at = sqlite3_column_int64(s, 3);
+}
+
+void store_feedback_list_free(struct store_feedback *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].comment);
+	free(v);
+}
+
+int store_feedback_list(struct store *st, int64_t meetup_id,
+			struct store_feedback **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_FEEDBACK_LIST);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, meetup_id);
+	rc = list(st, s, sizeof(**out), read_feedback, (void **)out, n);
+	for (size_t i = 0; !rc && i < *n; i++)
+		if (!(*out)[i].comment) {
+			store_feedback_list_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			rc = RUCHE_ENOMEM;
+		}
+	return rc;
+}
+
 /* Calendar feeds. */
 
 int store_ics_set(struct store *st, int64_t user_id,
@@ -3801,4 +4462,209 @@ int store_reminder_due(struct store *st, int64_t now, int limit,
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, limit);
 	return list(st, s, sizeof(**out), read_reminder, (void **)out, n);
+}
+
+int store_event_insert_user(struct store *st, int64_t user_id,
+			    const char *kind, const char *data, int64_t now,
+			    int64_t *pos)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT_USER_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, user_id);
+	bind_text(s, 2, kind);
+	bind_text(s, 3, data);
+	sqlite3_bind_int64(s, 4, now);
+	rc = run(st, s, false);
+	if (!rc)
+		*pos = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+/* ---- Pairing ------------------------------------------------------------ */
+
+void store_pairing_release(struct store_pairing *p)
+{
+	if (p) {
+		free(p->prompt);
+		p->prompt = NULL;
+	}
+}
+
+void store_pairing_list_free(struct store_pairing *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		store_pairing_release(&v[i]);
+	free(v);
+}
+
+static void read_pairing(sqlite3_stmt *s, void *row)
+{
+	struct store_pairing *p = row;
+	const unsigned char *t = sqlite3_column_text(s, 4);
+
+	p->hive_id = sqlite3_column_int64(s, 0);
+	p->enabled = sqlite3_column_int(s, 1) != 0;
+	p->every_days = sqlite3_column_int(s, 2);
+	p->next_at = sqlite3_column_int64(s, 3);
+	p->prompt = strdup(t ? (const char *)t : "");
+	p->updated_by = sqlite3_column_int64(s, 5);
+	p->updated_at = sqlite3_column_int64(s, 6);
+}
+
+int store_pairing_get(struct store *st, int64_t hive_id,
+		      struct store_pairing *out)
+{
+	sqlite3_stmt *s = stmt(st, S_PAIRING_GET);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	memset(out, 0, sizeof(*out));
+	rc = one(st, s, read_pairing, out);
+	if (!rc && !out->prompt)
+		rc = RUCHE_ENOMEM;
+	return rc;
+}
+
+int store_pairing_set(struct store *st, const struct store_pairing *p)
+{
+	sqlite3_stmt *s = stmt(st, S_PAIRING_SET);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, p->hive_id);
+	sqlite3_bind_int(s, 2, p->enabled);
+	sqlite3_bind_int(s, 3, p->every_days);
+	bind_id(s, 4, p->next_at);
+	bind_text(s, 5, p->prompt ? p->prompt : "");
+	bind_id(s, 6, p->updated_by);
+	sqlite3_bind_int64(s, 7, p->updated_at);
+	return run(st, s, true);
+}
+
+int store_pairing_due(struct store *st, int64_t now, int limit,
+		      struct store_pairing **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_PAIRING_DUE);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	rc = list(st, s, sizeof(**out), read_pairing, (void **)out, n);
+	for (size_t i = 0; !rc && i < *n; i++)
+		if (!(*out)[i].prompt) {
+			store_pairing_list_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			rc = RUCHE_ENOMEM;
+		}
+	return rc;
+}
+
+int store_pairing_round_insert(struct store *st,
+			       struct store_pairing_round *r)
+{
+	sqlite3_stmt *s = stmt(st, S_PAIRING_ROUND_INSERT);
+	int rc;
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, r->hive_id);
+	bind_id(s, 2, r->due_at);
+	sqlite3_bind_int64(s, 3, r->ran_at);
+	bind_text(s, 4, r->status);
+	bind_text(s, 5, r->reason);
+	bind_id(s, 6, r->run_by);
+	rc = run(st, s, true);
+	if (!rc)
+		r->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_pairing_member_insert(struct store *st, int64_t round_id,
+				const struct store_pairing_member *m)
+{
+	sqlite3_stmt *s = stmt(st, S_PAIRING_MEMBER_INSERT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, round_id);
+	sqlite3_bind_int(s, 2, m->group_no);
+	sqlite3_bind_int64(s, 3, m->user_id);
+	bind_id(s, 4, m->channel_id);
+	return run(st, s, true);
+}
+
+static void read_pairing_round(sqlite3_stmt *s, void *row)
+{
+	struct store_pairing_round *r = row;
+
+	r->id = sqlite3_column_int64(s, 0);
+	r->hive_id = sqlite3_column_int64(s, 1);
+	r->due_at = sqlite3_column_int64(s, 2);
+	r->ran_at = sqlite3_column_int64(s, 3);
+	col_text(s, 4, r->status, sizeof(r->status));
+	col_text(s, 5, r->reason, sizeof(r->reason));
+	r->run_by = sqlite3_column_int64(s, 6);
+}
+
+int store_pairing_rounds(struct store *st, int64_t hive_id, int limit,
+			 struct store_pairing_round **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_PAIRING_ROUNDS);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int(s, 2, limit);
+	return list(st, s, sizeof(**out), read_pairing_round, (void **)out,
+		    n);
+}
+
+static void read_pairing_member(sqlite3_stmt *s, void *row)
+{
+	struct store_pairing_member *m = row;
+
+	m->group_no = sqlite3_column_int(s, 0);
+	m->user_id = sqlite3_column_int64(s, 1);
+	m->channel_id = sqlite3_column_int64(s, 2);
+}
+
+int store_pairing_members(struct store *st, int64_t round_id,
+			  struct store_pairing_member **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_PAIRING_MEMBERS);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, round_id);
+	return list(st, s, sizeof(**out), read_pairing_member, (void **)out,
+		    n);
+}
+
+static void read_pairing_meet(sqlite3_stmt *s, void *row)
+{
+	struct store_pairing_meet *m = row;
+
+	m->a = sqlite3_column_int64(s, 0);
+	m->b = sqlite3_column_int64(s, 1);
+	m->age = sqlite3_column_int(s, 2);
+}
+
+int store_pairing_recent(struct store *st, int64_t hive_id, int rounds,
+			 struct store_pairing_meet **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_PAIRING_RECENT);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, hive_id);
+	sqlite3_bind_int(s, 2, rounds);
+	return list(st, s, sizeof(**out), read_pairing_meet, (void **)out, n);
 }

@@ -67,6 +67,51 @@ static json_t *activity_json(struct server *srv, int64_t hive_id,
 	return arr;
 }
 
+/* The share of a over b, or JSON null when b is 0. */
+static json_t *ratio(int64_t a, int64_t b)
+{
+	return b ? json_real((double)a / (double)b) : json_null();
+}
+
+/* NPS: promoters (9-10) less detractors (0-6), in % of the answers. */
+static json_t *nps_json(const struct store_nps *n)
+{
+	return n->answers ? json_real(100.0 * (double)(n->promoters -
+						       n->detractors) /
+				      (double)n->answers) : json_null();
+}
+
+/*
+ * A mentor's meetups: those they scheduled (the runner speaks in their
+ * name, so they led them) that ended in the period, in hive_id or any.
+ * Attendance is of the members who said going, the share who came; the
+ * no-shows are the others.
+ */
+static int add_mentor_meetups(struct server *srv, json_t *o, int64_t user_id,
+			      int64_t hive_id, int64_t from, int64_t to)
+{
+	static const char *const keys[] = { "meetups_led",
+		"meetup_attendance", "meetup_no_shows", "meetup_no_show_rate",
+		"nps", NULL };
+	struct store_meetup_stats ms;
+
+	if (store_mentor_meetup_stats(srv->store, user_id, hive_id, from, to,
+				      &ms))
+		return RUCHE_EIO;
+	json_object_set_new(o, "meetups_led", json_integer(ms.held));
+	json_object_set_new(o, "meetup_attendance",
+			    ratio(ms.attended, ms.going));
+	json_object_set_new(o, "meetup_no_shows",
+			    json_integer(ms.going - ms.attended));
+	json_object_set_new(o, "meetup_no_show_rate",
+			    ratio(ms.going - ms.attended, ms.going));
+	json_object_set_new(o, "nps", nps_json(&ms.nps));
+	for (size_t i = 0; keys[i]; i++)
+		if (!json_object_get(o, keys[i]))
+			return RUCHE_ENOMEM;
+	return 0;
+}
+
 static json_t *hive_json(struct server *srv, const struct store_hive *h,
 			 int64_t from, int64_t to)
 {
@@ -79,10 +124,10 @@ static json_t *hive_json(struct server *srv, const struct store_hive *h,
 			     clock_wall_ms(srv->clock), &s) ||
 	    store_meetup_stats(srv->store, h->id, from, to, &ms))
 		return NULL;
-	/* Attendance: of those who said going, the share who came; NPS:
-	 * promoters (9-10) less detractors (0-6), in % of the answers. */
+	/* Attendance: of those who said going, the share who came; the
+	 * no-shows are the others. */
 	return whole(json_pack("{s:I, s:s, s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:o*, s:I, s:I, s:I, s:o, s:o, s:o*}",
+			 " s:o*, s:I, s:I, s:I, s:o, s:I, s:o, s:o, s:o*}",
 			 "hive_id", (json_int_t)h->id, "name", h->name,
 			 "archived", h->archived_at != 0,
 			 "learners", h->learners,
@@ -97,13 +142,12 @@ static json_t *hive_json(struct server *srv, const struct store_hive *h,
 			 "mod_actions", (json_int_t)s.mod_actions,
 			 "auto_actions", (json_int_t)s.auto_actions,
 			 "meetups_held", (json_int_t)ms.held,
-			 "meetup_attendance", ms.going ?
-			 json_real((double)ms.attended / (double)ms.going) :
-			 json_null(),
-			 "nps", ms.nps.answers ?
-			 json_real(100.0 * (double)(ms.nps.promoters -
-						   ms.nps.detractors) /
-				   (double)ms.nps.answers) : json_null(),
+			 "meetup_attendance", ratio(ms.attended, ms.going),
+			 "meetup_no_shows", (json_int_t)(ms.going -
+							  ms.attended),
+			 "meetup_no_show_rate",
+			 ratio(ms.going - ms.attended, ms.going),
+			 "nps", nps_json(&ms.nps),
 			 "activity", activity_json(srv, h->id, from, to)),
 		     keys);
 }
@@ -137,6 +181,11 @@ static json_t *mentors_json(struct server *srv, int64_t hive_id,
 			median_json(srv, hive_id, m[i].user_id, from, to),
 			"mod_actions", (json_int_t)m[i].mod_actions), keys);
 
+		if (o && add_mentor_meetups(srv, o, m[i].user_id, hive_id,
+					    from, to)) {
+			json_decref(o);
+			o = NULL;
+		}
 		if (!o || json_array_append_new(arr, o)) {
 			json_decref(arr);
 			arr = NULL;

@@ -56,6 +56,7 @@ struct ws_session {
 	struct conn *conn;	/* owned; freed when the socket closes */
 	struct lws *wsi;	/* borrowed from lws */
 	char token[64];		/* session cookie seen at the upgrade, if any */
+	char peer[64];		/* the client's address, seen at the upgrade */
 	bool close_sent;	/* our close frame is out; awaiting theirs */
 };
 
@@ -64,6 +65,14 @@ struct ws_session {
  * "Authorization: Bearer" header) into out; "" when there is none.
  */
 void http_request_token(struct lws *wsi, char *out, size_t outlen);
+
+/*
+ * The address of the client of a request: the peer's, or, when the peer
+ * is a --trusted-proxy, the last address of its X-Forwarded-For (the one
+ * that proxy saw; the earlier ones are the client's word only).
+ */
+void http_client_address(struct server *srv, struct lws *wsi, char *out,
+			 size_t outlen);
 
 /* True when the request's Origin is absent, our own, or allowed. */
 bool http_origin_allowed(struct server *srv, struct lws *wsi);

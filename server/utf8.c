@@ -1,4 +1,6 @@
 /* utf8.c - strict UTF-8 validation (RFC 3629). */
+#include <string.h>
+
 #include "ruche/utf8.h"
 
 bool utf8_valid(const void *s, size_t len)
@@ -41,6 +43,30 @@ bool utf8_valid(const void *s, size_t len)
 		p += n + 1;
 	}
 	return true;
+}
+
+void utf8_tame(char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = 1;
+
+		if (c >= 0x80) {
+			/* The longest well-formed sequence here, if any. */
+			for (n = 2; n <= 4 && i + n <= len; n++)
+				if (utf8_valid(s + i, n))
+					break;
+			if (n > 4 || i + n > len) {
+				s[i] = '?';
+				n = 1;
+			}
+		} else if (c < 0x20 || c == 0x7F) {
+			s[i] = '?';
+		}
+		i += n;
+	}
 }
 
 size_t utf8_count(const void *s, size_t len)

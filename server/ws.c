@@ -32,15 +32,27 @@ static void ws_wake(void *arg)
 
 static int ws_open(struct server *srv, struct ws_session *s, struct lws *wsi)
 {
-	char peer[64] = "";
+	int max_per_ip = srv->cfg->max_conns_per_ip;
+	const char *peer = s->peer;
+	size_t others;
 
 	if (srv->stopping)
 		return -1;
-	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	others = conn_count_peer(srv, peer);
 	s->wsi = wsi;
 	s->conn = conn_new(srv, peer, ws_wake, s);
 	if (!s->conn)
 		return -1;
+	/* Past the limit the socket is opened only to say why it closes:
+	 * a client told 1013 backs off, one cut at the upgrade retries. */
+	if (max_per_ip && others >= (size_t)max_per_ip) {
+		log_warn("conn %llu: %zu connections from %s already, closing",
+			 (unsigned long long)s->conn->id, others, peer);
+		explicit_bzero(s->token, sizeof(s->token));
+		conn_close(s->conn, CONN_CLOSE_TRY_LATER,
+			   "too many connections from your address");
+		return 0;
+	}
 	/* A browser's session cookie logs the socket in; a bad one does not
 	 * refuse it: the client can still send "auth". */
 	if (s->token[0])
@@ -159,12 +171,29 @@ static int ws_write_batch(struct ws_session *s)
 	return 0;
 }
 
+/* Sends the ping conn_tick() asked for: a live peer answers with a pong. */
+static int ws_ping(struct ws_session *s)
+{
+	unsigned char buf[LWS_PRE + 5];
+
+	/* With a payload: libwebsockets 4.1 does not report a pong that has
+	 * none (LWS_CALLBACK_RECEIVE_PONG never comes). */
+	memcpy(buf + LWS_PRE, "ruche", 5);
+	s->conn->ping_due = false;
+	if (lws_write(s->wsi, buf + LWS_PRE, 5, LWS_WRITE_PING) < 5)
+		return -1;
+	lws_callback_on_writable(s->wsi);
+	return 0;
+}
+
 /* Writes what is queued, and asks to be called again for more. */
 static int ws_writable(struct ws_session *s)
 {
 	struct conn *c = s->conn;
 	struct frame *f = conn_peek(c);
 
+	if (c->ping_due && !c->close_code)
+		return ws_ping(s);
 	if (!f)
 		return c->close_code ? ws_send_close(s) : 0;
 	if (c->out_count > 1) {
@@ -199,11 +228,17 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* The last moment the upgrade's headers can be read. */
 		http_request_token(wsi, s->token, sizeof(s->token));
+		http_client_address(net_server(wsi), wsi, s->peer,
+				    sizeof(s->peer));
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		return ws_open(net_server(wsi), s, wsi);
 	case LWS_CALLBACK_RECEIVE:
 		return ws_receive(s, in, len);
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (s->conn)
+			conn_pong(s->conn);
+		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return s->conn ? ws_writable(s) : -1;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:

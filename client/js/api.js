@@ -25,6 +25,9 @@ export const CLIENT_NAME = 'ruche-web/0.1';
 export const BACKOFF_MIN_MS = 500;
 export const BACKOFF_MAX_MS = 10000;
 const REQUEST_TIMEOUT_MS = 15000;
+// The share of the server's request rate we use: frames bunched on the way
+// must still find a token waiting.
+const RATE_MARGIN = 0.9;
 // An attempt whose socket has not opened by then is given up and retried
 // (a dropped SYN can otherwise keep a browser waiting for minutes).
 const CONNECT_TIMEOUT_MS = 10000;
@@ -74,6 +77,8 @@ export class Api {
     this.state = 'offline';
     this.server = null; // the last hello reply's data
     this.limits = { max_message_bytes: 65536 };
+    this.tokens = 0; // of the request rate: see takeToken()
+    this.tokensAt = 0;
     this.retryAt = null; // when the next attempt starts (ms since epoch)
     this.everConnected = false;
 
@@ -157,14 +162,37 @@ export class Api {
     if (new TextEncoder().encode(frame).length > this.limits.max_message_bytes) {
       return Promise.reject(new ApiError('too_big', 'message too large'));
     }
+    const wait = this.takeToken();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new ApiError('timeout', `no reply to ${op}`));
-      }, timeout);
+      }, timeout + wait);
       this.pending.set(id, { resolve, reject, timer });
-      socket.send(frame);
+      if (!wait) socket.send(frame);
+      else {
+        setTimeout(() => {
+          // Gone meanwhile: closed() has rejected it already.
+          if (this.pending.has(id) && socket.readyState === this.WebSocket.OPEN) socket.send(frame);
+        }, wait);
+      }
     });
+  }
+
+  // The wait (ms) before the next request may leave, taking its token: the
+  // server allows limits.rate_per_conn requests a second per connection,
+  // in bursts of limits.rate_burst, and refuses the rest (rate_limited).
+  // Pacing ourselves a little below that keeps a burst (loading every
+  // hive at boot) from being refused.  0 when there is no limit.
+  takeToken() {
+    const rate = (this.limits.rate_per_conn || 0) * RATE_MARGIN;
+    if (!rate) return 0;
+    const burst = Math.max(1, (this.limits.rate_burst || 1) - 1);
+    const now = Date.now();
+    this.tokens = Math.min(burst, this.tokens + ((now - this.tokensAt) * rate) / 1000);
+    this.tokensAt = now;
+    this.tokens -= 1; // below 0: a debt, paid by waiting
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / rate);
   }
 
   // -- internals ---------------------------------------------------------
@@ -222,6 +250,10 @@ export class Api {
     if (socket !== this.socket) return;
     this.server = hello;
     if (hello && hello.limits) this.limits = { ...this.limits, ...hello.limits };
+    // A new connection starts with a full bucket on the server too, less
+    // the hello (and one for the margin).
+    this.tokens = Math.max(0, (this.limits.rate_burst || 0) - 2);
+    this.tokensAt = Date.now();
     this.attempt = 0;
     this.everConnected = true;
     this.armHeartbeat();

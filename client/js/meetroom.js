@@ -7,14 +7,17 @@
 //
 // The server's clock may differ from the page's (and moves by itself in
 // tests): each step's started_at, when it arrives, tells the difference,
-// and the countdown counts with it.
+// and the countdown counts with it.  Someone who opens a meetup in the
+// middle (or reloads) gets where it is from meetup.get's live, and the
+// server's time from a ping; a pause, a resume or more time comes with
+// the step's new end in meetup.updated.
 
 import { h, replaceChildren, setText } from './dom.js';
 import { icon } from './icons.js';
 import { errorText } from './forms.js';
 import { store, t, userName } from './store.js';
 import { request } from './session.js';
-import { meet, liveOf, putMeetup, meetupOfChannel, isMentor, meetHooks } from './meetstate.js';
+import { meet, liveOf, putMeetup, putWhole, putLive, meetupOfChannel, isMentor, meetHooks } from './meetstate.js';
 import { whenText } from './meetups.js';
 import { toast } from './moderation.js';
 
@@ -35,15 +38,33 @@ function serverNow() {
   return Date.now() + meet.offset;
 }
 
+// Running again after a pause: the turn's end moved with the step's.
+meetHooks.onResumed = (m) => {
+  if (scripts.has(m.id)) refresh(m.id);
+};
+
 // The meetup a channel name meetup-ID points to, asked once.
 function fetchMeetup(id) {
   if (asked.has(id)) return;
   asked.add(id);
-  request('meetup.get', { meetup_id: id }).then(({ meetup }) => {
+  refresh(id);
+}
+
+// The meetup as the server has it now; under way, where it is (so that
+// one who comes in the middle sees the step, the turn and their group).
+async function refresh(id) {
+  try {
+    const [{ meetup }, pong] = await Promise.all([
+      request('meetup.get', { meetup_id: id }), request('ping').catch(() => null),
+    ]);
+    if (pong && typeof pong.time === 'number') meet.offset = pong.time - Date.now();
     if (meetup.script) scripts.set(meetup.id, meetup.script);
-    const { script, ...rest } = meetup;
-    putMeetup(rest);
-  }).catch(() => {});
+    const { script, live, participants, ...rest } = meetup;
+    if (live) putLive(rest, live);
+    putWhole(rest);
+  } catch {
+    // Shown from the events alone.
+  }
 }
 
 function breakoutOf(cid) {
@@ -107,7 +128,7 @@ export function quietFor(cid) {
   const l = meet.live.get(m.id);
   const step = l?.step;
   if (!step || step.kind !== 'round' || step.step !== m.step) return null;
-  if (!scripts.get(m.id)?.steps?.[step.step]?.speaker_only) return null;
+  if (!(step.speaker_only ?? scripts.get(m.id)?.steps?.[step.step]?.speaker_only)) return null;
   const speaker = l.turn && l.turn.step === step.step ? l.turn.user_id : null;
   return speaker !== null && speaker !== store.me.id ? speaker : null;
 }
@@ -296,7 +317,7 @@ function took(m, meetup) {
   if (participants) l.participants = participants;
   if (ends && l.step && l.step.step === meetup.step) l.step = { ...l.step, ends_at: ends };
   problem = null;
-  putMeetup({ ...rest, step_ends_at: ends });
+  putWhole({ ...rest, step_ends_at: ends });
 }
 
 async function control(m, op, params) {

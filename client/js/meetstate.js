@@ -12,8 +12,10 @@ export const meet = {
   offset: 0, // the server's clock less the page's, ms, from the last step's start
 };
 
-// Set by the views: fn(data) for a meetup.reminder (meetroom.js shows it).
-export const meetHooks = { onReminder: null };
+// Set by the views: fn(data) for a meetup.reminder (meetroom.js shows it);
+// fn(meetup) when a meetup runs again after a pause (meetroom.js asks the
+// server where its turn is).
+export const meetHooks = { onReminder: null, onResumed: null };
 
 export function liveOf(id) {
   if (!meet.live.has(id)) {
@@ -28,6 +30,32 @@ export function liveOf(id) {
 export function putMeetup(m) {
   const old = meet.byId.get(m.id) || {};
   meet.byId.set(m.id, { ...old, ...m });
+  changed('meetups');
+}
+
+// A meetup as the server sent it whole (an event, a reply): its timer
+// fields are there or not at all, so old ones must not linger.  Running,
+// its step_ends_at is the step's end now (after a resume or more time).
+export function putWhole(m) {
+  const old = meet.byId.get(m.id);
+  putMeetup({ step_ends_at: undefined, paused_left_ms: undefined, ...m });
+  const l = meet.live.get(m.id);
+  if (l?.step && l.step.step === m.step && m.state === 'running' && m.step_ends_at) {
+    l.step = { ...l.step, ends_at: m.step_ends_at };
+  }
+  if (old?.state === 'paused' && m.state === 'running') meetHooks.onResumed?.(m);
+}
+
+// Where a meetup under way is, from meetup.get's live (for someone who
+// opens it in the middle): its step, the turn, one's own group, who is in.
+export function putLive(m, live) {
+  const l = liveOf(m.id);
+  l.step = { ...live.step };
+  l.turn = live.turn ? { ...live.turn, meetup_id: m.id, hive_id: m.hive_id, step: live.step.step } : null;
+  l.breakout = live.my_group
+    ? { meetup_id: m.id, hive_id: m.hive_id, step: live.step.step, prompt: live.my_group.prompt, groups: [live.my_group] }
+    : (live.step.kind === 'breakout' ? l.breakout : null);
+  l.participants = live.participants || [];
   changed('meetups');
 }
 
@@ -50,8 +78,9 @@ export function isMentor(hiveId) {
 export function onEvent(ev, d) {
   switch (ev) {
     case 'meetup.scheduled':
-    case 'meetup.updated':
       return putMeetup(d.meetup);
+    case 'meetup.updated':
+      return putWhole(d.meetup);
     case 'meetup.rsvp': {
       const m = meet.byId.get(d.meetup_id);
       if (m) putMeetup({ ...m, rsvps: d.rsvps });

@@ -4,11 +4,14 @@
 // hive's mentors the schedule form: a template or a saved script, the
 // script's JSON in an editor that the server validates (its errors listed
 // with their paths beside the editor), the start, a recurrence and a cap.
+// The meetups over come from the server a page at a time (so they are
+// there after a reload), and the mentors open the results of each: who
+// came, who said going and never came, the polls, the feedback and NPS.
 
 import { h, replaceChildren } from './dom.js';
 import { icon } from './icons.js';
 import { errorText } from './forms.js';
-import { store, t, hiveOf, watch } from './store.js';
+import { store, t, hiveOf, watch, userName } from './store.js';
 import { request } from './session.js';
 import { meet, putMeetup, hiveMeetups, isMentor } from './meetstate.js';
 
@@ -21,7 +24,11 @@ const page = {
   templates: null, // template.list
   scripts: null, // script.list
   flash: null, // a line said after an action
+  past: new Map(), // hive id -> { more, before, loading } of meetup.list past
+  results: new Map(), // meetup id -> meetup.results, or { error }
+  open: null, // the meetup id whose results are shown
 };
+const PAST_PAGE = 20;
 // The schedule form's fields, kept across renders so typing is never lost.
 let form = null;
 
@@ -41,6 +48,7 @@ export function show(route, fresh) {
     page.error = null;
     page.formOpen = false;
     page.flash = null;
+    page.open = null;
     form = null;
     load(hiveId);
   }
@@ -53,8 +61,31 @@ async function load(id) {
     const { meetups } = await request('meetup.list', { hive_id: id });
     for (const m of meetups) putMeetup(m);
     meet.loaded.add(id);
+    await loadPast(id, true);
   } catch (err) {
     page.error = err.code;
+  }
+  render();
+}
+
+// The next page of the meetups over (the first one when fresh).
+async function loadPast(id, fresh) {
+  const p = fresh || !page.past.has(id) ? { more: false, before: null, loading: false } : page.past.get(id);
+  if (p.loading) return;
+  p.loading = true;
+  page.past.set(id, p);
+  render();
+  try {
+    const params = { hive_id: id, past: true, limit: PAST_PAGE };
+    if (p.before) params.before = p.before;
+    const { meetups, more } = await request('meetup.list', params);
+    for (const m of meetups) putMeetup(m);
+    p.more = more;
+    if (meetups.length) p.before = meetups.at(-1).start_at;
+  } catch (err) {
+    page.error = err.code;
+  } finally {
+    p.loading = false;
   }
   render();
 }
@@ -85,6 +116,7 @@ function render() {
   const all = hiveMeetups(hive.id);
   const upcoming = all.filter((m) => ['scheduled', 'running', 'paused'].includes(m.state));
   const past = all.filter((m) => !upcoming.includes(m)).reverse();
+  const pastPage = page.past.get(hive.id);
   replaceChildren(root, h('div', { class: 'page page-wide meet-page' }, back,
     h('header', { class: 'page-head' },
       h('div', {},
@@ -107,7 +139,11 @@ function render() {
           : h('p', { class: 'panel-note' }, t('meet.none'))),
     past.length ? h('section', { class: 'meet-section', 'aria-labelledby': 'meet-past' },
       h('h2', { class: 'meet-head', id: 'meet-past' }, t('meet.past')),
-      h('ul', { class: 'meet-list meet-list-past' }, past.map((m) => card(m, false)))) : null));
+      h('ul', { class: 'meet-list meet-list-past', id: 'meet-list-past' }, past.map((m) => card(m, false, isMentor(hive.id)))),
+      pastPage?.more ? h('button', {
+        class: 'btn btn-secondary btn-s', type: 'button', id: 'meet-past-more', disabled: pastPage.loading,
+        onclick: () => loadPast(hive.id, false),
+      }, t('meet.olderPast')) : null) : null));
   const again = focusId ? document.getElementById(focusId) : null;
   if (again && again !== document.activeElement) {
     again.focus({ preventScroll: true });
@@ -115,8 +151,9 @@ function render() {
   }
 }
 
-function card(m, mentor) {
+function card(m, mentor, readsResults = false) {
   const open = ['scheduled', 'running', 'paused'].includes(m.state);
+  const shown = readsResults && page.open === m.id;
   const running = m.state === 'running' || m.state === 'paused';
   const r = m.rsvps || { going: 0, maybe: 0, no: 0 };
   return h('li', { class: 'card meet-card', dataset: { meetup: m.id } },
@@ -143,7 +180,66 @@ function card(m, mentor) {
       }, t('meet.startNow')) : null,
       mentor && m.state === 'scheduled' ? h('button', {
         class: 'btn btn-secondary btn-s meet-cancel', type: 'button', onclick: () => control(m, 'meetup.cancel'),
-      }, t('meet.cancel')) : null));
+      }, t('meet.cancel')) : null,
+      readsResults && m.state === 'ended' ? h('button', {
+        class: 'btn btn-secondary btn-s meet-results-toggle', type: 'button', id: `meet-results-${m.id}`,
+        'aria-expanded': String(shown), 'aria-controls': `meet-results-panel-${m.id}`,
+        onclick: () => toggleResults(m),
+      }, shown ? t('meet.results.hide') : t('meet.results.show')) : null),
+    shown ? resultsPanel(m) : null);
+}
+
+// -- Results of a meetup over (mentors, admins) ------------------------------
+
+async function toggleResults(m) {
+  page.open = page.open === m.id ? null : m.id;
+  render();
+  if (page.open !== m.id || page.results.has(m.id)) return;
+  try {
+    page.results.set(m.id, await request('meetup.results', { meetup_id: m.id }));
+  } catch (err) {
+    page.results.set(m.id, { error: err.code });
+  }
+  render();
+}
+
+function names(ids) {
+  return ids.map(userName).join(', ');
+}
+
+function resultsPanel(m) {
+  const r = page.results.get(m.id);
+  const id = `meet-results-panel-${m.id}`;
+  if (!r) return h('div', { class: 'meet-results-panel', id }, h('div', { class: 'spinner', role: 'status', 'aria-label': t('loading') }));
+  if (r.error) return h('div', { class: 'meet-results-panel', id }, h('p', { class: 'form-msg', role: 'alert', dataset: { kind: 'error' } }, errorText(r.error)));
+  const a = r.attendance;
+  const f = r.feedback;
+  const pct = (x) => `${Math.round(x * 100)} %`;
+  const nps = (v) => (v > 0 ? `+${Math.round(v)}` : String(Math.round(v)));
+  return h('div', { class: 'meet-results-panel', id, role: 'region', 'aria-label': t('meet.results.title', { title: m.title || '' }) },
+    h('h4', { class: 'meet-results-head' }, t('meet.results.attendance')),
+    h('p', { class: 'meet-results-came' }, t('meet.results.came', { n: a.came, going: a.came_going, of: a.going }),
+      a.rate !== null ? ` (${pct(a.rate)})` : null),
+    a.participants.length ? h('p', { class: 'meet-results-who' }, names(a.participants.map((p) => p.user_id))) : null,
+    h('p', { class: ['meet-results-noshows', a.no_shows ? 'sup-warn' : null] },
+      a.no_shows ? t('meet.results.noShows', { n: a.no_shows, names: names(a.no_show_ids) }) : t('meet.results.noNoShows')),
+    r.polls.length ? h('h4', { class: 'meet-results-head' }, t('meet.results.polls')) : null,
+    r.polls.map((p) => {
+      const total = p.counts.reduce((x, y) => x + y, 0) || 1;
+      return h('div', { class: 'meet-results' },
+        h('p', { class: 'meet-poll-q' }, p.question),
+        h('ul', {}, p.options.map((o, i) => h('li', { class: 'meet-result' },
+          h('span', { class: 'meet-result-label' }, o),
+          h('meter', { min: 0, max: total, value: p.counts[i], 'aria-label': o }),
+          h('span', { class: 'meet-count' }, String(p.counts[i]))))),
+        h('p', { class: 'field-hint' }, store.t.n('room.meet.answers', p.answers)));
+    }),
+    h('h4', { class: 'meet-results-head' }, t('meet.results.feedback')),
+    f.answers ? h('p', { class: 'meet-results-nps' }, t('meet.results.nps', {
+      nps: nps(f.nps), n: f.answers, average: f.average.toFixed(1), pro: f.promoters, det: f.detractors,
+    })) : h('p', { class: 'panel-note' }, t('meet.results.noFeedback')),
+    f.comments.length ? h('ul', { class: 'meet-results-comments', 'aria-label': t('meet.results.comments') },
+      f.comments.map((c) => h('li', {}, h('q', {}, c)))) : null);
 }
 
 async function rsvp(m, answer) {

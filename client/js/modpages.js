@@ -16,6 +16,7 @@ import { modIcon, toast, timeOf } from './moderation.js';
 import * as reports from './reports.js';
 import * as guard from './guard.js';
 import * as audit from './audit.js';
+import * as pairing from './pairing.js';
 import * as supervision from './supervision.js';
 
 const TABS = [
@@ -23,6 +24,7 @@ const TABS = [
   ['people', 'mod.people', 'users'],
   ['guard', 'guard.title', 'shield'],
   ['audit', 'audit.title', 'clock'],
+  ['pairing', 'pairing.title', 'message'],
 ];
 
 let root = null;
@@ -64,7 +66,7 @@ async function loadHives() {
 }
 
 function pageModule(page) {
-  return { reports, guard, audit }[page] || null;
+  return { reports, guard, audit, pairing }[page] || null;
 }
 
 export function hiveInfo(id) {

@@ -12,7 +12,8 @@
 //   #/profile                your account
 //   #/admin  #/admin/h/ID    managing hives, members and invites
 //   #/admin/h/ID/reports     a hive's report queue (and /guard, /audit,
-//                            /people: its guard, audit log, mutes and bans)
+//                            /people, /pairing: its guard, audit log, mutes
+//                            and bans, peer pairing)
 //   #/admin/supervision      the admins' supervision dashboard
 //
 // The code of an invite is kept in sessionStorage (this tab only) until it
@@ -21,7 +22,7 @@
 import { store, changed } from './store.js';
 
 const CODE_KEY = 'ruche.invite';
-const MOD_PAGES = ['reports', 'guard', 'audit', 'people'];
+const MOD_PAGES = ['reports', 'guard', 'audit', 'people', 'pairing'];
 
 export function parse(hash) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -44,7 +45,8 @@ export function parse(hash) {
       return parts[2] === 'meetups' ? { name: 'meetups', hiveId: id(b) } : { name: 'hive', hiveId: id(b) };
     case 'profile': return { name: 'profile' };
     case 'admin':
-      // #/admin/h/ID/reports|guard|audit|people: a hive's moderation;
+      // #/admin/h/ID/reports|guard|audit|people|pairing: a hive's
+      // mentor tools;
       // #/admin/supervision: the admins' supervision.
       if (parts[1] === 'supervision') return { name: 'admin', hiveId: null, page: 'supervision' };
       return parts[1] === 'h' && id(parts[2])

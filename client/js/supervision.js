@@ -134,7 +134,9 @@ function hiveCard(x, r) {
     ['modActions', t('sup.modFigure', { n: num(x.mod_actions), auto: num(x.auto_actions) })],
     ['meetups', num(x.meetups_held)],
     ['attendance', orDash(x.meetup_attendance, pct)],
-    ['nps', orDash(x.nps, (v) => (v > 0 ? `+${Math.round(v)}` : String(Math.round(v))))],
+    ['noShows', orDash(x.meetup_no_show_rate, (v) => t('sup.noShowFigure', { n: num(x.meetup_no_shows), rate: pct(v) })),
+      x.meetup_no_show_rate > 0.5 ? 'sup-warn' : null],
+    ['nps', orDash(x.nps, npsText)],
   ];
   return h('li', { class: 'card sup-card', id, 'aria-labelledby': `${id}-name` },
     h('div', { class: 'sup-card-head' },
@@ -224,11 +226,17 @@ function hiveTable(r) {
           h('td', { class: 'num' }, orDash(x.nps, (v) => String(Math.round(v))))))))));
 }
 
+// An NPS with its sign, rounded.
+function npsText(v) {
+  return v > 0 ? `+${Math.round(v)}` : String(Math.round(v));
+}
+
 // -- Mentors ----------------------------------------------------------------------------
 
 function mentorTable(r) {
   const names = new Map(r.hives.map((x) => [x.hive_id, x.name]));
-  const cols = ['mentor', 'hives', 'messages', 'helpAnswers', 'reportsResolved', 'resolveTime', 'modActions'];
+  const cols = ['mentor', 'hives', 'messages', 'helpAnswers', 'reportsResolved', 'resolveTime', 'modActions',
+    'meetupsLed', 'attendance', 'noShows', 'nps'];
   return h('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-labelledby': 'sup-mentors-caption' },
     h('table', { class: 'table sup-table', id: 'sup-mentors' },
       h('caption', { class: 'sr-only', id: 'sup-mentors-caption' }, t('sup.mentors')),
@@ -241,5 +249,9 @@ function mentorTable(r) {
         h('td', { class: 'num' }, num(m.help_answers)),
         h('td', { class: 'num' }, num(m.reports_resolved)),
         h('td', { class: 'num' }, orDash(m.resolve_median_ms, (ms) => durationText(Math.round(ms / 1000)))),
-        h('td', { class: 'num' }, num(m.mod_actions)))))));
+        h('td', { class: 'num' }, num(m.mod_actions)),
+        h('td', { class: 'num' }, num(m.meetups_led ?? 0)),
+        h('td', { class: 'num' }, orDash(m.meetup_attendance, pct)),
+        h('td', { class: 'num' }, orDash(m.meetup_no_show_rate, pct)),
+        h('td', { class: 'num' }, orDash(m.nps, npsText)))))));
 }

@@ -40,7 +40,9 @@ int chat_create_defaults(struct server *srv, int64_t hive_id);
 int chat_channels(struct server *srv, struct actor who, int64_t hive_id,
 		  json_t **out);
 
-/* Mentors of the hive and admins.  kind: CHANNEL_CHAT or _ANNOUNCE. */
+/* Mentors of the hive and admins.  kind: CHANNEL_CHAT or _ANNOUNCE.
+ * RUCHE_ELIMIT when the hive has --max-channels-per-hive open channels
+ * (not for ACTOR_OPERATOR: the server's own meetup channels). */
 int chat_channel_create(struct server *srv, struct actor who, int64_t hive_id,
 			const char *name, enum channel_kind kind,
 			const char *topic, json_t **out);

@@ -13,4 +13,15 @@
  * process exit status: 0, 1 on failure, 2 on a usage error. */
 int cli_admin(int argc, char **argv);
 
+/*
+ * `ruche backup`, `ruche restore` and `ruche check` (backup.c): a
+ * consistent copy of the database while a server runs, its return in
+ * place of the database, and an integrity check.  argv[0] is the first
+ * word after the command.  Each returns the process exit status: 0, 1 on
+ * failure (a check that finds problems), 2 on a usage error.
+ */
+int cli_backup(int argc, char **argv);
+int cli_restore(int argc, char **argv);
+int cli_check(int argc, char **argv);
+
 #endif

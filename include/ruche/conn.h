@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "ruche/frame.h"
+#include "ruche/ratelimit.h"
 
 struct server;
 
@@ -26,9 +27,15 @@ enum conn_close {
 	CONN_CLOSE_GOING_AWAY = 1001,	/* the server is shutting down */
 	CONN_CLOSE_UNSUPPORTED = 1003,	/* a binary frame */
 	CONN_CLOSE_BAD_DATA = 1007,	/* text that is not UTF-8 */
+	CONN_CLOSE_POLICY = 1008,	/* far over the request rate */
 	CONN_CLOSE_TOO_BIG = 1009,	/* a message over the size limit */
+	CONN_CLOSE_TRY_LATER = 1013,	/* too many connections from the
+					   address: try again later */
 	CONN_CLOSE_SESSION_ENDED = 4001, /* logged out, password changed,
 					    account deleted: log in again */
+	CONN_CLOSE_TIMEOUT = 4002,	/* silent past the idle timeout, or
+					   not logged in within the auth
+					   timeout */
 	CONN_CLOSE_SLOW = 4008,		/* outbound queue overflowed: resume */
 };
 
@@ -67,6 +74,14 @@ struct conn {
 	int64_t *hives;		/* owned: the hives whose events it gets */
 	size_t nhives;
 
+	/* Limits (docs/limits.md), in conn_now_ms() time. */
+	struct tbucket rate;	/* requests it may make */
+	struct tbucket abuse;	/* refusals tolerated before a 1008 */
+	int64_t opened_ms;	/* when it opened */
+	int64_t last_rx_ms;	/* when the peer last sent anything */
+	bool pinged;		/* a ping went out since then */
+	bool ping_due;		/* the transport should send a ping */
+
 	/* Close requested: sent once the queue drains.  0 when open. */
 	int close_code;
 	char close_reason[64];
@@ -74,9 +89,16 @@ struct conn {
 	struct conn *prev, *next; /* the server's list of connections */
 };
 
-/* Limits of the outbound queue, past which a consumer is cut off. */
+/* Limits of the outbound queue, past which a consumer is cut off; the
+ * bytes are the server's --max-outq-bytes. */
 #define CONN_OUTQ_MAX_FRAMES 4096
-#define CONN_OUTQ_MAX_BYTES (4u << 20)
+
+/*
+ * Refusals past the rate a connection may pile up, in seconds of its rate
+ * (refilled at the rate): a client ten times over the rate for ten
+ * seconds runs out, and is closed with CONN_CLOSE_POLICY.
+ */
+#define CONN_ABUSE_SECONDS 80
 
 /*
  * A new connection registered with srv, or NULL when out of memory.  wake
@@ -91,10 +113,11 @@ void conn_free(struct conn *c);
 
 /*
  * Feeds the next piece of an inbound WebSocket message; final marks its
- * last piece, and binary is true for a binary message.  A complete message is dispatched at once.  Returns 0 to keep
- * going, or a close code (enum conn_close) when the peer must be cut off:
- * binary data, a message over the limit (never buffering past it), or text
- * that is not UTF-8.
+ * last piece, and binary is true for a binary message.  A complete
+ * message is dispatched at once.  Returns 0 to keep going, or a close
+ * code (enum conn_close) when the peer must be cut off: binary data, a
+ * message over the limit (never buffering past it), or text that is not
+ * UTF-8.
  */
 int conn_receive(struct conn *c, const void *in, size_t len, bool final,
 		 bool binary);
@@ -118,5 +141,36 @@ void conn_pop(struct conn *c);
  * queued has gone out.  The first request wins.
  */
 void conn_close(struct conn *c, int code, const char *reason);
+
+/*
+ * The time the connection limits run on, in monotonic ms: the server's
+ * clock, except under --fake-clock, whose time stands still for the
+ * protocol's sake; a bucket that never refilled would refuse a test's
+ * requests for good.
+ */
+int64_t conn_now_ms(const struct conn *c);
+
+/*
+ * Counts one request against the connection's rate.  0 when it may go
+ * on; else RUCHE_ERATE with *retry_ms the wait before a request would
+ * pass, and, when the client keeps far over the rate, the connection is
+ * also set to close with CONN_CLOSE_POLICY.
+ */
+int conn_rate_take(struct conn *c, int64_t *retry_ms);
+
+/* The peer answered a ping: it is alive. */
+void conn_pong(struct conn *c);
+
+/*
+ * Checks the connection's timeouts at now_ms (conn_now_ms() time): closes
+ * it with CONN_CLOSE_TIMEOUT when it has not logged in within the auth
+ * timeout, or has been silent for the idle timeout; half-way through the
+ * silence, sets ping_due and wakes the transport, so a live client can
+ * prove it is there.  The transport calls it about every second.
+ */
+void conn_tick(struct conn *c, int64_t now_ms);
+
+/* Open connections from peer (an address), for --max-conns-per-ip. */
+size_t conn_count_peer(const struct server *srv, const char *peer);
 
 #endif

@@ -46,6 +46,11 @@ enum ruche_err {
 	RUCHE_ESLOW_MODE = -43,	/* slow mode: too soon after the last post */
 	RUCHE_EBLOCKED_WORD = -44, /* the guard refuses a word of the text */
 	RUCHE_ELINK_LIMIT = -45, /* the guard: too many links, new member */
+	/* A cap of the server (--max-hives, ...; docs/limits.md). */
+	RUCHE_ELIMIT = -60,
+	/* Storage that refuses writes; reads still work. */
+	RUCHE_EFULL = -50,	/* the disk (or the database's cap) is full */
+	RUCHE_EROFS = -51,	/* the database is read-only */
 };
 
 /* Text for people, e.g. "out of memory".  Never NULL; static storage. */

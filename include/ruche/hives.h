@@ -26,7 +26,16 @@ struct server;
 #define INVITE_MIN_TTL_MS (60LL * 1000)
 #define INVITE_MAX_TTL_MS (90LL * 86400 * 1000)
 
-/* Admin only.  capacity 0 means the default. */
+/*
+ * Refuses the current request with RUCHE_ELIMIT, leaving {"limit": limit,
+ * "max": max} in the error's details: limit names the server's cap
+ * ("hives", "channels_per_hive", "members_per_hive"), max its value.
+ * Returns RUCHE_ELIMIT.
+ */
+int hives_limit_reached(struct server *srv, const char *limit, int max);
+
+/* Admin only.  capacity 0 means the default.  RUCHE_ELIMIT when the
+ * server has --max-hives open hives already. */
 int hives_create(struct server *srv, struct actor who, const char *name,
 		 const char *description, int capacity, struct store_hive *out);
 
@@ -53,8 +62,9 @@ int hives_members(struct server *srv, struct actor who, int64_t hive_id,
 enum role hives_role(struct server *srv, int64_t hive_id, int64_t user_id);
 
 /*
- * Admits user_id to a hive in role, checking capacity (RUCHE_EHIVE_FULL)
- * and mentor load (RUCHE_EOVERLOADED).  Admin only.
+ * Admits user_id to a hive in role, checking capacity (RUCHE_EHIVE_FULL),
+ * mentor load (RUCHE_EOVERLOADED) and the server's cap on members of a
+ * hive (RUCHE_ELIMIT).  Admin only.
  */
 int hives_add_member(struct server *srv, struct actor who, int64_t hive_id,
 		     int64_t user_id, enum role role);

@@ -9,12 +9,14 @@
  * going, maybe or no; a meetup's cap limits how many may say going.
  *
  * Reminders: 24 hours and 15 minutes before a meetup starts, the server
- * posts a message in the hive's "meetups" channel and sends the ephemeral
- * event meetup.reminder to each member who said going.  The message's
- * author is the mentor who scheduled the meetup (the server writes it on
- * their behalf, once: a nonce makes a repeat a no-op); when that account
- * is gone or may no longer post there, only the events go out.  A reminder
- * whose time had already come when the meetup was scheduled is not sent.
+ * posts a message in the hive's "meetups" channel and sends the event
+ * meetup.reminder to each member who said going (stored for them alone:
+ * schedule_emit_user(), so that someone offline gets it on resuming).
+ * The message's author is the mentor who scheduled the meetup (the server
+ * writes it on their behalf, once: a nonce makes a repeat a no-op); when
+ * that account is gone or may no longer post there, only the events go
+ * out.  A reminder whose time had already come when the meetup was
+ * scheduled is not sent.
  *
  * Like chat.h, a change is stored with its event in one transaction and
  * published after the commit; a failed call changes nothing.  Functions
@@ -62,13 +64,31 @@ int meetups_schedule(struct server *srv, struct actor who, int64_t hive_id,
 		     const char *recurrence, int cap,
 		     struct meetup_errors *errs, char *why, json_t **out);
 
-/* The hive's meetups not over yet, by start time: {"meetups": [...]}. */
-int meetups_list(struct server *srv, struct actor who, int64_t hive_id,
-		 json_t **out);
+#define MEETUP_PAST_DEFAULT 20	/* past meetups per page */
+#define MEETUP_PAST_MAX 100
 
-/* One meetup with its script and the caller's RSVP: {"meetup": {...}}. */
+/*
+ * The hive's meetups not over yet, by start time: {"meetups": [...]}.
+ * With past, those that are over (ended, missed, cancelled) and started
+ * before `before` (0: any time), newest first, at most limit (0: the
+ * default), and "more" when older ones remain.
+ */
+int meetups_list(struct server *srv, struct actor who, int64_t hive_id,
+		 bool past, int64_t before, int limit, json_t **out);
+
+/* One meetup with its script and the caller's RSVP: {"meetup": {...}};
+ * under way, with "live": meetups_live_json() for the caller. */
 int meetups_get(struct server *srv, struct actor who, int64_t meetup_id,
 		json_t **out);
+
+/*
+ * A meetup's results, for the mentors of its hive and admins (a learner:
+ * RUCHE_EFORBIDDEN): {meetup, attendance, polls, feedback} as
+ * docs/protocol.md describes for meetup.results.  No-shows (said going,
+ * never came) are counted once the meetup has ended.
+ */
+int meetups_results(struct server *srv, struct actor who, int64_t meetup_id,
+		    json_t **out);
 
 /* Cancels a scheduled meetup (mentors, admins); emits meetup.updated.
  * A meetup already under way or over is RUCHE_EINVAL (why says so). */
@@ -152,6 +172,19 @@ enum meetup_control {
 
 /* Plays the meetups whose time has come.  Inside a turn (the caller's). */
 void meetups_tick(struct server *srv);
+
+/*
+ * Where a meetup under way is, for someone who comes in the middle:
+ * {step (as meetup.step), turn (a round's current speaker), my_group
+ * (user_id's breakout group), participants}; NULL when it is not under
+ * way or out of memory.  New reference.
+ */
+json_t *meetups_live_json(struct server *srv, const struct store_meetup *m,
+			  int64_t user_id);
+
+/* The results of every poll step of m, as meetup.poll_results; NULL:
+ * no memory or no script. */
+json_t *meetups_polls_json(struct server *srv, const struct store_meetup *m);
 
 /* The mentor's controls (mentors of the hive, admins).  A control that
  * does not fit the meetup's state is RUCHE_EINVAL with why. */

@@ -176,4 +176,12 @@ int mod_count_links(const char *text);
  */
 int mod_csv_field(char **buf, size_t *len, size_t *cap, const char *field);
 
+/*
+ * An ephemeral event to the hive's mentors and every connected admin
+ * (reports, peer pairing): those who look after the hive.  data is
+ * taken.
+ */
+void mod_emit_moderators(struct server *srv, int64_t hive_id,
+			 const char *kind, json_t *data);
+
 #endif

@@ -40,11 +40,15 @@ op_handler op_meetup_schedule, op_meetup_list, op_meetup_get,
 	op_meetup_cancel, op_meetup_rsvp, op_script_list, op_script_save,
 	op_script_delete, op_template_list, op_meetup_start, op_meetup_pause,
 	op_meetup_resume, op_meetup_skip, op_meetup_extend, op_meetup_end,
-	op_meetup_join, op_meetup_leave, op_meetup_answer, op_meetup_feedback;
+	op_meetup_join, op_meetup_leave, op_meetup_answer, op_meetup_feedback,
+	op_meetup_results;
 op_handler op_ics_url, op_ics_revoke, op_schedule_create, op_schedule_list,
 	op_schedule_update, op_schedule_cancel, op_remind_create,
 	op_remind_list, op_remind_cancel;
-/* The test clock (ruche serve --fake-clock only). */
+op_handler op_pairing_get, op_pairing_set, op_pairing_run,
+	op_pairing_history;
+/* The test clock and storage faults (ruche serve --fake-clock only). */
 op_handler op_clock_advance;
+op_handler op_storage_fault;
 
 #endif

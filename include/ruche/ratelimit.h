@@ -1,5 +1,6 @@
 /*
- * ratelimit.h - counting failures per key in a fixed window.
+ * ratelimit.h - counting failures per key in a fixed window, and token
+ * buckets.
  *
  * Failed logins are counted per account and per address; past the limit,
  * further attempts are refused until the window ends, without even
@@ -41,5 +42,28 @@ void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window_ms,
 
 /* Forgets key (after a success). */
 void ratelimit_clear(struct ratelimit *rl, const char *key);
+
+/*
+ * A token bucket: `rate` tokens a second flow in, up to `burst` held; each
+ * request takes one.  It lets a client bunch up to `burst` requests (a
+ * reconnect that loads several channels) and holds it to `rate` over
+ * time.  Plain data, embedded in its owner (a connection); time is passed
+ * in, so tests drive it with any clock.
+ */
+struct tbucket {
+	int64_t milli;		/* tokens held, in thousandths */
+	int64_t last_ms;	/* when milli was last topped up */
+	int rate;		/* tokens a second; 0: no limit */
+	int burst;		/* most tokens held (whole tokens) */
+};
+
+/* Sets b up full, at now_ms.  rate 0 lets everything through. */
+void tbucket_init(struct tbucket *b, int rate, int burst, int64_t now_ms);
+
+/*
+ * Takes one token: returns 0 when there was one, else the milliseconds
+ * until there will be (at least 1), and takes nothing.
+ */
+int64_t tbucket_take(struct tbucket *b, int64_t now_ms);
 
 #endif

@@ -14,9 +14,10 @@
  * A weekly one missed while the server was down is posted once, late,
  * and then moves on to its next time in the future.
  *
- * Events to one user (remind, schedule.failed) are ephemeral: a user
- * with no connection open at that time does not get them; the reminder
- * is gone from remind.list all the same.
+ * Events to one user (remind, schedule.failed) are stored in the event
+ * log addressed to that user: a user with no connection open at that
+ * time gets them when they resume with sync (and the reminder is gone
+ * from remind.list all the same).
  *
  * Functions return 0 or a negative RUCHE_E code and change nothing on
  * failure; *out is a new JSON reference on success.  why (when given)
@@ -57,6 +58,15 @@ int remind_create(struct server *srv, struct actor who, int64_t message_id,
 		  int64_t at, json_t **out, char why[SCHEDULE_WHY_MAX]);
 int remind_list(struct server *srv, struct actor who, json_t **out);
 int remind_cancel(struct server *srv, struct actor who, int64_t id);
+
+/*
+ * Stores an event addressed to user_id alone in the event log, and
+ * publishes it to their synced connections once committed; sync replays
+ * it to them later.  data is stolen.  Call inside a transaction.  0 or
+ * a RUCHE_E code (logged).
+ */
+int schedule_emit_user(struct server *srv, int64_t user_id,
+		       const char *kind, json_t *data);
 
 /* Posts the scheduled messages and fires the reminders that are due.
  * Called by server_housekeeping(); cheap when nothing is due. */

@@ -17,12 +17,16 @@
 
 #include "ruche/clock.h"
 #include "ruche/config.h"
+#include "ruche/metrics.h"
 
 struct conn;
 struct frame;
 struct jobs;
 struct ratelimit;
 struct store;
+
+/* How deep server_begin() transactions nest. */
+#define SERVER_MAX_NESTING 16
 
 struct server {
 	const struct config *cfg;	/* borrowed */
@@ -73,6 +77,11 @@ struct server {
 	bool turn_open;
 	struct outbox_entry *outbox;	/* owned */
 	size_t nout, out_cap;
+	/* Where the outbox stood at each open server_begin(). */
+	size_t tx_marks[SERVER_MAX_NESTING];
+	int ntx;
+
+	struct metrics metrics;		/* what GET /metrics shows */
 };
 
 /* Something waiting in the outbox for the turn's commit. */
@@ -86,6 +95,8 @@ struct outbox_entry {
 				   hive_id or channel_id, -id leaves one out */
 	int64_t pos;		/* the event's position, 0 if none */
 	int close_code;		/* a close of conn, after what precedes it */
+	bool clean;		/* a reply made before the turn changed
+				   anything: it holds for a failed commit */
 };
 
 /*
@@ -128,13 +139,28 @@ void server_sweep_sessions(struct server *srv);
 /* Periodic work: the session sweep, and hourly pruning of old events. */
 void server_housekeeping(struct server *srv);
 
-/* Opens the turn's transaction, if it is not open yet.  0 or RUCHE_EIO. */
+/*
+ * Opens the turn's transaction, if it is not open yet.  0 or RUCHE_EIO.
+ * On a read-only database it returns 0 with no transaction open: the
+ * turn's reads work, and its writes fail one by one with RUCHE_EROFS.
+ */
 int server_turn_begin(struct server *srv);
 
 /*
+ * A transaction of domain code: store_begin()/store_end() that also owns
+ * what the body queued in the outbox.  When server_end() rolls back, the
+ * replies and events queued since server_begin() are dropped with the
+ * writes, so nobody is told of a change that was not stored.  They nest
+ * like store transactions, at most SERVER_MAX_NESTING deep.
+ */
+int server_begin(struct server *srv);
+int server_end(struct server *srv, int rc);
+
+/*
  * Ends the turn: commits, then sends what waited in the outbox.  If the
- * commit fails, the replies become "internal" errors and the events are
- * dropped (they were never stored).  Called by the transport after each
+ * commit fails, the replies become errors with the commit's code
+ * ("internal", or "storage_full" when the disk is full) and the events
+ * are dropped (they were never stored).  Called by the transport after each
  * pass of the event loop; a no-op when no turn is open.  Returns the
  * commit's result.
  */

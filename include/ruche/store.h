@@ -62,7 +62,11 @@ int store_schema_version(struct store *st);
  * takes the write lock at once (BEGIN IMMEDIATE), so a transaction that
  * reads then writes never fails half-way on a lock.  Inside an open
  * transaction, begin/commit/rollback work on a savepoint instead, so
- * transactions nest.  Each returns 0 or RUCHE_EIO.
+ * transactions nest.  Each returns 0 or RUCHE_EIO; or RUCHE_EROFS on a
+ * read-only database, RUCHE_EFULL on a full disk.  A full disk makes
+ * SQLite drop the whole transaction: from then on it only reads (writes
+ * in it are undone), a savepoint and the commit fail with RUCHE_EFULL,
+ * and the caller rolls back as after any failed commit.
  */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
@@ -70,11 +74,83 @@ void store_rollback(struct store *st);
 bool store_in_transaction(struct store *st);
 
 /*
+ * Whether the open transaction holds changes (any row written since it
+ * began, even if a savepoint undid it).  A reply made while it holds none
+ * read only what was committed before: it stays true even if the
+ * transaction is then refused.  False outside a transaction, and for a
+ * NULL store.
+ */
+bool store_dirty(struct store *st);
+
+/*
  * Ends a transaction opened with store_begin() by the outcome of its body:
  * commits when rc is 0 (returning the commit's result), rolls back and
  * returns rc otherwise.
  */
 int store_end(struct store *st, int rc);
+
+/*
+ * Backup and check.  These work on database files, not on an open store,
+ * and are safe while a server runs on the same file: in WAL mode a
+ * reader sees one consistent snapshot and blocks no writer.  Each returns
+ * 0 or a negative code with a one-line reason in err.
+ */
+
+/*
+ * Copies the database at src to dest, consistently (one snapshot, copied
+ * a step at a time with the backup API, never started over however much
+ * is written meanwhile), through a file beside dest that is checked and
+ * then renamed over it: dest is the old file or the whole copy, never
+ * half of one.  RUCHE_EEXIST when dest exists and !replace,
+ * RUCHE_ENOTFOUND when src does not, RUCHE_EINVAL when dest is src,
+ * RUCHE_EBUSY when a process has dest open (a database in use is never
+ * replaced); RUCHE_EFULL when the copy does not fit.
+ */
+int store_backup(const char *src, const char *dest, bool replace, char *err,
+		 size_t errlen);
+
+/*
+ * Puts a copy of the database at src in place of dest, the same way.
+ * Refuses with RUCHE_EBUSY while a process (a server) has dest open, and
+ * with RUCHE_EEXIST when dest exists and !replace, RUCHE_EINVAL when src
+ * is dest.  The caller checks src
+ * first (store_check_file()).  The old dest's write-ahead log goes with
+ * it.
+ */
+int store_restore(const char *src, const char *dest, bool replace,
+		  char *err, size_t errlen);
+
+/* What store_check_file() found. */
+struct store_check {
+	int problems;	/* 0: the database is sound */
+	int version;	/* its schema version (0 if unreadable) */
+	int known;	/* the newest version this binary knows */
+};
+
+/*
+ * Checks the database at path: SQLite's integrity check, its foreign
+ * keys, and a schema version this binary knows.  Calls say() once per
+ * line of the report (problem true for each thing wrong), fills out and
+ * returns 0 when the check ran, whatever it found; a file that is not a
+ * database, or is damaged past reading, is problems, not an error.
+ * RUCHE_ENOTFOUND or RUCHE_EIO when the file cannot be opened at all.
+ */
+int store_check_file(const char *path, struct store_check *out,
+		     void (*say)(void *arg, bool problem, const char *line),
+		     void *arg, char *err, size_t errlen);
+
+/*
+ * For tests only (the operation storage.fault of --fake-clock): makes the
+ * open database refuse writes as a full disk does (SQLITE_FULL once the
+ * file would grow) or as a read-only one does, or lifts that.  0 or
+ * RUCHE_EIO.
+ */
+enum store_fault {
+	STORE_FAULT_NONE,
+	STORE_FAULT_FULL,
+	STORE_FAULT_READ_ONLY,
+};
+int store_test_fault(struct store *st, enum store_fault fault);
 
 /*
  * Row types.  Lists come back as arrays the caller frees with free().
@@ -351,13 +427,15 @@ int store_unread_mentions(struct store *st, int64_t user_id,
 int store_event_insert(struct store *st, int64_t hive_id, int64_t channel_id,
 		       const char *kind, const char *data, int64_t now,
 		       int64_t *pos);
-/* Events after since visible to user_id, oldest first, at most limit. */
+/* Events after since visible to user_id (their hives, their direct
+ * channels, and those addressed to them), oldest first, at most limit. */
 int store_events_since(struct store *st, int64_t user_id, int64_t since,
 		       int limit, struct store_event **out, size_t *n);
 int store_event_last(struct store *st, int64_t *pos);
 /*
  * Erases the text of messages in the stored events that carry it
- * (msg.created, msg.edited): of one message (message_id), or of every
+ * (msg.created, msg.edited, and remind, a user's reminder of it): of one
+ * message (message_id), or of every
  * message of an author (author_id), so that a replay never brings back a
  * deleted message or an erased account's words.
  */
@@ -753,6 +831,42 @@ struct store_meetup_stats {
 
 int store_meetup_stats(struct store *st, int64_t hive_id, int64_t from,
 		       int64_t to, struct store_meetup_stats *out);
+/* The same for the meetups user_id scheduled (and so led), in hive_id
+ * (0: any hive). */
+int store_mentor_meetup_stats(struct store *st, int64_t user_id,
+			      int64_t hive_id, int64_t from, int64_t to,
+			      struct store_meetup_stats *out);
+
+/* Results of one meetup (meetup.results). */
+
+/* The meetups of a hive that are over (ended, missed, cancelled) and
+ * started before `before`, newest first, at most limit. */
+int store_meetup_past(struct store *st, int64_t hive_id, int64_t before,
+		      int limit, struct store_meetup **out, size_t *n);
+
+/* Everyone who joined a meetup, present or gone. */
+struct store_part {
+	int64_t user_id;
+	int64_t joined_at;		/* the first time they joined */
+	int64_t left_at;		/* 0: still there (or at the end) */
+};
+
+/* In the order they joined; caller frees *out. */
+int store_part_list(struct store *st, int64_t meetup_id,
+		    struct store_part **out, size_t *n);
+
+struct store_feedback {
+	int64_t user_id;
+	int nps;			/* 0-10 */
+	char *comment;			/* owned; "" for none */
+	int64_t created_at;
+};
+
+/* The feedback of a meetup, oldest first; free with
+ * store_feedback_list_free() (NULL is a no-op). */
+int store_feedback_list(struct store *st, int64_t meetup_id,
+			struct store_feedback **out, size_t *n);
+void store_feedback_list_free(struct store_feedback *v, size_t n);
 
 /*
  * Calendar feeds (ics.h): one per user, known by the SHA-256 of its
@@ -814,5 +928,80 @@ int store_reminder_delete(struct store *st, int64_t id);
 /* Those whose time is at or before now; caller frees *out. */
 int store_reminder_due(struct store *st, int64_t now, int limit,
 		       struct store_reminder **out, size_t *n);
+
+/*
+ * An event of the log addressed to one user only (remind,
+ * schedule.failed, meetup.reminder): store_events_since() replays it to
+ * that user.  *pos receives its position.
+ */
+int store_event_insert_user(struct store *st, int64_t user_id,
+			    const char *kind, const char *data, int64_t now,
+			    int64_t *pos);
+
+/* ---- Pairing: regular peer pairing of a hive's learners (pairing.h) -- */
+
+/* A hive's pairing settings. */
+struct store_pairing {
+	int64_t hive_id;
+	bool enabled;
+	int every_days;			/* 7 or 14 */
+	int64_t next_at;		/* the next round; 0: none set */
+	char *prompt;			/* owned; "" for the default one */
+	int64_t updated_by;		/* 0: account gone */
+	int64_t updated_at;
+};
+
+/* A round the server ran. */
+struct store_pairing_round {
+	int64_t id, hive_id;
+	int64_t due_at;			/* the time it was for; 0: by hand */
+	int64_t ran_at;
+	char status[16];		/* paired, skipped */
+	char reason[200];		/* why skipped; "" when paired */
+	int64_t run_by;			/* who ran it by hand; 0: the server */
+};
+
+/* One learner of a round's group (pair or trio). */
+struct store_pairing_member {
+	int group_no;
+	int64_t user_id;
+	int64_t channel_id;		/* the group's conversation; 0: gone */
+};
+
+/* Two learners grouped together in one of the last rounds: age 0 is the
+ * hive's latest paired round. */
+struct store_pairing_meet {
+	int64_t a, b;			/* a < b */
+	int age;
+};
+
+/* Frees what p owns; p itself is not freed.  NULL is a no-op. */
+void store_pairing_release(struct store_pairing *p);
+void store_pairing_list_free(struct store_pairing *v, size_t n);
+/* RUCHE_ENOTFOUND when the hive never had settings. */
+int store_pairing_get(struct store *st, int64_t hive_id,
+		      struct store_pairing *out);
+/* Inserts or replaces the hive's settings. */
+int store_pairing_set(struct store *st, const struct store_pairing *p);
+/* Enabled settings whose next_at is at or before now, by time, at most
+ * limit (free with store_pairing_list_free()). */
+int store_pairing_due(struct store *st, int64_t now, int limit,
+		      struct store_pairing **out, size_t *n);
+/* Sets r->id; RUCHE_EEXIST when the hive already has a round for
+ * r->due_at. */
+int store_pairing_round_insert(struct store *st,
+			       struct store_pairing_round *r);
+int store_pairing_member_insert(struct store *st, int64_t round_id,
+				const struct store_pairing_member *m);
+/* A hive's rounds, newest first, at most limit; caller frees *out. */
+int store_pairing_rounds(struct store *st, int64_t hive_id, int limit,
+			 struct store_pairing_round **out, size_t *n);
+/* The groups of a round, by group then user; caller frees *out. */
+int store_pairing_members(struct store *st, int64_t round_id,
+			  struct store_pairing_member **out, size_t *n);
+/* Who met whom in the hive's last `rounds` paired rounds, once per
+ * time; caller frees *out. */
+int store_pairing_recent(struct store *st, int64_t hive_id, int rounds,
+			 struct store_pairing_meet **out, size_t *n);
 
 #endif

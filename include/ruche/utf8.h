@@ -16,4 +16,12 @@ bool utf8_valid(const void *s, size_t len);
 /* Number of code points in well-formed UTF-8 text s[0..len-1]. */
 size_t utf8_count(const void *s, size_t len);
 
+/*
+ * Makes the NUL-terminated string s one line of well-formed UTF-8, in
+ * place: each control character and each byte that does not belong to a
+ * well-formed sequence becomes '?'.  For messages that quote what a peer
+ * sent, such as the JSON reader's, which can cut a character in two.
+ */
+void utf8_tame(char *s);
+
 #endif

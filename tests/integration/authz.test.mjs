@@ -383,6 +383,9 @@ describe('authorization of every operation', () => {
         { op: 'meetup.schedule', params: schedule, expect: MOD },
         { op: 'meetup.list', params: () => ({ hive_id: ctx.A }), expect: READ },
         { op: 'meetup.get', params: meetup, expect: READ },
+        // Results: the hive's mentors and admins, not its learners; to a
+        // mentor of another hive the meetup does not exist.
+        { op: 'meetup.results', params: meetup, expect: MOD },
         { op: 'meetup.cancel', params: meetup, expect: MOD },
         {
           op: 'meetup.rsvp',
@@ -462,6 +465,21 @@ describe('authorization of every operation', () => {
           params: async () => ({ reminder_id: await learnerReminds() }),
           expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'not_found', admin: 'not_found' },
         },
+      ];
+    })(),
+    // Peer pairing: members read the settings; mentors of the hive and
+    // admins set it, pair now and read the history.
+    ...(() => {
+      const MOD = { learner: 'forbidden', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' };
+      return [
+        {
+          op: 'pairing.get',
+          params: () => ({ hive_id: ctx.A }),
+          expect: { learner: 'ok', mentorOther: 'not_found', mentor: 'ok', admin: 'ok' },
+        },
+        { op: 'pairing.set', params: () => ({ hive_id: ctx.A, enabled: false, every_days: 14 }), expect: MOD },
+        { op: 'pairing.run', params: () => ({ hive_id: ctx.A }), expect: MOD },
+        { op: 'pairing.history', params: () => ({ hive_id: ctx.A, limit: 5 }), expect: MOD },
       ];
     })(),
     // Last: the mentor of B and the admin join hive A here.

@@ -2,7 +2,9 @@
 // a whole short meetup (announce, a round with turns and speaker_only, a
 // breakout, a poll, feedback, the summary), the mentor's controls, a
 // server killed in the middle of a meetup and restarted on the same
-// database, and a meetup missed while the server was down.
+// database, and a meetup missed while the server was down.  Also what
+// someone opening a meetup in the middle sees (meetup.get's live), the
+// timer in meetup.updated after the controls, and the results after.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -108,6 +110,7 @@ describe('running a meetup', { timeout: 120000 }, () => {
     assert.ok(round, 'the round started');
     assert.deepEqual(round.data.order, [uid.ann, uid.ben, uid.cat]);
     assert.equal(round.data.ends_at - round.data.started_at, 60 * SEC, 'a full turn each');
+    like(round.data, { speaker_only: true, turn_s: 20 });
     await waitCount(cl.ben, 'meetup.turn', 1, (d) => d.meetup_id === id && d.user_id === uid.ann);
     const no = await refused(cl.ben, 'msg.send', { channel_id: channel, text: 'me first' }, 'forbidden');
     assert.equal(no.error.speaker_id, uid.ann);
@@ -117,9 +120,21 @@ describe('running a meetup', { timeout: 120000 }, () => {
     await waitCount(cl.ann, 'meetup.turn', 1, (d) => d.meetup_id === id && d.user_id === uid.ben);
     await cl.ben.call('msg.send', { channel_id: channel, text: 'I am Ben' });
     await refused(cl.ann, 'msg.send', { channel_id: channel, text: 'again' }, 'forbidden');
+    // Someone who opens the meetup now sees the round and whose turn it
+    // is, without the events that said so.
+    const mid = (await cl.dan.call('meetup.get', { meetup_id: id })).meetup;
+    like(mid.live.step, { step: 1, kind: 'round', speaker_only: true, turn_s: 20, order: [uid.ann, uid.ben, uid.cat] });
+    like(mid.live.turn, { position: 1, user_id: uid.ben, ends_at: round.data.started_at + 40 * SEC });
+    assert.deepEqual(mid.live.participants, [uid.ann, uid.ben, uid.cat]);
+    assert.equal(mid.step_ends_at, round.data.started_at + 60 * SEC);
+    // Results so far: nobody is a no-show before the end.
+    like((await cl.mira.call('meetup.results', { meetup_id: id })).attendance,
+      { going: 4, came: 4, came_going: 3, no_shows: 0, no_show_ids: [] });
     // A late joiner speaks last.
     const late = await cl.dan.call('meetup.join', { meetup_id: id });
     assert.equal(late.meetup.step_ends_at - round.data.started_at, 80 * SEC);
+    assert.deepEqual((await cl.dan.call('meetup.get', { meetup_id: id })).meetup.live.step.order,
+      [uid.ann, uid.ben, uid.cat, uid.dan]);
     await advance(20 * SEC);
     await waitCount(cl.ann, 'meetup.turn', 1, (d) => d.meetup_id === id && d.user_id === uid.cat);
     // A leaver who has not spoken is taken out: dan leaves again.
@@ -134,6 +149,13 @@ describe('running a meetup', { timeout: 120000 }, () => {
     assert.equal(bo.groups.length, 1);
     assert.deepEqual([...bo.groups[0].user_ids].sort((a, b) => a - b), [uid.ann, uid.ben, uid.cat].sort((a, b) => a - b));
     await cl.ann.call('msg.send', { channel_id: bo.groups[0].channel_id, text: 'Hello trio' });
+    // Reopened in the middle, the breakout shows one's own group.
+    const inGroup = (await cl.ben.call('meetup.get', { meetup_id: id })).meetup.live;
+    like(inGroup.step, { kind: 'breakout' });
+    like(inGroup.my_group, { group: 0, channel_id: bo.groups[0].channel_id, prompt: 'Share one idea each.' });
+    assert.equal(inGroup.my_group.user_ids.length, 3);
+    assert.equal(inGroup.turn, undefined);
+    assert.equal((await cl.mira.call('meetup.get', { meetup_id: id })).meetup.live.my_group, undefined, 'in no group');
 
     // The poll.
     await advance(60 * SEC);
@@ -157,7 +179,9 @@ describe('running a meetup', { timeout: 120000 }, () => {
     await cl.cat.call('meetup.feedback', { meetup_id: id, nps: 3 });
     await advance(30 * SEC);
     await waitCount(cl.ann, 'meetup.updated', 1, (d) => d.meetup.id === id && d.meetup.state === 'ended');
-    assert.equal((await cl.ann.call('meetup.get', { meetup_id: id })).meetup.state, 'ended');
+    const over = (await cl.ann.call('meetup.get', { meetup_id: id })).meetup;
+    assert.equal(over.state, 'ended');
+    assert.equal(over.live, undefined, 'no live state once over');
 
     const texts = (await fullHistory(cl.ann, channel)).map((m) => m.text);
     assert.ok(texts.some((t) => t.startsWith('Step 1 of 5 - Welcome')), texts.join('|'));
@@ -166,10 +190,40 @@ describe('running a meetup', { timeout: 120000 }, () => {
     assert.ok(texts.at(-1).includes('has ended') && texts.at(-1).includes('NPS +33'), texts.at(-1));
     assert.ok(texts.includes('I am Ann') && texts.includes('I am Ben') && !texts.includes('me first'));
 
-    // What supervision reads of it.
+    // Its results, for the mentor: ann, ben and dan said going and came,
+    // mira said going and did not; cat came without saying.
+    const res = await cl.mira.call('meetup.results', { meetup_id: id });
+    like(res.meetup, { id, state: 'ended' });
+    like(res.attendance, { going: 4, came: 4, came_going: 3, no_shows: 1, rate: 0.75, no_show_ids: [uid.mira] });
+    assert.deepEqual(res.attendance.participants.map((p) => p.user_id), [uid.ann, uid.ben, uid.cat, uid.dan]);
+    const byId = Object.fromEntries(res.attendance.participants.map((p) => [p.user_id, p]));
+    assert.equal(byId[uid.ann].rsvp, 'going');
+    assert.equal(byId[uid.cat].rsvp, undefined, 'cat never answered');
+    assert.ok(byId[uid.dan].left_at >= byId[uid.dan].joined_at, 'dan left');
+    assert.equal(byId[uid.ann].left_at, undefined, 'ann stayed');
+    assert.equal(res.polls.length, 1);
+    like(res.polls[0], { step: 3, question: 'Next topic?', options: ['CSS', 'SQL', 'Git'], counts: [0, 2, 1], answers: 3 });
+    like(res.feedback, { answers: 3, promoters: 2, passives: 0, detractors: 1, comments: ['Great'] });
+    assert.ok(Math.abs(res.feedback.nps - 100 / 3) < 1e-9);
+    assert.ok(Math.abs(res.feedback.average - 22 / 3) < 1e-9);
+    assert.deepEqual(res.feedback.scores, [0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1]);
+    assert.deepEqual(await cl.root.call('meetup.results', { meetup_id: id }), res, 'admins read it too');
+    await refused(cl.ann, 'meetup.results', { meetup_id: id }, 'forbidden');
+    await refused(cl.mira, 'meetup.results', { meetup_id: 424242 }, 'not_found');
+
+    // It is in the hive's past meetups (for everyone), not in the coming ones.
+    const past = await cl.ann.call('meetup.list', { hive_id: A.id, past: true });
+    assert.ok(past.meetups.some((m) => m.id === id && m.state === 'ended'));
+    assert.equal(typeof past.more, 'boolean');
+    assert.ok(!(await cl.ann.call('meetup.list', { hive_id: A.id })).meetups.some((m) => m.id === id));
+
+    // What supervision reads of it, per hive and per mentor.
     const report = await cl.root.call('supervision.report', { hive_id: A.id, from, to: (await now()) + 1 });
-    like(report.hives[0], { meetups_held: 1, meetup_attendance: 0.75 });
+    like(report.hives[0], { meetups_held: 1, meetup_attendance: 0.75, meetup_no_shows: 1, meetup_no_show_rate: 0.25 });
     assert.ok(Math.abs(report.hives[0].nps - 100 / 3) < 1e-9, `nps ${report.hives[0].nps}`);
+    const mira = report.mentors.find((m) => m.user_id === uid.mira);
+    like(mira, { meetups_led: 1, meetup_attendance: 0.75, meetup_no_shows: 1, meetup_no_show_rate: 0.25 });
+    assert.ok(Math.abs(mira.nps - 100 / 3) < 1e-9, `nps ${mira.nps}`);
   });
 
   test('the mentor\'s controls: start early, pause, resume, extend, skip, end', async () => {
@@ -181,15 +235,31 @@ describe('running a meetup', { timeout: 120000 }, () => {
     like(r, { state: 'running', step: 0 });
     const t0 = await now();
     assert.equal(r.step_ends_at, t0 + 30 * SEC);
+    // Everyone's copy (meetup.updated) carries the timer too.
+    const updates = () => received(cl.ann, 'meetup.updated', (d) => d.meetup.id === id).map((e) => e.data.meetup);
     r = (await cl.mira.call('meetup.pause', { meetup_id: id })).meetup;
     like(r, { state: 'paused', paused_left_ms: 30 * SEC });
+    assert.equal(r.step_ends_at, undefined, 'no end while paused');
+    await waitCount(cl.ann, 'meetup.updated', 1, (d) => d.meetup.id === id && d.meetup.state === 'paused');
+    like(updates().at(-1), { state: 'paused', paused_left_ms: 30 * SEC });
+    assert.equal(updates().at(-1).step_ends_at, undefined);
+    // While paused the time left grows with extend.
+    r = (await cl.mira.call('meetup.extend', { meetup_id: id, seconds: 10 })).meetup;
+    like(r, { state: 'paused', paused_left_ms: 40 * SEC });
     await advance(5 * MIN);
-    assert.equal((await cl.ann.call('meetup.get', { meetup_id: id })).meetup.step, 0, 'a paused meetup waits');
+    const paused = (await cl.ann.call('meetup.get', { meetup_id: id })).meetup;
+    like(paused, { step: 0, paused_left_ms: 40 * SEC }, 'a paused meetup waits');
+    like(paused.live.step, { step: 0, kind: 'announce' });
     await refused(cl.mira, 'meetup.pause', { meetup_id: id }, 'invalid_param');
     r = (await cl.mira.call('meetup.resume', { meetup_id: id })).meetup;
-    like(r, { state: 'running', step: 0, step_ends_at: t0 + 5 * MIN + 30 * SEC });
-    r = (await cl.mira.call('meetup.extend', { meetup_id: id, seconds: 60 })).meetup;
+    like(r, { state: 'running', step: 0, step_ends_at: t0 + 5 * MIN + 40 * SEC });
+    assert.equal(r.paused_left_ms, undefined);
+    await waitCount(cl.ann, 'meetup.updated', 1, (d) => d.meetup.id === id && d.meetup.step_ends_at === t0 + 5 * MIN + 40 * SEC);
+    r = (await cl.mira.call('meetup.extend', { meetup_id: id, seconds: 50 })).meetup;
     assert.equal(r.step_ends_at, t0 + 5 * MIN + 90 * SEC);
+    await waitCount(cl.ann, 'meetup.updated', 1, (d) => d.meetup.id === id && d.meetup.step_ends_at === t0 + 5 * MIN + 90 * SEC);
+    // The step as meetup.get shows it ends then too.
+    assert.equal((await cl.ann.call('meetup.get', { meetup_id: id })).meetup.live.step.ends_at, t0 + 5 * MIN + 90 * SEC);
     await advance(80 * SEC);
     assert.equal((await cl.ann.call('meetup.get', { meetup_id: id })).meetup.step, 0);
     r = (await cl.mira.call('meetup.skip', { meetup_id: id })).meetup;
@@ -197,6 +267,47 @@ describe('running a meetup', { timeout: 120000 }, () => {
     r = (await cl.root.call('meetup.end', { meetup_id: id })).meetup;
     like(r, { state: 'ended' });
     await refused(cl.mira, 'meetup.end', { meetup_id: id }, 'invalid_param');
+  });
+
+  test('the meetups over, a page at a time, newest first', async () => {
+    const t0 = await now();
+    const over = [];
+    // Three more meetups over: ended, cancelled, ended; the latest start first.
+    for (const [i, how] of ['end', 'cancel', 'end'].entries()) {
+      const { meetup } = await cl.mira.call('meetup.schedule', { hive_id: A.id, script: JSON.stringify(SCRIPT), start_at: t0 + (i + 1) * 3600 * SEC });
+      if (how === 'cancel') {
+        await cl.mira.call('meetup.cancel', { meetup_id: meetup.id });
+      } else {
+        await cl.mira.call('meetup.start', { meetup_id: meetup.id });
+        await cl.mira.call('meetup.end', { meetup_id: meetup.id });
+      }
+      over.unshift(meetup.id);
+    }
+    const upcoming = (await cl.mira.call('meetup.schedule', { hive_id: A.id, script: JSON.stringify(SCRIPT), start_at: t0 + 9 * 3600 * SEC })).meetup;
+    const all = await cl.ann.call('meetup.list', { hive_id: A.id, past: true, limit: 100 });
+    assert.equal(all.more, false);
+    assert.deepEqual(all.meetups.slice(0, 3).map((m) => m.id), over);
+    assert.ok(all.meetups.every((m) => ['ended', 'missed', 'cancelled'].includes(m.state)));
+    assert.ok(!all.meetups.some((m) => m.id === upcoming.id), 'not one to come');
+    for (let i = 1; i < all.meetups.length; i++) assert.ok(all.meetups[i - 1].start_at >= all.meetups[i].start_at);
+    // Page by page with before, the same list.
+    const paged = [];
+    let before;
+    for (;;) {
+      const page = await cl.ann.call('meetup.list', { hive_id: A.id, past: true, limit: 2, ...(before ? { before } : {}) });
+      assert.ok(page.meetups.length <= 2);
+      paged.push(...page.meetups.map((m) => m.id));
+      if (!page.more) break;
+      before = page.meetups.at(-1).start_at;
+    }
+    assert.deepEqual(paged, all.meetups.map((m) => m.id));
+    // Without past: only those not over, and no "more".
+    const coming = await cl.ann.call('meetup.list', { hive_id: A.id });
+    assert.ok(coming.meetups.some((m) => m.id === upcoming.id));
+    assert.equal(coming.more, undefined);
+    await refused(cl.ann, 'meetup.list', { hive_id: A.id, past: true, limit: 0 }, 'invalid_param');
+    await refused(cl.ann, 'meetup.list', { hive_id: A.id, past: true, limit: 101 }, 'invalid_param');
+    await cl.mira.call('meetup.cancel', { meetup_id: upcoming.id });
   });
 });
 

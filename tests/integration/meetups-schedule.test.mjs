@@ -41,6 +41,7 @@ describe('scheduling meetups', { timeout: 120000 }, () => {
   let B; // olga (mentor)
   const cl = {};
   const uid = {};
+  const tokens = {};
   const now = async () => (await cl.mira.call('ping')).time;
 
   before(async () => {
@@ -55,6 +56,7 @@ describe('scheduling meetups', { timeout: 120000 }, () => {
     for (const h of Object.keys(tok)) {
       cl[h] = await chatClient(server, tok[h].token);
       uid[h] = tok[h].user.id;
+      tokens[h] = tok[h].token;
     }
   });
 
@@ -203,7 +205,7 @@ describe('scheduling meetups', { timeout: 120000 }, () => {
     await refused(cl.ben, 'meetup.rsvp', { meetup_id: meetup.id, answer: 'going' }, 'invalid_param');
   });
 
-  test('reminders a day and 15 minutes before, once each, to those going', async () => {
+  test('reminders a day and 15 minutes before, once each, to those going, offline too', async () => {
     const meetups = await channelByName(cl.mira, A.id, 'meetups');
     const reminders = async () => (await fullHistory(cl.ann, meetups.id)).filter((m) => m.text.startsWith('Reminder:'));
     const before = (await reminders()).length;
@@ -224,15 +226,24 @@ describe('scheduling meetups', { timeout: 120000 }, () => {
     assert.equal(dayOf(cl.ann).length, 0, 'not before its time');
     assert.equal(received(cl.ann, 'meetup.reminder', (d) => d.meetup_id === soon.id).length, 0, 'none for a meetup scheduled late');
 
+    // Ben is offline when the day's reminder goes out.
+    const benSince = (await cl.ben.call('sync', {})).pos;
+    await cl.ben.close();
     await cl.root.call('clock.advance', { ms: 2 * MIN });
     await waitCount(cl.ann, 'meetup.reminder', 1, (d) => d.meetup_id === meetup.id);
-    await waitCount(cl.ben, 'meetup.reminder', 1, (d) => d.meetup_id === meetup.id);
     like(dayOf(cl.ann)[0].data, { hive_id: A.id, title: meetup.title, start_at: start });
-    assert.equal(dayOf(cl.ann)[0].pos, undefined, 'ephemeral');
+    assert.ok(dayOf(cl.ann)[0].pos > 0, 'stored, for Ann alone');
+    cl.ben = await chatClient(server, tokens.ben, benSince);
+    const missed = cl.ben.synced.events.filter((e) => e.ev === 'meetup.reminder');
+    assert.equal(missed.length, 1, 'Ben gets it on resuming');
+    like(missed[0].data, { meetup_id: meetup.id, minutes_before: 1440, start_at: start });
+    assert.notEqual(missed[0].pos, dayOf(cl.ann)[0].pos, 'one event each');
     await barrier(cl.cat);
     await barrier(cl.mira);
     assert.equal(received(cl.cat, 'meetup.reminder').length, 0, 'maybe: no event');
     assert.equal(received(cl.mira, 'meetup.reminder').length, 0, 'no answer: no event');
+    const catReplay = await cl.cat.call('sync', { since: benSince });
+    assert.ok(!catReplay.events.some((e) => e.ev === 'meetup.reminder'), 'nor in a replay');
     let posted = await reminders();
     assert.equal(posted.length, before + 1);
     like(posted.at(-1), { author_id: uid.mira });

@@ -2,7 +2,9 @@
 // a message posted as its author at its time (and a weekly one again a
 // week later), the checks of posting applied then (a muted author gets
 // schedule.failed and nothing is posted), listing, editing, cancelling,
-// reminders of a message, refusals, and both surviving a restart.
+// reminders of a message, refusals, and both surviving a restart.  The
+// events for one user (remind, schedule.failed) are stored for them
+// alone: someone offline at that time gets them when they resume.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -63,6 +65,7 @@ describe('scheduled messages and reminders', { timeout: 120000 }, () => {
   let B;
   let cl;
   let uid;
+  let tok;
   let general;
   let meetups;
   const now = async () => (await cl.mira.call('ping')).time;
@@ -73,7 +76,7 @@ describe('scheduled messages and reminders', { timeout: 120000 }, () => {
 
   before(async () => {
     server = await startServer({ env: cleanEnv(), fakeClock: true, args: ARGS });
-    ({ A, B, cl, uid } = await setup(server));
+    ({ A, B, cl, uid, tok } = await setup(server));
     general = (await channelByName(cl.ann, A.id, 'general')).id;
     meetups = (await channelByName(cl.ann, A.id, 'meetups')).id;
   });
@@ -175,9 +178,49 @@ describe('scheduled messages and reminders', { timeout: 120000 }, () => {
     assert.equal(ev.length, 1, 'the cancelled one never fires');
     like(ev[0].data, { reminder_id: reminder.id, at: t0 + DAY });
     like(ev[0].data.message, { id: message.id, text: 'Read chapter 3 by Friday', author_id: uid.ben });
-    assert.equal(ev[0].pos, undefined, 'ephemeral');
+    assert.ok(ev[0].pos > 0, 'stored, with its position');
     assert.equal(received(cl.ben, 'remind').length, 0);
     assert.deepEqual((await cl.ann.call('remind.list')).reminders, []);
+  });
+
+  test('someone offline at the time gets their reminder and refusal on resuming', async () => {
+    const t0 = await now();
+    const { message } = await cl.ben.call('msg.send', { channel_id: general, text: 'Exam on Monday' });
+    await cl.ann.call('remind.create', { message_id: message.id, at: t0 + HOUR });
+    const { scheduled } = await cl.ann.call('schedule.create', { channel_id: general, text: 'Muted by then', at: t0 + HOUR });
+    await cl.mira.call('mod.mute', { hive_id: A.id, user_id: uid.ann, seconds: 3 * 3600 });
+    // Ann goes away, knowing where she was.
+    const since = (await cl.ann.call('sync', {})).pos;
+    await cl.ann.close();
+    const benSince = (await cl.ben.call('sync', {})).pos;
+
+    await cl.root.call('clock.advance', { ms: HOUR });
+    await barrier(cl.ben);
+    assert.equal(received(cl.ben, 'remind').length, 0, 'nobody else gets it');
+    // Ben resuming from before does not get Ann's events either.
+    const benReplay = await cl.ben.call('sync', { since: benSince });
+    assert.ok(!benReplay.events.some((e) => e.ev === 'remind' || e.ev === 'schedule.failed'));
+
+    cl.ann = await chatClient(server, tok.ann.token, since);
+    const replay = cl.ann.synced.events;
+    const rem = replay.filter((e) => e.ev === 'remind');
+    assert.equal(rem.length, 1, 'the reminder missed offline is replayed');
+    like(rem[0].data, { at: t0 + HOUR });
+    like(rem[0].data.message, { id: message.id, text: 'Exam on Monday' });
+    const failed = replay.filter((e) => e.ev === 'schedule.failed');
+    assert.equal(failed.length, 1, 'so is the refusal of her scheduled message');
+    like(failed[0].data, { schedule_id: scheduled.id, code: 'muted', text: 'Muted by then' });
+    assert.ok(rem[0].pos > since && failed[0].pos > since);
+    // Resuming from after them replays them no more.
+    const again = await cl.ann.call('sync', { since: replay.at(-1).pos });
+    assert.ok(!again.events.some((e) => e.ev === 'remind' || e.ev === 'schedule.failed'));
+    assert.deepEqual((await cl.ann.call('remind.list')).reminders, []);
+    // The message deleted, the stored reminder keeps no copy of its text.
+    await cl.ben.call('msg.delete', { message_id: message.id });
+    const later = (await cl.ann.call('sync', { since })).events.filter((e) => e.ev === 'remind');
+    assert.equal(later.length, 1);
+    assert.equal(later[0].data.message.text, '');
+    await cl.mira.call('mod.unmute', { hive_id: A.id, user_id: uid.ann });
   });
 });
 

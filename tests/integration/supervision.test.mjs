@@ -102,6 +102,8 @@ describe('supervision', () => {
     assert.equal(h.auto_actions, entries.length - human);
     assert.equal(h.meetups_held, 0);
     assert.equal(h.meetup_attendance, null);
+    assert.equal(h.meetup_no_shows, 0);
+    assert.equal(h.meetup_no_show_rate, null);
     assert.equal(h.nps, null);
     // One entry per UTC day of the period, zero-filled, adding up.
     const firstDay = from - (from % DAY);
@@ -131,7 +133,8 @@ describe('supervision', () => {
     assert.deepEqual(
       { ...max, display_name: undefined },
       { user_id: c.ids.max, display_name: undefined, hive_ids: [nebula.id], messages: 0, help_answers: 0,
-        reports_resolved: 0, resolve_median_ms: null, mod_actions: 0 },
+        reports_resolved: 0, resolve_median_ms: null, mod_actions: 0, meetups_led: 0, meetup_attendance: null,
+        meetup_no_shows: 0, meetup_no_show_rate: null, nps: null },
     );
   });
 
@@ -184,9 +187,11 @@ describe('supervision', () => {
     assert.equal(hive[4], '3'); // active
     assert.equal(hive[5], String(sent.comets));
     assert.equal(hive[10], '3600'); // median time to resolve, in seconds
-    assert.deepEqual(hive.slice(13), ['0', '-', '-']);
+    assert.deepEqual(hive.slice(13), ['0', '-', '-', '0']); // meetups, attendance, NPS, no-shows
     const mentor = lines.find((l) => l[0] === 'mentor');
     assert.deepEqual(mentor.slice(0, 4), ['mentor', String(c.ids.mira), 'mira', String(comets.id)]);
+    // Led, attendance, no-show rate, NPS: no meetup yet.
+    assert.deepEqual(mentor.slice(9), ['0', '-', '-', '-']);
     assert.equal(lines.length, 2);
 
     const bad = await runRuche(['admin', 'report', '--db', server.dbPath, '--days', '400'], { env });

@@ -57,7 +57,8 @@ describe('hello and ping', () => {
       version,
       protocol: 1,
       authenticated: false,
-      limits: { max_message_bytes: 65536 },
+      // The harness turns the request rate off (LOOSE_LIMITS).
+      limits: { max_message_bytes: 65536, rate_per_conn: 0, rate_burst: 40 },
     });
   });
 

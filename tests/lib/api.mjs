@@ -12,8 +12,10 @@
 // send wrong bodies on purpose).
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
 
 import { connect, defValidator, ajv } from './client.mjs';
+import { isTlsPort, tlsClientOptions } from './server.mjs';
 
 export const PASSWORD = 'correct horse battery staple';
 export const CODE_RE = /^[A-Za-z0-9_-]{43}$/;
@@ -43,9 +45,10 @@ function schemaCheck(name, value, what) {
 // text when not JSON), text }.
 // opts: body (an object, sent as JSON; a string is sent as it is), token
 // (Authorization: Bearer), cookie (a Cookie header value), origin,
-// headers, check (default true), timeoutMs.
+// headers, check (default true), timeoutMs, tls (HTTPS; default: when the
+// server on port was started over TLS).
 export function api(port, method, urlPath, opts = {}) {
-  const { body, token, cookie, origin, headers = {}, check = true, timeoutMs = 30000 } = opts;
+  const { body, token, cookie, origin, headers = {}, check = true, timeoutMs = 30000, tls = isTlsPort(port) } = opts;
   const endpoint = ENDPOINTS[`${method} ${urlPath}`];
   if (check && endpoint && body !== undefined && typeof body === 'object') {
     const reqDef = `api.${endpoint}.request`;
@@ -65,8 +68,17 @@ export function api(port, method, urlPath, opts = {}) {
   if (cookie) h.cookie = cookie;
   if (origin) h.origin = origin;
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: urlPath, method, headers: h, agent: false, timeout: timeoutMs },
+    const req = (tls ? https : http).request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method,
+        headers: h,
+        agent: false,
+        timeout: timeoutMs,
+        ...(tls ? tlsClientOptions(port) : {}),
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -109,7 +121,7 @@ export function assertApiError(res, status, code, what = '') {
 
 // The first-admin code of the link `ruche serve` printed.
 export function setupCode(server) {
-  const m = server.stdout.match(/(http:\/\/\S+)\/#\/setup\/([A-Za-z0-9_-]{43})\s/);
+  const m = server.stdout.match(/(https?:\/\/\S+)\/#\/setup\/([A-Za-z0-9_-]{43})\s/);
   assert.ok(m, `ruche serve printed a setup link:\n${server.stdout}`);
   return { base: m[1], code: m[2] };
 }

@@ -21,7 +21,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import Ajv2020 from 'ajv/dist/2020.js';
 
-import { repoRoot } from './server.mjs';
+import { repoRoot, tlsClientOptions } from './server.mjs';
 
 export const SUBPROTOCOL = 'ruche.v1';
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -337,6 +337,8 @@ export class Client {
 // HTTP error.  options: origin, protocol (a string, an array, or null for
 // none), headers, timeoutMs, and wsOptions passed to ws (e.g.
 // { skipUTF8Validation: true }; ws offers permessage-deflate by default).
+// A wss:// URL trusts the certificate of the server started on its port
+// (server.mjs tlsClientOptions).
 export function connect(wsUrl, options = {}) {
   const {
     origin,
@@ -345,7 +347,12 @@ export function connect(wsUrl, options = {}) {
     timeoutMs = DEFAULT_TIMEOUT_MS,
     wsOptions = {},
   } = options;
-  const opts = { headers, handshakeTimeout: timeoutMs, ...wsOptions };
+  const opts = {
+    headers,
+    handshakeTimeout: timeoutMs,
+    ...(wsUrl.startsWith('wss:') ? tlsClientOptions(new URL(wsUrl).port) : {}),
+    ...wsOptions,
+  };
   if (origin !== undefined) opts.origin = origin;
   const ws =
     protocol === null || protocol === undefined

@@ -4,6 +4,9 @@
 // (if any) the server sent before it dropped the connection.
 import crypto from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
+
+import { isTlsPort, tlsClientOptions } from './server.mjs';
 
 export const OP = { CONT: 0, TEXT: 1, BINARY: 2, CLOSE: 8, PING: 9, PONG: 10 };
 
@@ -110,12 +113,22 @@ export class RawWebSocket {
   }
 }
 
+// A socket to the server on 127.0.0.1:port, TLS when that server speaks
+// it (server.mjs), for tests that write bytes by hand.  onConnect runs
+// once bytes can be written (after the TLS handshake over TLS).
+export function connectSocket(port, onConnect, { tls: useTls = isTlsPort(port) } = {}) {
+  if (useTls) return tls.connect({ port, host: '127.0.0.1', ...tlsClientOptions(port) }, onConnect);
+  return net.connect(port, '127.0.0.1', onConnect);
+}
+
 // Opens a TCP connection to 127.0.0.1:port and upgrades it by hand.
 // Resolves with a RawWebSocket once the server answered 101; rejects with
-// the status line otherwise.
-export function rawWebSocket(port, { path = '/ws', protocol = 'ruche.v1', headers = {} } = {}) {
+// the status line otherwise.  Over TLS (tls: default when the server on
+// port was started over TLS) the same bytes go through a TLS socket: the
+// frames are split and batched as written, within TLS records.
+export function rawWebSocket(port, { path = '/ws', protocol = 'ruche.v1', headers = {}, tls: useTls = isTlsPort(port) } = {}) {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
+    let sock;
     let head = Buffer.alloc(0);
     const onData = (d) => {
       head = Buffer.concat([head, d]);
@@ -133,9 +146,7 @@ export function rawWebSocket(port, { path = '/ws', protocol = 'ruche.v1', header
       if (rest.length) sock.emit('data', rest);
       resolve(ws);
     };
-    sock.on('data', onData);
-    sock.on('error', reject);
-    sock.on('connect', () => {
+    sock = connectSocket(port, () => {
       const lines = [
         `GET ${path} HTTP/1.1`,
         `Host: 127.0.0.1:${port}`,
@@ -147,6 +158,8 @@ export function rawWebSocket(port, { path = '/ws', protocol = 'ruche.v1', header
       if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
       for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
       sock.write(lines.join('\r\n') + '\r\n\r\n');
-    });
+    }, { tls: useTls });
+    sock.on('data', onData);
+    sock.on('error', reject);
   });
 }

@@ -144,6 +144,45 @@ static bool next_has(struct conn *c, const char *needle)
 	return found;
 }
 
+/*
+ * Work undone by its transaction takes its events with it: a message sent
+ * inside a transaction that then fails is neither stored nor shown, while
+ * what the turn did before it still goes out.
+ */
+static void test_undone_work_shows_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *bob = online(fx, fx->bob, -1);
+	json_t *msg = NULL;
+	int64_t last;
+
+	assert_int_equal(server_turn_begin(&fx->srv), 0);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "kept", 0, 0, NULL, &msg), 0);
+	json_decref(msg);
+	assert_int_equal(server_begin(&fx->srv), 0);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "undone", 0, 0, NULL, &msg), 0);
+	json_decref(msg);
+	assert_int_equal(server_end(&fx->srv, RUCHE_EINVAL), RUCHE_EINVAL);
+	assert_int_equal(server_flush(&fx->srv), 0);
+	assert_int_equal(queued(bob), 1);
+	assert_true(next_has(bob, "\"text\":\"kept\""));
+	assert_int_equal(store_event_last(fx->st, &last), 0);
+	assert_int_equal(last, fx->base + 1);
+	/* Balanced: a later transaction commits and is shown. */
+	assert_int_equal(server_turn_begin(&fx->srv), 0);
+	assert_int_equal(server_begin(&fx->srv), 0);
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
+				   "later", 0, 0, NULL, &msg), 0);
+	json_decref(msg);
+	assert_int_equal(server_end(&fx->srv, 0), 0);
+	assert_int_equal(server_flush(&fx->srv), 0);
+	assert_int_equal(queued(bob), 1);
+	assert_true(next_has(bob, "\"text\":\"later\""));
+	assert_int_equal(fx->srv.ntx, 0);
+}
+
 static void test_grouped_commit_holds_events(void **state)
 {
 	struct fixture *fx = *state;
@@ -662,6 +701,7 @@ static void test_regressions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_undone_work_shows_nothing),
 		T(test_grouped_commit_holds_events),
 		T(test_refusals),
 		T(test_text_limit_counts_characters),

@@ -124,6 +124,59 @@ static void test_flag_refusals(void **state)
 	assert_int_equal(cfg.log_level, LOG_INFO);
 }
 
+/* The limits: their defaults, the environment, then flags over it, and
+ * their bounds (0 turns off only those that say so). */
+static void test_limits(void **state)
+{
+	static const char *const env[] = {
+		"RUCHE_RATE_PER_CONN=5", "RUCHE_MAX_CONNS_PER_IP=0",
+		"RUCHE_IDLE_TIMEOUT=60", NULL,
+	};
+	struct config cfg;
+	char err[200];
+
+	config_defaults(&cfg);
+	assert_int_equal(cfg.rate_per_conn, 20);
+	assert_int_equal(cfg.rate_burst, 40);
+	assert_int_equal(cfg.max_conns_per_ip, 256);
+	assert_int_equal(cfg.login_fails_account, 5);
+	assert_int_equal(cfg.login_fails_address, 30);
+	assert_int_equal(cfg.login_window_s, 900);
+	assert_int_equal(cfg.handshake_timeout_s, 10);
+	assert_int_equal(cfg.auth_timeout_s, 30);
+	assert_int_equal(cfg.idle_timeout_s, 120);
+	assert_int_equal(cfg.max_outq_bytes, 4u << 20);
+	assert_int_equal(cfg.max_hives, 1000);
+	assert_int_equal(cfg.max_channels_per_hive, 50);
+	assert_int_equal(cfg.max_members_per_hive, 100);
+
+	fake_env = env;
+	assert_int_equal(config_from_env(&cfg, getenv_fake, err, sizeof(err)),
+			 0);
+	fake_env = NULL;
+	assert_int_equal(cfg.rate_per_conn, 5);
+	assert_int_equal(cfg.max_conns_per_ip, 0);
+	assert_int_equal(args(&cfg, err, 5, "--rate-per-conn", "7",
+			      "--max-outq-bytes=65536", "--max-hives", "3"), 0);
+	assert_int_equal(cfg.rate_per_conn, 7);
+	assert_int_equal(cfg.max_outq_bytes, 65536);
+	assert_int_equal(cfg.max_hives, 3);
+	assert_int_equal(cfg.idle_timeout_s, 60);
+
+	assert_int_equal(args(&cfg, err, 2, "--rate-burst", "0"),
+			 RUCHE_EINVAL);
+	assert_non_null(strstr(err, "--rate-burst"));
+	assert_int_equal(args(&cfg, err, 2, "--max-hives", "0"), RUCHE_EINVAL);
+	assert_int_equal(args(&cfg, err, 2, "--handshake-timeout", "0"),
+			 RUCHE_EINVAL);
+	assert_int_equal(args(&cfg, err, 2, "--max-outq-bytes", "4095"),
+			 RUCHE_EINVAL);
+	assert_int_equal(args(&cfg, err, 2, "--login-window", "1d"),
+			 RUCHE_EINVAL);
+	/* A refused value leaves the setting as it was. */
+	assert_int_equal(cfg.max_hives, 3);
+}
+
 static void test_help(void **state)
 {
 	struct config cfg;
@@ -142,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_env_then_flags),
 		cmocka_unit_test(test_bad_env),
 		cmocka_unit_test(test_flag_refusals),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_help),
 	};
 

@@ -77,7 +77,8 @@ static void test_hello_ping(void **state)
 		 "{\"re\":1,\"ok\":true,\"data\":{\"server\":\"ruche\","
 		 "\"version\":\"%s\",\"protocol\":1,\"authenticated\":false,"
 		 "\"limits\":"
-		 "{\"max_message_bytes\":1024}}}", RUCHE_VERSION);
+		 "{\"max_message_bytes\":1024,\"rate_per_conn\":20,"
+		 "\"rate_burst\":40}}}", RUCHE_VERSION);
 	expect_out(fx->conn, want);
 	assert_int_equal(fx->wakes, 1);
 
@@ -201,7 +202,11 @@ static void test_slow_consumer_cut_off(void **state)
 static void test_queue_bytes_bound(void **state)
 {
 	struct fixture *fx = *state;
-	struct frame *big = frame_new(CONN_OUTQ_MAX_BYTES / 2);
+	struct frame *big;
+
+	/* --max-outq-bytes is read when a frame is queued. */
+	fx->cfg.max_outq_bytes = 8192;
+	big = frame_new(4096);
 
 	assert_int_equal(conn_send(fx->conn, big), 0);
 	assert_int_equal(conn_send(fx->conn, big), 0);
@@ -209,6 +214,155 @@ static void test_queue_bytes_bound(void **state)
 	assert_int_equal(fx->conn->close_code, CONN_CLOSE_SLOW);
 	assert_int_equal(big->refs, 1);
 	frame_unref(big);
+}
+
+/* A conn made after the fixture's config was changed (limits are read
+ * when a conn opens). */
+static struct conn *new_conn(struct fixture *fx)
+{
+	return conn_new(&fx->srv, "10.0.0.1", count_wake, fx);
+}
+
+/* Over the rate, a request gets rate_limited with the wait, and the next
+ * one on time goes through. */
+static void test_rate_limited(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *c;
+	const char *out;
+
+	fx->cfg.rate_per_conn = 2;
+	fx->cfg.rate_burst = 3;
+	c = new_conn(fx);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(feed(c, "{\"id\":1,\"op\":\"ping\"}", true),
+				 0);
+		assert_non_null(strstr((char *)frame_payload(conn_peek(c)),
+				       "\"ok\":true"));
+		conn_pop(c);
+	}
+	assert_int_equal(feed(c, "{\"id\":\"x\",\"op\":\"ping\"}", true), 0);
+	out = (char *)frame_payload(conn_peek(c));
+	assert_non_null(strstr(out, "\"re\":\"x\",\"ok\":false"));
+	assert_non_null(strstr(out, "\"code\":\"rate_limited\""));
+	assert_non_null(strstr(out, "\"retry_after_ms\":500"));
+	conn_pop(c);
+	/* Even a frame that is not a request is answered, with re null. */
+	assert_int_equal(feed(c, "nope", true), 0);
+	out = (char *)frame_payload(conn_peek(c));
+	assert_non_null(strstr(out, "\"re\":null"));
+	assert_non_null(strstr(out, "\"code\":\"rate_limited\""));
+	conn_pop(c);
+	clock_fake_advance(&fx->clock, 500);
+	assert_int_equal(feed(c, "{\"id\":2,\"op\":\"ping\"}", true), 0);
+	assert_non_null(strstr((char *)frame_payload(conn_peek(c)),
+			       "\"re\":2,\"ok\":true"));
+	conn_pop(c);
+	assert_int_equal(c->close_code, 0);
+	conn_free(c);
+}
+
+/* A client that ignores the refusals is closed with 1008; a rate of 0
+ * refuses nothing. */
+static void test_rate_abuse_closes(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *c, *free_rein;
+	int refused = 0;
+
+	fx->cfg.rate_per_conn = 1;
+	fx->cfg.rate_burst = 1;
+	c = new_conn(fx);
+	for (int i = 0; i < 1000 && !c->close_code; i++) {
+		feed(c, "{\"id\":1,\"op\":\"ping\"}", true);
+		if (conn_peek(c) && strstr((char *)frame_payload(conn_peek(c)),
+					   "rate_limited"))
+			refused++;
+		while (conn_peek(c))
+			conn_pop(c);
+	}
+	assert_int_equal(c->close_code, CONN_CLOSE_POLICY);
+	/* 1 s of rate times CONN_ABUSE_SECONDS refusals, and the one that
+	 * ran out (its reply is dropped: the conn is closing). */
+	assert_int_equal(refused, CONN_ABUSE_SECONDS);
+	conn_free(c);
+
+	fx->cfg.rate_per_conn = 0;
+	free_rein = new_conn(fx);
+	for (int i = 0; i < 1000; i++) {
+		feed(free_rein, "{\"id\":1,\"op\":\"ping\"}", true);
+		assert_non_null(strstr((char *)frame_payload(
+			conn_peek(free_rein)), "\"ok\":true"));
+		conn_pop(free_rein);
+	}
+	conn_free(free_rein);
+}
+
+/* Silent half the idle timeout: a ping; silent all of it: closed.  Any
+ * frame or pong resets the silence. */
+static void test_idle_timeout(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *c;
+	int wakes;
+
+	fx->cfg.idle_timeout_s = 10;
+	fx->cfg.auth_timeout_s = 0;
+	c = new_conn(fx);
+	wakes = fx->wakes;
+	clock_fake_advance(&fx->clock, 4999);
+	conn_tick(c, conn_now_ms(c));
+	assert_false(c->ping_due);
+	clock_fake_advance(&fx->clock, 1);
+	conn_tick(c, conn_now_ms(c));
+	assert_true(c->ping_due);
+	assert_int_equal(fx->wakes, wakes + 1);
+	c->ping_due = false;		/* the transport sent it */
+	conn_tick(c, conn_now_ms(c));
+	assert_false(c->ping_due);	/* one ping per silence */
+	clock_fake_advance(&fx->clock, 3000);
+	conn_pong(c);
+	clock_fake_advance(&fx->clock, 9999);
+	conn_tick(c, conn_now_ms(c));
+	assert_int_equal(c->close_code, 0);
+	feed(c, "{\"id\":1,\"op\":\"ping\"}", true);
+	conn_pop(c);
+	clock_fake_advance(&fx->clock, 9999);
+	conn_tick(c, conn_now_ms(c));
+	assert_int_equal(c->close_code, 0);
+	clock_fake_advance(&fx->clock, 1);
+	conn_tick(c, conn_now_ms(c));
+	assert_int_equal(c->close_code, CONN_CLOSE_TIMEOUT);
+	assert_string_equal(c->close_reason, "idle");
+	conn_free(c);
+}
+
+/* A socket that does not log in within the auth timeout is closed; one
+ * that did is not. */
+static void test_auth_timeout(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *anon, *user;
+
+	fx->cfg.idle_timeout_s = 0;
+	fx->cfg.auth_timeout_s = 5;
+	anon = new_conn(fx);
+	user = new_conn(fx);
+	user->user_id = 42;
+	assert_int_equal(conn_count_peer(&fx->srv, "10.0.0.1"), 2);
+	assert_int_equal(conn_count_peer(&fx->srv, "10.0.0.2"), 0);
+	clock_fake_advance(&fx->clock, 4999);
+	conn_tick(anon, conn_now_ms(anon));
+	conn_tick(user, conn_now_ms(user));
+	assert_int_equal(anon->close_code, 0);
+	clock_fake_advance(&fx->clock, 1);
+	conn_tick(anon, conn_now_ms(anon));
+	conn_tick(user, conn_now_ms(user));
+	assert_int_equal(anon->close_code, CONN_CLOSE_TIMEOUT);
+	assert_int_equal(user->close_code, 0);
+	user->user_id = 0;	/* conn_free() would update its presence */
+	conn_free(anon);
+	conn_free(user);
 }
 
 static void test_shutdown_closes_all(void **state)
@@ -265,6 +419,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shutdown_closes_all, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_queue_wraps, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limited, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rate_abuse_closes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_auth_timeout, setup,
 						teardown),
 	};
 

@@ -448,6 +448,71 @@ static void test_delete_account(void **state)
 	user(fx, "gone");
 }
 
+/* The detail a limit_reached refusal left for the reply, then cleared. */
+static void expect_limit(struct fixture *fx, const char *limit, int max)
+{
+	json_t *d = fx->srv.err_detail;
+
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "limit")),
+			    limit);
+	assert_int_equal(json_integer_value(json_object_get(d, "max")), max);
+	json_decref(d);
+	fx->srv.err_detail = NULL;
+}
+
+/* The server's caps: open hives, open channels of a hive (people only),
+ * members of a hive; each refusal changes nothing. */
+static void test_server_caps(void **state)
+{
+	struct fixture *fx = *state;
+	struct actor root = { .user_id = user(fx, "root"), .admin = true };
+	struct store_hive h, *all;
+	int64_t a, b, l2;
+	size_t n;
+	json_t *out = NULL;
+
+	fx->cfg.max_hives = 2;
+	fx->cfg.max_channels_per_hive = 4;
+	fx->cfg.max_members_per_hive = 2;
+	a = hive(fx, "A", 12);
+	b = hive(fx, "B", 12);
+	assert_int_equal(hives_create(&fx->srv, fx->admin, "C", "", 0, &h),
+			 RUCHE_ELIMIT);
+	expect_limit(fx, "hives", 2);
+	assert_int_equal(store_hive_list(fx->st, 0, &all, &n), 0);
+	assert_int_equal(n, 2);
+	free(all);
+	assert_int_equal(hives_archive(&fx->srv, fx->admin, b), 0);
+	hive(fx, "C", 12);
+
+	/* A new hive has 3 channels: one more, then no more for people. */
+	assert_int_equal(chat_channel_create(&fx->srv, root, a, "four",
+					     CHANNEL_CHAT, NULL, &out), 0);
+	json_decref(out);
+	out = NULL;
+	assert_int_equal(chat_channel_create(&fx->srv, root, a, "five",
+					     CHANNEL_CHAT, NULL, &out),
+			 RUCHE_ELIMIT);
+	assert_null(out);
+	expect_limit(fx, "channels_per_hive", 4);
+	/* The server's own (a meetup's breakouts) still open. */
+	assert_int_equal(chat_channel_create(&fx->srv, ACTOR_OPERATOR, a,
+					     "breakout", CHANNEL_CHAT, NULL,
+					     &out), 0);
+	json_decref(out);
+
+	assert_int_equal(hives_add_member(&fx->srv, fx->admin, a,
+					  user(fx, "m1"), ROLE_MENTOR), 0);
+	assert_int_equal(hives_add_member(&fx->srv, fx->admin, a,
+					  user(fx, "l1"), ROLE_LEARNER), 0);
+	l2 = user(fx, "l2");
+	assert_int_equal(hives_add_member(&fx->srv, fx->admin, a, l2,
+					  ROLE_LEARNER), RUCHE_ELIMIT);
+	expect_limit(fx, "members_per_hive", 2);
+	assert_int_equal(hives_role(&fx->srv, a, l2), ROLE_NONE);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -464,6 +529,7 @@ int main(void)
 		T(test_sessions),
 		T(test_sweep_closes_revoked_sessions),
 		T(test_delete_account),
+		T(test_server_caps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

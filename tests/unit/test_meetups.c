@@ -2,7 +2,9 @@
  * Unit tests of meetups: grouping people for breakouts (pure), then the
  * runner over a temporary store and a fake clock: a whole 1-2-4-All
  * (about 15 minutes) played in milliseconds with the right steps and
- * groups, pairs that avoid recent partners, and a missed meetup.
+ * groups, pairs that avoid recent partners, and a missed meetup; what
+ * someone opening a meetup in the middle is told (its live state, paused
+ * too), and its results: attendance, no-shows once it has ended, NPS.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -307,6 +309,180 @@ static void test_missed_while_down(void **state)
 	assert_int_equal(m.started_at, m.start_at);
 }
 
+/* A round of two 20-second turns (speaker_only), then feedback. */
+static const char ROUND_SCRIPT[] =
+	"{\"title\": \"Round\", \"steps\": ["
+	"{\"kind\": \"round\", \"title\": \"R\", \"text\": \"Speak\", "
+	"\"duration_s\": 40, \"turn_s\": 20, \"order\": \"join\", "
+	"\"speaker_only\": true}, "
+	"{\"kind\": \"feedback\", \"title\": \"F\", \"text\": \"Tell\", "
+	"\"duration_s\": 60, \"question\": \"Recommend it?\"}]}";
+
+static json_t *live_of(struct fixture *fx, int64_t id, int64_t user_id)
+{
+	json_t *out = NULL, *live;
+
+	assert_int_equal(meetups_get(&fx->srv, as(user_id), id, &out), 0);
+	live = json_incref(json_object_get(json_object_get(out, "meetup"),
+					   "live"));
+	json_decref(out);
+	return live;
+}
+
+static void test_live_and_results(void **state)
+{
+	struct fixture *fx = *state;
+	struct meetup_source src = { .text = ROUND_SCRIPT };
+	struct meetup_errors errs;
+	struct store_meetup_stats ms;
+	char why[MEETUP_WHY_MAX] = "";
+	int64_t t0 = clock_wall_ms(&fx->clock.clock), id;
+	json_t *out = NULL, *live, *att, *fb;
+
+	meetup_errors_init(&errs);
+	assert_int_equal(meetups_schedule(&fx->srv, as(fx->mentor), fx->hive,
+					  &src, t0 + 60000, NULL, 0, &errs,
+					  why, &out), 0);
+	meetup_errors_release(&errs);
+	id = json_integer_value(json_object_get(json_object_get(out, "meetup"),
+						"id"));
+	json_decref(out);
+	/* ann, ben and cat say going; cat never comes, dan comes unasked. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(meetups_rsvp(&fx->srv, as(fx->learners[i]),
+					      id, "going", why, &out), 0);
+		json_decref(out);
+	}
+	assert_null(live_of(fx, id, fx->learners[0]));	/* not under way */
+	tick(fx, 60000);
+	for (int i = 0; i < 4; i += i == 1 ? 2 : 1) {
+		assert_int_equal(meetups_join(&fx->srv, as(fx->learners[i]),
+					      id, why, &out), 0);
+		json_decref(out);
+	}
+	/* On to the feedback: one who comes now sees that step. */
+	assert_int_equal(meetups_control(&fx->srv, as(fx->mentor), id,
+					 MEETUP_CTL_SKIP, 0, why, &out), 0);
+	json_decref(out);
+	assert_int_equal(meetups_control(&fx->srv, as(fx->mentor), id,
+					 MEETUP_CTL_START, 0, why, &out),
+			 RUCHE_EINVAL);
+	live = live_of(fx, id, fx->learners[3]);
+	assert_non_null(live);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(live, "step"), "kind")), "feedback");
+	json_decref(live);
+	/* Results so far: nobody is a no-show before the end. */
+	assert_int_equal(meetups_results(&fx->srv, as(fx->mentor), id, &out),
+			 0);
+	att = json_object_get(out, "attendance");
+	assert_int_equal(json_integer_value(json_object_get(att, "going")), 3);
+	assert_int_equal(json_integer_value(json_object_get(att, "came")), 3);
+	assert_int_equal(json_integer_value(json_object_get(att,
+							    "no_shows")), 0);
+	json_decref(out);
+	assert_int_equal(meetups_feedback(&fx->srv, as(fx->learners[0]), id,
+					  10, "Good", why), 0);
+	assert_int_equal(meetups_feedback(&fx->srv, as(fx->learners[1]), id,
+					  5, "", why), 0);
+	tick(fx, 60000);
+
+	assert_int_equal(meetups_results(&fx->srv, as(fx->learners[0]), id,
+					 &out), RUCHE_EFORBIDDEN);
+	assert_int_equal(meetups_results(&fx->srv, as(fx->mentor), id, &out),
+			 0);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(out, "meetup"), "state")), "ended");
+	att = json_object_get(out, "attendance");
+	assert_int_equal(json_integer_value(json_object_get(att,
+							    "came_going")), 2);
+	assert_int_equal(json_integer_value(json_object_get(att,
+							    "no_shows")), 1);
+	assert_int_equal(json_integer_value(json_array_get(
+		json_object_get(att, "no_show_ids"), 0)), fx->learners[2]);
+	assert_true(json_real_value(json_object_get(att, "rate")) > 0.66 &&
+		    json_real_value(json_object_get(att, "rate")) < 0.67);
+	fb = json_object_get(out, "feedback");
+	assert_int_equal(json_integer_value(json_object_get(fb, "answers")), 2);
+	assert_int_equal(json_integer_value(json_object_get(fb, "passives")),
+			 0);
+	assert_true(json_real_value(json_object_get(fb, "nps")) == 0.0);
+	assert_true(json_real_value(json_object_get(fb, "average")) == 7.5);
+	assert_int_equal(json_integer_value(json_array_get(
+		json_object_get(fb, "scores"), 10)), 1);
+	/* Only the comments given, without their authors. */
+	assert_int_equal(json_array_size(json_object_get(fb, "comments")), 1);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(fb, "comments"), 0)), "Good");
+	json_decref(out);
+
+	/* The mentor who scheduled it led it. */
+	assert_int_equal(store_mentor_meetup_stats(fx->st, fx->mentor, 0, t0,
+						   t0 + 86400000, &ms), 0);
+	assert_int_equal(ms.held, 1);
+	assert_int_equal(ms.going, 3);
+	assert_int_equal(ms.attended, 2);
+	assert_int_equal(store_mentor_meetup_stats(fx->st, fx->learners[0], 0,
+						   t0, t0 + 86400000, &ms), 0);
+	assert_int_equal(ms.held, 0);
+}
+
+/* A round's turn as meetup.get tells it, running and paused. */
+static void test_live_round(void **state)
+{
+	struct fixture *fx = *state;
+	struct meetup_source src = { .text = ROUND_SCRIPT };
+	struct meetup_errors errs;
+	char why[MEETUP_WHY_MAX] = "";
+	int64_t t0 = clock_wall_ms(&fx->clock.clock), id;
+	json_t *out = NULL, *live, *turn, *step;
+
+	meetup_errors_init(&errs);
+	assert_int_equal(meetups_schedule(&fx->srv, as(fx->mentor), fx->hive,
+					  &src, t0 + 60000, NULL, 0, &errs,
+					  why, &out), 0);
+	meetup_errors_release(&errs);
+	id = json_integer_value(json_object_get(json_object_get(out, "meetup"),
+						"id"));
+	json_decref(out);
+	/* Started by hand; ann then ben join and speak in that order. */
+	assert_int_equal(meetups_control(&fx->srv, as(fx->mentor), id,
+					 MEETUP_CTL_START, 0, why, &out), 0);
+	json_decref(out);
+	join_all(fx, id, 2);
+	tick(fx, 20000);	/* ben has the floor now */
+	live = live_of(fx, id, fx->learners[1]);
+	step = json_object_get(live, "step");
+	assert_string_equal(json_string_value(json_object_get(step, "kind")),
+			    "round");
+	assert_true(json_is_true(json_object_get(step, "speaker_only")));
+	assert_int_equal(json_integer_value(json_object_get(step, "turn_s")),
+			 20);
+	turn = json_object_get(live, "turn");
+	assert_non_null(turn);
+	assert_int_equal(json_integer_value(json_object_get(turn, "user_id")),
+			 fx->learners[1]);
+	assert_int_equal(json_integer_value(json_object_get(turn, "position")),
+			 1);
+	assert_non_null(json_object_get(turn, "ends_at"));
+	assert_int_equal(json_array_size(json_object_get(live,
+							 "participants")), 2);
+	json_decref(live);
+	/* Paused, the turn has no end; the meetup says the time left. */
+	assert_int_equal(meetups_control(&fx->srv, as(fx->mentor), id,
+					 MEETUP_CTL_PAUSE, 0, why, &out), 0);
+	assert_non_null(json_object_get(json_object_get(out, "meetup"),
+					"paused_left_ms"));
+	assert_null(json_object_get(json_object_get(out, "meetup"),
+				    "step_ends_at"));
+	json_decref(out);
+	live = live_of(fx, id, fx->learners[0]);
+	turn = json_object_get(live, "turn");
+	assert_non_null(turn);
+	assert_null(json_object_get(turn, "ends_at"));
+	json_decref(live);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -317,6 +493,8 @@ int main(void)
 		T(test_one_two_four_all),
 		T(test_pairs_avoid_last_week),
 		T(test_missed_while_down),
+		T(test_live_and_results),
+		T(test_live_round),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

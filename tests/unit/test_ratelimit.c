@@ -1,4 +1,5 @@
-/* Unit tests of failure counting for login rate limits. */
+/* Unit tests of failure counting for login rate limits, and of the token
+ * bucket that limits requests per connection. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -71,12 +72,76 @@ static void test_many_keys(void **state)
 	ratelimit_free(rl);
 }
 
+/* A full bucket lets a burst through, then holds the client to the rate. */
+static void test_bucket_burst_then_rate(void **state)
+{
+	struct tbucket b;
+	int64_t t = 5000;
+
+	tbucket_init(&b, 20, 40, t);
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(tbucket_take(&b, t), 0);
+	/* Empty: the next token is 1000 / 20 = 50 ms away. */
+	assert_int_equal(tbucket_take(&b, t), 50);
+	assert_int_equal(tbucket_take(&b, t + 20), 30);
+	assert_int_equal(tbucket_take(&b, t + 50), 0);
+	assert_int_equal(tbucket_take(&b, t + 50), 50);
+	/* One second of sending at the rate is all let through... */
+	for (int i = 1; i <= 20; i++)
+		assert_int_equal(tbucket_take(&b, t + 50 + i * 50), 0);
+	/* ...and twice the rate for a second is refused half the time. */
+	t += 1050;
+	int refused = 0;
+
+	for (int i = 1; i <= 40; i++)
+		refused += tbucket_take(&b, t + i * 25) != 0;
+	assert_int_equal(refused, 20);
+}
+
+/* Idle time refills up to the burst, never past it, however long. */
+static void test_bucket_refill_caps(void **state)
+{
+	struct tbucket b;
+
+	tbucket_init(&b, 3, 5, 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(tbucket_take(&b, 0), 0);
+	assert_true(tbucket_take(&b, 0) > 0);
+	/* A week later: 5 tokens, not 3 * 604800. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(tbucket_take(&b, 604800000LL), 0);
+	assert_int_equal(tbucket_take(&b, 604800000LL), 334);
+	/* A rate that does not divide 1000: rounded up, never 0 early. */
+	assert_int_equal(tbucket_take(&b, 604800000LL + 333), 1);
+	assert_int_equal(tbucket_take(&b, 604800000LL + 334), 0);
+}
+
+/* A clock that goes back refills nothing; rate 0 is no limit at all. */
+static void test_bucket_clock_back_and_off(void **state)
+{
+	struct tbucket b;
+
+	tbucket_init(&b, 10, 1, 10000);
+	assert_int_equal(tbucket_take(&b, 10000), 0);
+	assert_int_equal(tbucket_take(&b, 9000), 100);
+	/* Back at 10000 + 50 ms: half a token, not 1050 ms worth. */
+	assert_int_equal(tbucket_take(&b, 10050), 50);
+	assert_int_equal(tbucket_take(&b, 10100), 0);
+
+	tbucket_init(&b, 0, 1, 0);
+	for (int i = 0; i < 100000; i++)
+		assert_int_equal(tbucket_take(&b, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limit_and_window),
 		cmocka_unit_test(test_pending_attempts),
 		cmocka_unit_test(test_many_keys),
+		cmocka_unit_test(test_bucket_burst_then_rate),
+		cmocka_unit_test(test_bucket_refill_caps),
+		cmocka_unit_test(test_bucket_clock_back_and_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,237 @@
+/*
+ * Unit tests of the store when storage refuses writes (a full disk, a
+ * read-only database), and of its backup, restore and check of files.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ruche/err.h"
+#include "ruche/store.h"
+
+struct fixture {
+	char dir[256];
+	char path[300];
+	struct store *st;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = test_calloc(1, sizeof(*fx));
+	const char *tmp = getenv("TMPDIR");
+	char err[256] = "";
+
+	snprintf(fx->dir, sizeof(fx->dir), "%s/ruche-backup-XXXXXX",
+		 tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->path, sizeof(fx->path), "%s/ruche.db", fx->dir);
+	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[400];
+
+	store_close(fx->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	test_free(fx);
+	return 0;
+}
+
+/* Inserts the user handle (with a long name, to fill pages fast). */
+static int add_user(struct store *st, const char *handle)
+{
+	struct store_user u = { 0 };
+
+	snprintf(u.handle, sizeof(u.handle), "%s", handle);
+	memset(u.name, 'n', 200);
+	snprintf(u.pw_hash, sizeof(u.pw_hash), "x");
+	u.created_at = 1;
+	return store_user_insert(st, &u);
+}
+
+static bool has_user(struct store *st, const char *handle)
+{
+	struct store_user u;
+
+	return store_user_by_handle(st, handle, &u) == 0;
+}
+
+/*
+ * A full disk makes SQLite roll the whole transaction back by itself.
+ * Nothing may then run outside a transaction (it would commit on its
+ * own), reads go on, and the commit must fail with storage_full, not
+ * pretend to succeed.
+ */
+static void test_full_loses_the_transaction(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = fx->st;
+	char handle[32];
+	int rc = 0, i;
+
+	assert_int_equal(add_user(st, "kept"), 0);
+	assert_int_equal(store_test_fault(st, STORE_FAULT_FULL), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_false(store_dirty(st));
+	for (i = 0; i < 10000 && !rc; i++) {
+		snprintf(handle, sizeof(handle), "u%d", i);
+		rc = add_user(st, handle);
+	}
+	assert_int_equal(rc, RUCHE_EFULL);
+	assert_true(i > 1);	/* the first ones fitted, in the same turn */
+	/* Still inside (for the caller), in a transaction that holds
+	 * nothing yet: reads work and see what was committed. */
+	assert_true(store_in_transaction(st));
+	assert_false(store_dirty(st));
+	assert_true(has_user(st, "kept"));
+	assert_false(has_user(st, "u0"));
+	rc = add_user(st, "late");
+	assert_true(rc == 0 || rc == RUCHE_EFULL);
+	assert_int_equal(store_begin(st), RUCHE_EFULL);	/* a savepoint */
+	assert_int_equal(store_commit(st), RUCHE_EFULL);
+	store_rollback(st);
+	assert_false(store_in_transaction(st));
+	/* Nothing of it was stored: not the first users, not the late one. */
+	assert_false(has_user(st, "u0"));
+	assert_false(has_user(st, "late"));
+
+	/* Space is back: writes work again on the same store. */
+	assert_int_equal(store_test_fault(st, STORE_FAULT_NONE), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(add_user(st, "u0"), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_true(has_user(st, "u0"));
+}
+
+/* Nested transactions lost at depth 2 unwind to nothing. */
+static void test_full_in_a_savepoint(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = fx->st;
+	char handle[32];
+	int rc = 0;
+
+	assert_int_equal(store_test_fault(st, STORE_FAULT_FULL), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_begin(st), 0);
+	for (int i = 0; i < 10000 && !rc; i++) {
+		snprintf(handle, sizeof(handle), "s%d", i);
+		rc = add_user(st, handle);
+	}
+	assert_int_equal(rc, RUCHE_EFULL);
+	assert_int_equal(store_end(st, rc), RUCHE_EFULL);	/* inner */
+	assert_true(store_in_transaction(st));
+	assert_int_equal(store_commit(st), RUCHE_EFULL);	/* outer */
+	store_rollback(st);
+	assert_false(store_in_transaction(st));
+	assert_int_equal(store_test_fault(st, STORE_FAULT_NONE), 0);
+	assert_int_equal(add_user(st, "after"), 0);
+	assert_true(has_user(st, "after"));
+	assert_false(has_user(st, "s0"));
+}
+
+/* A read-only database: no transaction opens, each write is refused on
+ * its own, reads work. */
+static void test_read_only(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = fx->st;
+
+	assert_int_equal(add_user(st, "before"), 0);
+	assert_int_equal(store_test_fault(st, STORE_FAULT_READ_ONLY), 0);
+	assert_int_equal(store_begin(st), RUCHE_EROFS);
+	assert_false(store_in_transaction(st));
+	assert_int_equal(add_user(st, "refused"), RUCHE_EROFS);
+	assert_true(has_user(st, "before"));
+	assert_false(has_user(st, "refused"));
+	assert_int_equal(store_test_fault(st, STORE_FAULT_NONE), 0);
+	assert_int_equal(add_user(st, "refused"), 0);
+	assert_string_equal(ruche_err_code(RUCHE_EFULL), "storage_full");
+	assert_string_equal(ruche_err_code(RUCHE_EROFS), "storage_read_only");
+}
+
+static int lines, problem_lines;
+
+static void count(void *arg, bool problem, const char *line)
+{
+	lines++;
+	problem_lines += problem;
+}
+
+/* A backup of an open store while a transaction is open on it: the copy
+ * has what was committed, and checks sound; restore puts it back. */
+static void test_backup_restore_check(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_check res;
+	char copy[400], back[400], err[512] = "";
+	struct store *st2;
+
+	snprintf(copy, sizeof(copy), "%s/copy.db", fx->dir);
+	snprintf(back, sizeof(back), "%s/sub/back.db", fx->dir);
+	assert_int_equal(add_user(fx->st, "kept"), 0);
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(add_user(fx->st, "uncommitted"), 0);
+	assert_int_equal(store_backup(fx->path, copy, false, err, sizeof(err)),
+			 0);
+	store_rollback(fx->st);
+	assert_int_equal(store_backup(fx->path, copy, false, err, sizeof(err)),
+			 RUCHE_EEXIST);
+	assert_int_equal(store_backup(fx->path, copy, true, err, sizeof(err)),
+			 0);
+
+	lines = problem_lines = 0;
+	assert_int_equal(store_check_file(copy, &res, count, NULL, err,
+					  sizeof(err)), 0);
+	assert_int_equal(res.problems, 0);
+	assert_int_equal(problem_lines, 0);
+	assert_int_equal(lines, 3);	/* integrity, foreign keys, version */
+	assert_int_equal(res.version, res.known);
+
+	assert_int_equal(store_restore(copy, back, false, err, sizeof(err)), 0);
+	assert_int_equal(store_restore(copy, back, false, err, sizeof(err)),
+			 RUCHE_EEXIST);
+	/* The store has the live database open: restore refuses it. */
+	assert_int_equal(store_restore(copy, fx->path, true, err, sizeof(err)),
+			 RUCHE_EBUSY);
+	assert_non_null(strstr(err, "in use"));
+	assert_int_equal(store_backup(copy, fx->path, true, err, sizeof(err)),
+			 RUCHE_EBUSY);
+	assert_int_equal(store_backup(fx->path, fx->path, true, err,
+				      sizeof(err)), RUCHE_EINVAL);
+	assert_true(has_user(fx->st, "kept"));
+	assert_int_equal(store_open(back, &st2, err, sizeof(err)), 0);
+	assert_true(has_user(st2, "kept"));
+	assert_false(has_user(st2, "uncommitted"));
+	store_close(st2);
+	assert_int_equal(store_check_file("/nonexistent/ruche.db", &res, count,
+					  NULL, err, sizeof(err)),
+			 RUCHE_ENOTFOUND);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_full_loses_the_transaction,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_in_a_savepoint,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_backup_restore_check,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
