@@ -9,6 +9,7 @@
 //   profile  your account                                        profile.js
 //   admin    hives, members and invites                          admin.js
 //   meetups  a hive's meetups and the schedule form              meetups.js
+//   scheduled  your scheduled messages and reminders             scheduled.js
 
 import { Api } from './api.js';
 import { loadStrings, translateTree } from './i18n.js';
@@ -23,6 +24,7 @@ import * as profile from './profile.js';
 import * as admin from './admin.js';
 import * as notify from './notify.js';
 import * as meetups from './meetups.js';
+import * as scheduled from './scheduled.js';
 
 const STATE_LABELS = {
   connecting: 'conn.connecting',
@@ -49,9 +51,11 @@ const view = {
     admin: byId('view-admin'),
     // Made here: index.html knows the views that came before it.
     meetups: h('div', { id: 'view-meetups', class: 'view view-page', hidden: true }),
+    scheduled: h('div', { id: 'view-scheduled', class: 'view view-page', hidden: true }),
   },
 };
 byId('view-admin').after(view.views.meetups);
+view.views.meetups.after(view.views.scheduled);
 
 // -- Connection indicator and banner ----------------------------------------
 
@@ -116,6 +120,7 @@ function renderUser() {
         h('p', { class: 'menu-me-handle' }, `@${me.handle}`))),
     h('a', { class: 'menu-item', href: '#/' }, icon('message', { size: 16 }), h('span', {}, t('nav.chat'))),
     h('a', { class: 'menu-item', href: '#/profile' }, icon('user', { size: 16 }), h('span', {}, t('nav.profile'))),
+    h('a', { class: 'menu-item', href: '#/scheduled', id: 'scheduled-link' }, icon('clock', { size: 16 }), h('span', {}, t('nav.scheduled'))),
     manage ? h('a', { class: 'menu-item', href: '#/admin' }, icon('shield', { size: 16 }), h('span', {}, t('nav.manage'))) : null,
     h('button', {
       class: 'menu-item menu-item-sep', type: 'button', id: 'logout-btn',
@@ -144,6 +149,7 @@ function whichView() {
   if (route.name === 'profile') return 'profile';
   if (route.name === 'admin') return 'admin';
   if (route.name === 'meetups') return 'meetups';
+  if (route.name === 'scheduled') return 'scheduled';
   return 'chat';
 }
 
@@ -168,6 +174,9 @@ function renderView() {
   } else if (name === 'meetups') {
     meetups.show(store.route, changedView);
     document.title = `${t('meet.title')} · ${t('app.name')}`;
+  } else if (name === 'scheduled') {
+    scheduled.show(changedView);
+    document.title = `${t('sched.title')} · ${t('app.name')}`;
   } else if (name === 'admin') {
     admin.show(changedView);
     document.title = `${t('admin.title')} · ${t('app.name')}`;
@@ -232,6 +241,8 @@ async function main() {
   profile.mount(view.views.profile);
   admin.mount(view.views.admin);
   meetups.mount(view.views.meetups);
+  scheduled.mount(view.views.scheduled);
+  scheduled.init();
   notify.init();
   view.views.loading.append(h('div', { class: 'spinner', role: 'status', 'aria-label': t('loading') }));
 

@@ -16,6 +16,7 @@ import {
 import { timeOf } from './moderation.js';
 import { errorText } from './forms.js';
 import { quietFor } from './meetroom.js';
+import { openScheduleDialog } from './scheduled.js';
 
 const MAX_CHARS = 4000;
 const drafts = new Map(); // channel id -> unsent text
@@ -43,10 +44,23 @@ export function mount(container) {
   // describes itself with it, and a refused send says it as an alert.
   const modNote = h('p', { class: 'composer-mod', id: 'composer-mod', hidden: true },
     icon('clock', { size: 15 }), h('span'));
+  // Writing now, posted later (scheduled.js): the text goes to a dialog.
+  const later = h('button', {
+    class: 'icon-btn composer-later', type: 'button', id: 'composer-schedule',
+    'aria-label': t('sched.open'), title: t('sched.open'), 'aria-haspopup': 'dialog',
+    onclick: () => {
+      if (!cid) return;
+      const from = cid;
+      openScheduleDialog(from, v.input.value.trim(), () => {
+        drafts.delete(from);
+        if (cid === from) v.input.value = '';
+      });
+    },
+  }, icon('clock', { size: 18 }));
   const form = h('form', { class: 'composer', novalidate: true },
-    list, replyBar, modNote, h('div', { class: 'composer-box' }, input, send), error, hint);
+    list, replyBar, modNote, h('div', { class: 'composer-box' }, input, later, send), error, hint);
   container.append(form, readOnly);
-  v = { form, input, send, replyBar, list, error, hint, readOnly, modNote };
+  v = { form, input, send, later, replyBar, list, error, hint, readOnly, modNote };
   hooks.onRefused = refused;
 
   form.addEventListener('submit', (e) => {

@@ -11,6 +11,7 @@ import { icon } from './icons.js';
 import { field, formMessage, submitButton, errorText } from './forms.js';
 import { store, t, userName, hiveOf } from './store.js';
 import { request } from './session.js';
+import { remindChoices, remindMe } from './scheduled.js';
 import {
   canModerate, canActOn, mutedUntil, isPinned, loadPins, modHooks, modErrorText,
 } from './modstate.js';
@@ -44,15 +45,29 @@ export function modIcon(name, { size = 16, className = '' } = {}) {
 let toasts = null;
 
 // A short notice at the bottom of the screen, read out politely.
-export function toast(text, { kind = 'ok' } = {}) {
+// action: { label, run } adds a button (the notice goes once it is used);
+// sticky keeps the notice until it is closed, for what must not be
+// missed (a reminder).
+export function toast(text, { kind = 'ok', action = null, sticky = false, className = null } = {}) {
   if (!toasts) {
     toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
     document.body.append(toasts);
   }
-  const el = h('p', { class: `toast toast-${kind}` },
-    icon(kind === 'ok' ? 'check' : 'alert', { size: 16 }), h('span', {}, text));
+  const el = h('div', { class: ['toast', `toast-${kind}`, action && 'toast-has-action', className] },
+    icon(kind === 'ok' ? 'check' : 'alert', { size: 16 }), h('p', { class: 'toast-text' }, text),
+    action ? h('button', {
+      class: 'link-btn toast-action', type: 'button',
+      onclick: () => {
+        el.remove();
+        action.run();
+      },
+    }, action.label) : null,
+    sticky ? h('button', {
+      class: 'icon-btn icon-btn-s toast-close', type: 'button', 'aria-label': t('action.close'),
+      title: t('action.close'), onclick: () => el.remove(),
+    }, icon('x', { size: 14 })) : null);
   toasts.append(el);
-  setTimeout(() => el.remove(), 8000);
+  if (!sticky) setTimeout(() => el.remove(), action ? 15000 : 8000);
 }
 
 modHooks.onHandled = () => toast(t('report.handled'));
@@ -116,10 +131,9 @@ function showMenu(button, label, items) {
 
 // The "more" button of a message's actions (messages.js puts it there):
 // nothing in direct conversations, where moderation does not apply.
+// Everyone may ask to be reminded of a message, so every message has it.
 export function messageMoreButton(m, ch) {
-  if (!ch || ch.kind === 'direct' || m.deleted) return null;
-  const mine = m.author_id === store.me?.id;
-  if (mine && !canModerate(ch.hive_id)) return null;
+  if (!ch || m.deleted) return null;
   return h('button', {
     class: 'icon-btn icon-btn-s msg-more', type: 'button', 'aria-haspopup': 'menu',
     'aria-expanded': 'false', 'aria-label': t('mod.more'), title: t('mod.more'),
@@ -130,13 +144,20 @@ export function messageMoreButton(m, ch) {
 export async function openMessageMenu(m, ch, button) {
   const hiveId = ch.hive_id;
   const mine = m.author_id === store.me?.id;
-  const mod = canModerate(hiveId) && !ch.archived;
-  const onAuthor = canActOn(hiveId, m.author_id);
+  const mod = ch.kind !== 'direct' && canModerate(hiveId) && !ch.archived;
+  const onAuthor = ch.kind !== 'direct' && canActOn(hiveId, m.author_id);
   // Pin or unpin: the channel's pins tell (loaded once, then live).
   if (mod) await loadPins(ch.id);
   const pinned = isPinned(m);
   showMenu(button, t('mod.messageMenu'), [
-    !mine ? { icon: 'flag', label: t('report.action'), run: () => openReport(m) } : null,
+    {
+      icon: 'bell', label: t('remind.action'),
+      // The choices replace the menu once it has closed.
+      run: () => setTimeout(() => showMenu(button, t('remind.menu'), remindChoices().map((c) => ({
+        icon: 'clock', label: c.label, run: () => remindMe(m, c.at),
+      }))), 60),
+    },
+    !mine && ch.kind !== 'direct' ? { icon: 'flag', label: t('report.action'), run: () => openReport(m) } : null,
     mod ? {
       icon: 'pin', label: pinned ? t('pin.remove') : t('pin.add'),
       run: () => togglePin(m, pinned),

@@ -10,6 +10,7 @@
 //   #/h/ID                   a hive (its first channel)
 //   #/h/ID/meetups           a hive's meetups (meetups.js)
 //   #/profile                your account
+//   #/scheduled              your scheduled messages and reminders
 //   #/admin  #/admin/h/ID    managing hives, members and invites
 //   #/admin/h/ID/reports     a hive's report queue (and /guard, /audit,
 //                            /people, /pairing: its guard, audit log, mutes
@@ -44,6 +45,7 @@ export function parse(hash) {
       if (!id(b)) return { name: 'home' };
       return parts[2] === 'meetups' ? { name: 'meetups', hiveId: id(b) } : { name: 'hive', hiveId: id(b) };
     case 'profile': return { name: 'profile' };
+    case 'scheduled': return { name: 'scheduled' };
     case 'admin':
       // #/admin/h/ID/reports|guard|audit|people|pairing: a hive's
       // mentor tools;

@@ -297,6 +297,11 @@ export const hooks = {
   // A send the hive's rules refused (muted, slow mode, guard): true when
   // the view took the text back, so the pending copy goes.
   onRefused: () => false,
+  // The events of scheduled messages and reminders (scheduled.js), and
+  // a message of one's own that came (a scheduled one posted).
+  onRemind: () => {},
+  onScheduleFailed: () => {},
+  onOwnMessage: () => {},
 };
 
 // After one's own message in a slow-moded channel: the wait starts.
@@ -351,6 +356,8 @@ function apply(frame) {
     case 'meetup.poll_results':
     case 'meetup.participants':
     case 'meetup.reminder': return meetstate.onEvent(frame.ev, d);
+    case 'remind': return hooks.onRemind(d);
+    case 'schedule.failed': return hooks.onScheduleFailed(d);
     default: return undefined;
   }
 }
@@ -417,6 +424,7 @@ function messageCreated(m) {
   // A reply in a thread: its root's count follows thread.updated.
   if (m.thread_id) return threadReplyCreated(m);
   if (m.author_id !== store.me?.id) seenBy(m.channel_id, m.author_id, m.id);
+  else hooks.onOwnMessage(m);
   const tl = store.timelines.get(m.channel_id);
   if (tl && tl.loaded && !tl.moreAfter) {
     insert(tl, m);

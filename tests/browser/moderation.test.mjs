@@ -91,15 +91,17 @@ test('a mentor handles a report, removes, mutes, pins, guards, and reads the aud
   for (const p of [maya, lea]) await msgRow(p.page, 'You are all hopeless').waitFor();
 
   // Learners see no moderation controls: no report queue, and on a
-  // message only "report" (nothing on their own).
+  // message only "remind me" and "report" (only "remind me" on their own).
   assert.equal(await lea.page.locator('#reports-link').isVisible(), false);
-  assert.deepEqual(await menuItems(await messageMenu(lea.page, 'You are all hopeless')), ['Report to the mentors']);
+  assert.deepEqual(await menuItems(await messageMenu(lea.page, 'You are all hopeless')),
+    ['Remind me…', 'Report to the mentors']);
   await lea.page.keyboard.press('Escape');
-  assert.equal(await msgRow(lea.page, 'Hello all').locator('button[aria-label="More actions"]').count(), 0);
+  assert.deepEqual(await menuItems(await messageMenu(lea.page, 'Hello all')), ['Remind me…']);
+  await lea.page.keyboard.press('Escape');
   assert.equal(await lea.page.locator('#side-panel button[aria-label^="Moderate"]').count(), 0);
   // A mentor has nothing against another mentor but pinning.
   assert.deepEqual(await menuItems(await messageMenu(maya.page, 'Mentors meet at noon')),
-    ['Report to the mentors', 'Pin to the channel']);
+    ['Remind me…', 'Report to the mentors', 'Pin to the channel']);
   await maya.page.keyboard.press('Escape');
   assert.equal(await maya.page.locator('#side-panel button[aria-label="Moderate Mo Mentor"]').count(), 0);
 
