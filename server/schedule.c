@@ -126,11 +126,20 @@ static json_t *sched_json(const struct store_sched *x)
 
 static json_t *reminder_json(const struct store_reminder *x)
 {
-	return json_pack("{s:I, s:I, s:I, s:I}",
-			 "id", (json_int_t)x->id,
-			 "message_id", (json_int_t)x->message_id,
-			 "at", (json_int_t)x->at,
-			 "created_at", (json_int_t)x->created_at);
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I}",
+			      "id", (json_int_t)x->id,
+			      "message_id", (json_int_t)x->message_id,
+			      "at", (json_int_t)x->at,
+			      "created_at", (json_int_t)x->created_at);
+
+	/* Where to find the message, while it is there. */
+	if (o && x->channel_id &&
+	    json_object_set_new(o, "channel_id",
+				json_integer(x->channel_id))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }
 
 /* {key: o}, or RUCHE_ENOMEM when o or the pack is NULL. */
@@ -296,6 +305,8 @@ int remind_create(struct server *srv, struct actor who, int64_t message_id,
 	x.at = at;
 	x.created_at = now_ms(srv);
 	rc = store_reminder_insert(srv->store, &x);
+	if (!rc)
+		rc = store_reminder_get(srv->store, x.id, &x);
 	return rc ? rc : wrap("reminder", reminder_json(&x), out);
 }
 

@@ -794,19 +794,21 @@ static const char *const sql_text[S_COUNT] = {
 	[S_SCHED_DUE] =
 		"SELECT " SCHED_COLS " FROM scheduled_messages WHERE at <= ?1 "
 		"ORDER BY at, id LIMIT ?2",
-#define REMIND_COLS "id, user_id, message_id, at, created_at"
+/* With the message's channel, 0 once the message is gone. */
+#define REMIND_COLS "r.id, r.user_id, r.message_id, r.at, r.created_at, " \
+	"COALESCE((SELECT channel_id FROM messages WHERE id = r.message_id), 0)"
 	[S_REMIND_INSERT] =
 		"INSERT INTO reminders(user_id, message_id, at, created_at) "
 		"VALUES (?1, ?2, ?3, ?4)",
 	[S_REMIND_GET] =
-		"SELECT " REMIND_COLS " FROM reminders WHERE id = ?1",
+		"SELECT " REMIND_COLS " FROM reminders r WHERE id = ?1",
 	[S_REMIND_LIST] =
-		"SELECT " REMIND_COLS " FROM reminders WHERE user_id = ?1 "
+		"SELECT " REMIND_COLS " FROM reminders r WHERE user_id = ?1 "
 		"ORDER BY at, id LIMIT ?2",
 	[S_REMIND_DELETE] =
 		"DELETE FROM reminders WHERE id = ?1",
 	[S_REMIND_DUE] =
-		"SELECT " REMIND_COLS " FROM reminders WHERE at <= ?1 "
+		"SELECT " REMIND_COLS " FROM reminders r WHERE at <= ?1 "
 		"ORDER BY at, id LIMIT ?2",
 	/* An event of the log addressed to one user (0010). */
 	[S_EVENT_USER_INSERT] =
@@ -4400,6 +4402,7 @@ static void read_reminder(sqlite3_stmt *s, void *row)
 	x->message_id = sqlite3_column_int64(s, 2);
 	x->at = sqlite3_column_int64(s, 3);
 	x->created_at = sqlite3_column_int64(s, 4);
+	x->channel_id = sqlite3_column_int64(s, 5);
 }
 
 int store_reminder_insert(struct store *st, struct store_reminder *x)

@@ -580,7 +580,8 @@ function messageOf(id) {
 
 function reminderItem(r) {
   const key = `remind-${r.id}`;
-  const m = messageOf(r.message_id);
+  // Not loaded here: the server still says where it is.
+  const m = messageOf(r.message_id) || (r.channel_id ? { channel_id: r.channel_id, text: null } : null);
   return h('li', { class: 'card sched-card', dataset: { reminder: r.id } },
     m ? h('p', { class: 'sched-where' }, icon('message', { size: 15 }), h('span', {}, channelName(m.channel_id))) : null,
     h('p', { class: 'sched-body', dir: 'auto' }, m?.text ? plainText(m.text, 300) : t('remind.aMessage')),

@@ -916,6 +916,7 @@ int store_sched_due(struct store *st, int64_t now, int limit,
 struct store_reminder {
 	int64_t id, user_id, message_id;
 	int64_t at, created_at;
+	int64_t channel_id;	/* the message's; 0 once it is gone (read) */
 };
 
 int store_reminder_insert(struct store *st, struct store_reminder *x);

@@ -162,8 +162,10 @@ describe('scheduled messages and reminders', { timeout: 120000 }, () => {
     const t0 = await now();
     const { message } = await cl.ben.call('msg.send', { channel_id: general, text: 'Read chapter 3 by Friday' });
     const { reminder } = await cl.ann.call('remind.create', { message_id: message.id, at: t0 + DAY });
-    like(reminder, { message_id: message.id, at: t0 + DAY });
-    assert.deepEqual((await cl.ann.call('remind.list')).reminders.map((r) => r.id), [reminder.id]);
+    // With the message's channel, so that a client can say where it is.
+    like(reminder, { message_id: message.id, channel_id: general, at: t0 + DAY });
+    assert.deepEqual((await cl.ann.call('remind.list')).reminders.map((r) => [r.id, r.channel_id]),
+      [[reminder.id, general]]);
     await refused(cl.olga, 'remind.create', { message_id: message.id, at: t0 + DAY }, 'not_found');
     await refused(cl.ann, 'remind.create', { message_id: message.id, at: t0 }, 'invalid_param');
     await refused(cl.ben, 'remind.cancel', { reminder_id: reminder.id }, 'not_found');
