@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
 import { connect } from '../lib/client.mjs';
 import { PASSWORD, api, assertApiError, connectAs, firstAdmin, inviteCode, signup } from '../lib/api.mjs';
-import { sqlite, sqliteTool } from '../lib/sqlite.mjs';
+import { sqlite } from '../lib/sqlite.mjs';
 import { cleanEnv, stopOk } from '../lib/util.mjs';
 
 // 32 characters, mixed case: the longest handle, stored in lower case.
@@ -213,12 +213,10 @@ describe('accounts', () => {
       const c = await connect(server.wsUrl);
       assert.equal((await c.request('auth', { token: dan.token })).error.code, 'unauthenticated');
       await c.close();
-      if (sqliteTool) {
-        // The handle is freed, the name and the password hash erased.
-        const [row] = sqlite(server.dbPath, `SELECT handle, display_name, pw_hash FROM users WHERE id = ${dan.user.id}`);
-        assert.deepEqual(row, { handle: `~deleted-${dan.user.id}`, display_name: 'deleted user', pw_hash: null });
-        assert.deepEqual(sqlite(server.dbPath, `SELECT id FROM sessions WHERE user_id = ${dan.user.id}`), []);
-      }
+      // The handle is freed, the name and the password hash erased.
+      const [row] = sqlite(server.dbPath, `SELECT handle, display_name, pw_hash FROM users WHERE id = ${dan.user.id}`);
+      assert.deepEqual(row, { handle: `~deleted-${dan.user.id}`, display_name: 'deleted user', pw_hash: null });
+      assert.deepEqual(sqlite(server.dbPath, `SELECT id FROM sessions WHERE user_id = ${dan.user.id}`), []);
       // Every request gets its reply: the close must not swallow it.
       assert.equal(r.status, 'fulfilled', `account.delete answered before the close: ${r.reason?.message}`);
       assert.deepEqual(r.value.data, {});

@@ -11,7 +11,7 @@ import { startServer } from '../lib/server.mjs';
 import { cleanEnv, stopOk } from '../lib/util.mjs';
 import { api, assertApiError, login } from '../lib/api.mjs';
 import { defValidator } from '../lib/client.mjs';
-import { sqlite, sqliteTool } from '../lib/sqlite.mjs';
+import { sqlite } from '../lib/sqlite.mjs';
 import {
   admin,
   barrier,
@@ -178,7 +178,7 @@ describe('reports, guard and audit', { timeout: 120000 }, () => {
     assert.ok((await cl.root.call('audit.list', { hive_id: A.id })).entries.length > 0);
   });
 
-  test('the audit log is append-only, even for sqlite3', { skip: !sqliteTool && 'no sqlite3 or python3' }, () => {
+  test('the audit log is append-only, even for sqlite3', () => {
     const [{ n }] = sqlite(server.dbPath, 'SELECT count(*) AS n FROM audit_log');
     assert.ok(n > 0);
     assert.throws(() => sqlite(server.dbPath, "UPDATE audit_log SET reason = 'edited'"), /append-only/);

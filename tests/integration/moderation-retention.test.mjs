@@ -10,7 +10,7 @@ import { runRuche, startServer } from '../lib/server.mjs';
 import { cleanEnv, stopOk } from '../lib/util.mjs';
 import { connect } from '../lib/client.mjs';
 import { firstAdmin, login } from '../lib/api.mjs';
-import { sqlite, sqliteTool } from '../lib/sqlite.mjs';
+import { sqlite } from '../lib/sqlite.mjs';
 import {
   admin,
   chatClient,
@@ -90,14 +90,12 @@ describe('retention', { timeout: 120000 }, () => {
     like(entries[0].detail, { messages: 3, days: 30 });
     like((await cl.mira.call('audit.list', { hive_id: A.id, action: 'retention_set' })).entries[0],
       { actor_id: uid('root'), detail: { days: 30 } });
-    if (sqliteTool) {
-      const db = server.dbPath;
-      const ids = `(${old.id}, ${thread.id})`;
-      assert.deepEqual(sqlite(db, `SELECT count(*) AS n FROM reactions WHERE message_id IN ${ids}`), [{ n: 0 }]);
-      assert.deepEqual(sqlite(db, `SELECT count(*) AS n FROM mentions WHERE message_id IN ${ids}`), [{ n: 0 }]);
-      const texts = sqlite(db, `SELECT json_extract(data, '$.message.text') AS t FROM events WHERE kind = 'msg.created' AND hive_id = ${A.id} ORDER BY pos`);
-      assert.deepEqual(texts.map((r) => r.t), ['', '', '', 'quoting the old one', 'a recent zebracorn']);
-    }
+    const db = server.dbPath;
+    const ids = `(${old.id}, ${thread.id})`;
+    assert.deepEqual(sqlite(db, `SELECT count(*) AS n FROM reactions WHERE message_id IN ${ids}`), [{ n: 0 }]);
+    assert.deepEqual(sqlite(db, `SELECT count(*) AS n FROM mentions WHERE message_id IN ${ids}`), [{ n: 0 }]);
+    const texts = sqlite(db, `SELECT json_extract(data, '$.message.text') AS t FROM events WHERE kind = 'msg.created' AND hive_id = ${A.id} ORDER BY pos`);
+    assert.deepEqual(texts.map((r) => r.t), ['', '', '', 'quoting the old one', 'a recent zebracorn']);
   });
 
   test('days 0 keeps messages forever again', async () => {

@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { repoRoot, startServer, tempDir } from '../lib/server.mjs';
-import { sqlite, sqliteTool } from '../lib/sqlite.mjs';
+import { sqlite } from '../lib/sqlite.mjs';
 import { killAfter, run, stopOk } from '../lib/util.mjs';
 
-const noSqlite = sqliteTool ? false : 'needs the sqlite3 command or Python with sqlite3';
 
 // Byte 18 and 19 of a SQLite file are its write and read format
 // versions: 2 means WAL (https://www.sqlite.org/fileformat.html).
@@ -44,7 +43,7 @@ describe('storage', () => {
     assert.deepEqual(journalFormat(s.dbPath), [2, 2], 'still WAL after exit');
   });
 
-  test('every migration is recorded in schema_migrations', { skip: noSqlite }, async () => {
+  test('every migration is recorded in schema_migrations', async () => {
     const s = await startServer();
     await stopOk(s);
     const rows = sqlite(s.dbPath, 'SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
@@ -59,7 +58,7 @@ describe('storage', () => {
     assert.equal(rows[0].name, '0001_instance.sql');
   });
 
-  test('a restart on the same database applies nothing twice', { skip: noSqlite }, async () => {
+  test('a restart on the same database applies nothing twice', async () => {
     const first = await startServer();
     await stopOk(first);
     const before = sqlite(first.dbPath, 'SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
@@ -70,7 +69,7 @@ describe('storage', () => {
     assert.doesNotMatch(second.stderr, /applied schema migration/, 'no migration the second time');
   });
 
-  test('a database from a newer ruche is refused with a clear message', { skip: noSqlite }, async () => {
+  test('a database from a newer ruche is refused with a clear message', async () => {
     const s = await startServer();
     await stopOk(s);
     sqlite(

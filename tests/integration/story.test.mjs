@@ -24,10 +24,9 @@ import {
   setupCode,
   signup,
 } from '../lib/api.mjs';
-import { sqlite, sqliteTool } from '../lib/sqlite.mjs';
+import { sqlite } from '../lib/sqlite.mjs';
 import { cleanEnv, stopOk } from '../lib/util.mjs';
 
-const noSqlite = sqliteTool ? false : 'needs the sqlite3 command or Python with sqlite3';
 const MENTOR_CAP = 12;
 const sha256hex = (s) => crypto.createHash('sha256').update(s).digest('hex').toUpperCase();
 
@@ -292,7 +291,7 @@ describe('the story of issue 3', () => {
     for (const p of passwords) assert.ok(!out.includes(p), 'a password in the output');
   });
 
-  test('passwords are salted scrypt hashes with their parameters; tokens are stored hashed', { skip: noSqlite }, () => {
+  test('passwords are salted scrypt hashes with their parameters; tokens are stored hashed', () => {
     const users = sqlite(server.dbPath, 'SELECT id, handle, pw_hash FROM users ORDER BY id');
     assert.ok(users.length >= 16);
     const salts = new Set();

@@ -1,7 +1,8 @@
 // Reads and writes a SQLite file from a test without a Node SQLite module:
 // through the sqlite3 command when it is installed, else Python's sqlite3.
-// Nothing is installed: when neither is there, sqliteTool is null and the
-// tests that need it skip.
+// `make test` installs sqlite3 (scripts/setup.sh), so one of them is always
+// there: without either, importing this module fails with a clear message
+// rather than letting the checks that read the database go missing.
 import { spawnSync } from 'node:child_process';
 
 function works(cmd, args) {
@@ -22,12 +23,16 @@ db.close()
 print(json.dumps(rows))
 `;
 
-// 'sqlite3', 'python3' or null.
+// 'sqlite3' or 'python3'.
 export const sqliteTool = works('sqlite3', ['-version'])
   ? 'sqlite3'
   : works('python3', ['-c', 'import sqlite3'])
     ? 'python3'
     : null;
+if (!sqliteTool) {
+  throw new Error('the tests read the database with the sqlite3 command (or Python\'s sqlite3): '
+    + 'run scripts/setup.sh test to install it');
+}
 
 // Runs sql (statements separated by ';', no ';' inside literals) on the
 // database file and returns the rows of the last statement as objects.
