@@ -4,9 +4,14 @@
 // each, and writes what it measured to build/bench/report.md and
 // build/bench/report.json.  `make bench-quick` and `make bench` run it.
 //
-//   node bench/run.mjs quick|full [--runs N] [--only cohort,equal,idle,writes]
+//   node bench/run.mjs quick|full [--runs N] [--only cohort,equal,idle,writes,history]
 //                                 [--kinds ruche,inspircd,node_ws]
 //                                 [--rebuild-fixture] [--hives N] [--perf]
+//                                 [--history-messages N]
+//
+// The history workload (full profile, or --only history) keeps its own
+// fixture of 10 million messages in build/bench/history-10m/ (see
+// bench/history.mjs); --history-messages N builds and uses a smaller one.
 //
 // --perf records a CPU profile of each server during the equal-load runs
 // (perf record -e cpu-clock) into build/bench/profile-KIND.txt.
@@ -19,6 +24,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { historyWorkload } from './history.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -64,7 +70,15 @@ const PROFILES = {
     cohort: { hives: 100, rates: [0.5, 1, 2, 4, 8, 16, 32, 64, 128], refine: 2, warm: 2, measure: 6, drain: 3, runs: 3, retries: 2, quietMs: 60000 },
     // Two windows a run (six a server) keep four servers under 20 minutes.
     equal: { hives: 100, rate: 4, warm: 3, measure: 8, drain: 20, steps: 2, runs: 3, retries: 2, quietMs: 60000 },
-    idle: { conns: 10000, settle: 3, measure: 5, runs: 3, quietMs: 60000 },
+    // Then once per server as many connections as the open-file limit
+    // allows (idleMax), at most maxConns.
+    idle: { conns: 10000, settle: 3, measure: 5, runs: 3, quietMs: 60000, maxConns: 60000 },
+    // 10 million messages; pages then searches from 10 readers at fixed
+    // rates, after three timed starts of the server on that database.
+    history: {
+      messages: 10_000_000, starts: 3, conns: 10, pageRate: 200, searchRate: 20, warm: 2, measure: 20, drain: 10,
+      quietMs: 30000,
+    },
     writes: {
       runs: 3,
       quietMs: 60000,
@@ -116,6 +130,7 @@ function parseArgs(argv) {
     else if (a === '--rebuild-fixture') opts.rebuild = true;
     else if (a === '--hives') opts.hives = Number(argv[++i]);
     else if (a === '--perf') opts.perf = true;
+    else if (a === '--history-messages') opts.historyMessages = Number(argv[++i]);
     else throw new Error(`unknown option ${a}`);
   }
   if (!PROFILES[opts.profile]) throw new Error('usage: node bench/run.mjs quick|full [options]');
@@ -218,18 +233,18 @@ async function startProcess(cmd, args, logPath, portRe, env = {}, fixedPort = nu
     proc.kill('SIGKILL');
     throw new Error(`${cmd} did not start:\n${fs.readFileSync(logPath, 'utf8').slice(-2000)}`);
   }
-  return {
-    proc,
-    pid: proc.pid,
-    port,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 15000);
-      const r = await exited;
-      clearTimeout(t);
-      children.delete(proc);
-      return r;
-    },
+  return { proc, pid: proc.pid, port, stop: stopper(proc, exited) };
+}
+
+// Stops a server: SIGTERM, then SIGKILL if it is not gone in 15 s.
+function stopper(proc, exited) {
+  return async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    const t = setTimeout(() => proc.kill('SIGKILL'), 15000);
+    const r = await exited;
+    clearTimeout(t);
+    children.delete(proc);
+    return r;
   };
 }
 
@@ -337,7 +352,11 @@ function load(mode, args) {
     children.add(p);
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => process.stderr.write(d));
+    let errTail = '';
+    p.stderr.on('data', (d) => {
+      process.stderr.write(d);
+      errTail = (errTail + d).slice(-2000);
+    });
     p.on('error', reject);
     p.on('close', (code) => {
       children.delete(p);
@@ -350,7 +369,7 @@ function load(mode, args) {
           log(`unreadable result line: ${line.slice(0, 200)}`);
         }
       }
-      resolve({ code, results });
+      resolve({ code, results, stderr: errTail });
     });
   });
 }
@@ -546,6 +565,45 @@ async function idle(kind, fx, p) {
     'server_cpu_pct', 'setup_seconds', 'setup_server_cpu_pct', 'gen_cpu_pct', 'machine_busy_pct']) };
 }
 
+// Descriptors a process keeps beside its connections (listening socket,
+// database files, pipes, logs, the event loop's own), with room to spare.
+const FD_SPARE = 1000;
+
+// The open-file limit (soft, hard) that the servers and the generator
+// inherit from the driver: Node raises its own soft limit to the hard one.
+async function fdLimit() {
+  const r = await run('sh', ['-c', 'ulimit -Sn; ulimit -Hn']);
+  const [soft, hard] = r.stdout.trim().split(/\s+/).map((x) => (x === 'unlimited' ? Infinity : Number(x)));
+  return { soft, hard };
+}
+
+// The idle workload once more, with as many connections as the open-file
+// limit lets both a server and the generator hold (each a connection per
+// descriptor; one generator process is enough, as it has the server's
+// limit).  One run per server, tried a second time if a connection
+// failed (at this scale a listen queue can overflow on a busy machine);
+// a server that cannot hold them all gets its failure reported, not the
+// bench stopped.
+async function idleMax(kind, fx, p, conns) {
+  const failed = [];
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const srv = await startServer(kind, fx, p.quietMs);
+    try {
+      const r = await load('idle', [...common(srv, fx, kind), '--conns', String(conns),
+        '--ramp', '2000', '--settle', String(p.settle), '--measure', String(p.measure),
+        '--max-seconds', '240', '--label', `idle-max-${attempt}`]);
+      const row = r.results.find((x) => x.type === 'idle');
+      if (r.code === 0 && row) return { conns, ok: true, failed_attempts: failed, ...row };
+      const why = (r.stderr.match(/ruche-load: [^\n]*(failed|bound)[^\n]*/g) || []).pop() || `exit ${r.code}`;
+      log(`idle ${kind} at ${conns} connections, attempt ${attempt}, failed: ${why}`);
+      failed.push(why);
+    } finally {
+      await srv.stop();
+    }
+  }
+  return { conns, ok: false, why: failed.join('; then: '), failed_attempts: failed };
+}
+
 async function writes(fx, p) {
   const out = [];
   for (const sync of p.sync) {
@@ -705,6 +763,25 @@ function markdown(rep) {
     }
     L.push('');
   }
+  if (rep.idle_max) {
+    const im = rep.idle_max;
+    L.push('## Idle connections: as many as the machine allows', '');
+    L.push(`The idle workload once per server with ${im.conns} connections: the open-file limit every process here inherits ` +
+      `(${im.fd_limit.soft}, hard ${im.fd_limit.hard}) less ${FD_SPARE} kept for the rest; the generator holds as many in one process.  ` +
+      'One run each, a second when a connection failed.', '');
+    L.push('| server | connections | RSS before MiB | RSS after MiB | bytes/connection | set-up s | server CPU in set-up | server CPU while idle | machine busy |');
+    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const [k, r] of Object.entries(im.servers)) {
+      if (!r.ok) {
+        L.push(`| ${k} | ${r.conns}: **failed** (${r.why.replace(/\|/g, '/')}) | | | | | | | |`);
+        continue;
+      }
+      const again = r.failed_attempts.length ? ' (second try)' : '';
+      L.push(`| ${k} | ${r.conns}${again} | ${fmt(r.rss_before_kb / 1024, 1)} | ${fmt(r.rss_after_kb / 1024, 1)} | ${fmt(r.rss_per_conn_bytes, 0)} | ` +
+        `${fmt(r.setup_seconds, 1)} | ${fmt(r.setup_server_cpu_pct, 0)} % | ${fmt(r.server_cpu_pct, 1)} % | ${fmt(r.machine_busy_pct, 0)} % |`);
+    }
+    L.push('');
+  }
   if (rep.writes) {
     L.push('## Writes (Ruche only: acknowledged means stored)', '');
     L.push('Clients that only send (no `sync`), keeping a window of `msg.send` in flight; acknowledgements per second.', '');
@@ -715,6 +792,26 @@ function markdown(rep) {
       L.push(`| ${w.sync} | ${w.writers} × ${w.window} | ${fmt(s.acks_per_s, 0)} (${fmt(s.acks_per_s_min, 0)}–${fmt(s.acks_per_s_max, 0)}) | ` +
         `${fmt(s.ack_p50_ms)} / ${fmt(s.ack_p99_ms)} | ${fmt(s.server_cpu_pct, 0)} % | ${fmt(s.gen_cpu_pct, 0)} % | ${fmt(s.machine_busy_pct, 0)} % |`);
     }
+    L.push('');
+  }
+  if (rep.history) {
+    const hi = rep.history;
+    const f = hi.fixture;
+    L.push('## History (Ruche only: a large database)', '');
+    L.push(`${fmt(f.messages / 1e6, 1)} million messages over ${f.hives} hives (database ${fmt(f.db_bytes / 2 ** 30, 2)} GiB, ` +
+      `built in ${fmt(f.build_seconds, 0)} s on ${f.created.slice(0, 10)}; bench/history.mjs).  ` +
+      `${hi.page?.readers ?? '?'} readers (${f.readers.map((x) => `${x.handle}: ${x.hives} hive${x.hives > 1 ? 's' : ''}`).join(', ')}) ` +
+      'send, at a fixed total rate, first `msg.history` pages of 50 messages (half the newest page, half the page before a random message), ' +
+      'then `msg.search` of one or two words drawn evenly on a log scale of their rank (common and rare alike).  ' +
+      `Start-up: from spawning \`ruche serve\` on a fresh copy of the database (warm page cache) to its first HTTP answer; ` +
+      `median of ${hi.startup_ms.length}: ${hi.startup_ms.map((x) => fmt(x, 0)).join(', ')} ms.`, '');
+    L.push('| op | rate /s | answers | errors | p50 ms | p99 ms | p999 ms | max ms | server CPU | generator CPU | machine busy |');
+    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const r of [hi.page, hi.search].filter(Boolean)) {
+      L.push(`| ${r.op} | ${fmt(r.rate, 0)} | ${r.answered} | ${r.errors} | ${fmt(r.p50_ms)} | ${fmt(r.p99_ms)} | ${fmt(r.p999_ms)} | ` +
+        `${fmt(r.max_ms)} | ${fmt(r.server_cpu_pct, 0)} % | ${fmt(r.gen_cpu_pct, 0)} % | ${fmt(r.machine_busy_pct, 0)} % |`);
+    }
+    L.push(`| start-up | | ${hi.startup_ms.length} | | ${fmt(hi.startup_median_ms, 0)} (median) | | | ${fmt(Math.max(...hi.startup_ms), 0)} | | | |`);
     L.push('');
   }
   L.push('## Notes', '');
@@ -835,6 +932,36 @@ function chartSvg(rep, p99Limit = 50) {
   return `${o.join('\n')}\n`;
 }
 
+// ---- History: what the history workload needs of the driver --------------
+
+function historyContext() {
+  return {
+    out: OUT,
+    log,
+    run,
+    load,
+    net,
+    freePort,
+    waitQuiet,
+    ruche: RUCHE,
+    password: PASSWORD,
+    benchLimits: RUCHE_BENCH_LIMITS,
+    admin: (db, args, input, fine) => admin(db, args, input, fine),
+    // A server whose port its log gives (the fixture's logins).
+    startRuche: (db, logPath) => startProcess(RUCHE, ['serve', '--listen', '127.0.0.1:0', '--db', db,
+      ...RUCHE_BENCH_LIMITS], logPath, /listening on http:\/\/127\.0\.0\.1:(\d+)/),
+    // A server started and left to come up: the caller times it.
+    spawnRuche(args, logPath) {
+      const fd = fs.openSync(logPath, 'w');
+      const proc = spawn(RUCHE, args, { stdio: ['ignore', fd, fd] });
+      fs.closeSync(fd);
+      children.add(proc);
+      const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+      return { proc, pid: proc.pid, stop: stopper(proc, exited) };
+    },
+  };
+}
+
 // ---- Main ---------------------------------------------------------------
 
 async function main() {
@@ -850,7 +977,8 @@ async function main() {
   for (const bin of [RUCHE, LOAD]) if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: build it first (make bench-quick does)`);
   fs.mkdirSync(OUT, { recursive: true });
   const t0 = Date.now();
-  const fx = await fixture(prof.fixtureHives, opts.rebuild);
+  // The history workload has a fixture of its own.
+  const fx = ['cohort', 'equal', 'idle', 'writes'].some(want) ? await fixture(prof.fixtureHives, opts.rebuild) : null;
   const rep = { profile: opts.profile, machine: await machine(), lines: [] };
 
   if (want('cohort')) {
@@ -874,10 +1002,24 @@ async function main() {
       log(`idle ${k}: ${prof.idle.conns} connections`);
       rep.idle[k] = await idle(k, fx, prof.idle);
     }
+    if (prof.idle.maxConns) {
+      const limit = await fdLimit();
+      const conns = Math.min(prof.idle.maxConns, limit.soft - FD_SPARE);
+      rep.idle_max = { conns, fd_limit: limit, servers: {} };
+      for (const k of opts.kinds.filter((x) => !KINDS[x].sync)) {
+        log(`idle ${k}: ${conns} connections, as many as the open-file limit (${limit.soft}) allows`);
+        rep.idle_max.servers[k] = await idleMax(k, fx, prof.idle, conns);
+      }
+    }
   }
   if (want('writes') && opts.kinds.includes('ruche')) {
     log('writes: ruche');
     rep.writes = await writes(fx, prof.writes);
+  }
+  if (want('history') && opts.kinds.includes('ruche')) {
+    if (opts.historyMessages) prof.history.messages = opts.historyMessages;
+    log(`history: ruche on ${prof.history.messages} messages`);
+    rep.history = await historyWorkload(historyContext(), prof.history, opts.rebuild);
   }
 
   // The lines `make bench-quick` prints, and the figures behind them.
@@ -899,8 +1041,15 @@ async function main() {
       fig[`cohort_machine_busy_pct ${k}`] = rep.cohort[k].best?.machine_busy_pct ?? null;
     }
     if (rep.idle?.[k]) fig[`idle_rss_per_conn_bytes ${k}`] = rep.idle[k].median.rss_per_conn_bytes;
+    const most = rep.idle_max?.servers[k];
+    if (most) fig[`max_conns ${k}`] = most.ok ? most.conns : null;
   }
   for (const w of rep.writes || []) fig[`writes_acks_per_s_${w.sync}_${w.name} ruche`] = w.median.acks_per_s;
+  if (rep.history) {
+    fig['history_page_p99_ms ruche'] = rep.history.page?.p99_ms ?? null;
+    fig['history_search_p99_ms ruche'] = rep.history.search?.p99_ms ?? null;
+    fig['startup_ms ruche'] = rep.history.startup_median_ms;
+  }
   const ratio = (a, b) => (a && b ? a / b : null);
   rep.by_rate = byRate(rep.cohort);
   // Every ratio is written so that above 1 is in Ruche's favour.
@@ -933,7 +1082,7 @@ async function main() {
   for (const [k, v] of Object.entries(rep.ratios)) line(`ratio ${k} = ${fmt(v)}`);
   for (const [k, v] of Object.entries(fig)) {
     const [name, kind] = k.split(' ');
-    line(`figure ${name} ${kind} = ${fmt(v)}`);
+    line(`figure ${name} ${kind} = ${name === 'max_conns' && v !== null ? v : fmt(v)}`);
   }
   rep.figures = fig;
   rep.quiet_waits = quietWaits;

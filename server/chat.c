@@ -8,6 +8,7 @@
 #include "ruche/conn.h"
 #include "ruche/err.h"
 #include "ruche/hives.h"
+#include "ruche/jsonw.h"
 #include "ruche/log.h"
 #include "ruche/meetups.h"
 #include "ruche/moderation.h"
@@ -88,11 +89,12 @@ static int channel_for(struct server *srv, struct actor who,
 /* RUCHE_EARCHIVED when the channel's hive is archived (read-only). */
 static int hive_open(struct server *srv, const struct store_channel *ch)
 {
-	struct store_hive h;
+	int64_t archived_at;
 
 	if (ch->kind == CHANNEL_DIRECT)
 		return 0;
-	if (!store_hive_get(srv->store, ch->hive_id, &h) && h.archived_at)
+	if (!store_hive_archived(srv->store, ch->hive_id, &archived_at) &&
+	    archived_at)
 		return RUCHE_EARCHIVED;
 	return 0;
 }
@@ -193,6 +195,42 @@ static json_t *message_json_for(const struct store_message *m,
 static json_t *message_json(const struct store_message *m)
 {
 	return message_json_for(m, false);
+}
+
+/*
+ * {"message": ...} as JSON text, the same members as message_json_for()
+ * in the same order: the data of msg.created and of the reply to
+ * msg.send, written directly (jsonw.h says why).
+ */
+static char *message_data_text(const struct store_message *m,
+			       bool with_nonce, size_t *len)
+{
+	struct jsonw w;
+
+	jsonw_init(&w);
+	jsonw_open(&w);
+	jsonw_raw(&w, "\"message\":", 10);
+	jsonw_open(&w);
+	jsonw_int(&w, "id", m->id);
+	jsonw_int(&w, "channel_id", m->channel_id);
+	jsonw_int(&w, "author_id", m->author_id);
+	jsonw_str(&w, "text", m->body);
+	jsonw_int(&w, "created_at", m->created_at);
+	jsonw_bool(&w, "deleted", m->deleted_at != 0);
+	jsonw_int(&w, "reply_count", m->reply_count);
+	if (m->edited_at)
+		jsonw_int(&w, "edited_at", m->edited_at);
+	if (m->reply_to)
+		jsonw_int(&w, "reply_to", m->reply_to);
+	if (m->thread_id)
+		jsonw_int(&w, "thread_id", m->thread_id);
+	if (m->last_reply_at)
+		jsonw_int(&w, "last_reply_at", m->last_reply_at);
+	if (with_nonce && m->nonce[0])
+		jsonw_str(&w, "nonce", m->nonce);
+	jsonw_close(&w);
+	jsonw_close(&w);
+	return jsonw_finish(&w, len);
 }
 
 /* ---- Channels -------------------------------------------------------- */
@@ -670,21 +708,24 @@ static void mentions(struct server *srv, struct actor who,
 	}
 }
 
-int chat_send(struct server *srv, struct actor who, int64_t channel_id,
+int chat_post(struct server *srv, struct actor who, int64_t channel_id,
 	      const char *text, int64_t reply_to, int64_t thread_id,
-	      const char *nonce, json_t **out)
+	      const char *nonce, char **out, size_t *len)
 {
 	struct store_message m = { 0 }, other = { 0 };
 	struct store_channel ch;
 	enum role role;
+	char *event;
+	size_t n;
 	int rc;
 
+	*out = NULL;
 	/* A retried send: the stored message again, nothing new. */
 	if (nonce && nonce[0] &&
 	    !store_msg_by_nonce(srv->store, who.user_id, nonce, &m)) {
-		*out = json_pack("{s:o}", "message", message_json_for(&m, true));
+		*out = message_data_text(&m, true, len);
 		store_msg_release(&m);
-		return 0;
+		return *out ? 0 : RUCHE_ENOMEM;
 	}
 	rc = channel_for(srv, who, channel_id, &ch, &role);
 	if (!rc)
@@ -729,11 +770,14 @@ int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 		if (!rc && thread_id)
 			rc = store_msg_thread_bump(srv->store, thread_id,
 						   m.created_at);
+		event = rc ? NULL : message_data_text(&m, false, &n);
+		if (!rc && !event)
+			rc = RUCHE_ENOMEM;
 		if (!rc)
-			rc = emit(srv, audience_hive(&ch), audience_channel(&ch),
-				  "msg.created",
-				  json_pack("{s:o}", "message",
-					    message_json(&m)));
+			rc = server_emit_text(srv, audience_hive(&ch),
+					      audience_channel(&ch),
+					      "msg.created", event, n);
+		free(event);
 		if (!rc && thread_id)
 			rc = emit(srv, audience_hive(&ch),
 				  audience_channel(&ch), "thread.updated",
@@ -745,9 +789,28 @@ int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 			mentions(srv, who, &ch, role, &m);
 		rc = server_end(srv, rc);
 	}
-	if (!rc)
-		*out = json_pack("{s:o}", "message", message_json_for(&m, true));
+	if (!rc) {
+		*out = message_data_text(&m, true, len);
+		rc = *out ? 0 : RUCHE_ENOMEM;
+	}
 	store_msg_release(&m);
+	return rc;
+}
+
+int chat_send(struct server *srv, struct actor who, int64_t channel_id,
+	      const char *text, int64_t reply_to, int64_t thread_id,
+	      const char *nonce, json_t **out)
+{
+	char *reply;
+	size_t len;
+	int rc = chat_post(srv, who, channel_id, text, reply_to, thread_id,
+			   nonce, &reply, &len);
+
+	if (!rc) {
+		*out = json_loadb(reply, len, 0, NULL);
+		rc = *out ? 0 : RUCHE_ENOMEM;
+	}
+	free(reply);
 	return rc;
 }
 

@@ -86,9 +86,22 @@ static int rx_reserve(struct conn *c, size_t n)
 	return 0;
 }
 
+/* Checks and dispatches one whole message of len bytes at text. */
+static int receive_whole(struct conn *c, const char *text, size_t len)
+{
+	if (!utf8_valid(text, len)) {
+		conn_close(c, CONN_CLOSE_BAD_DATA, "text is not UTF-8");
+		return CONN_CLOSE_BAD_DATA;
+	}
+	dispatch_message(c, text, len);
+	return 0;
+}
+
 int conn_receive(struct conn *c, const void *in, size_t len, bool final,
 		 bool binary)
 {
+	int rc;
+
 	/* Any frame shows the peer is there, a fragment of a long one too. */
 	c->last_rx_ms = conn_now_ms(c);
 	c->pinged = false;
@@ -101,23 +114,27 @@ int conn_receive(struct conn *c, const void *in, size_t len, bool final,
 		conn_close(c, CONN_CLOSE_TOO_BIG, "message too big");
 		return CONN_CLOSE_TOO_BIG;
 	}
-	if (rx_reserve(c, len)) {
-		conn_close(c, CONN_CLOSE_TOO_BIG, "out of memory");
-		return CONN_CLOSE_TOO_BIG;
-	}
+	/* A message that came in one piece is read where it lies: an idle
+	 * connection then holds no buffer of its own. */
+	if (final && !c->rx_len)
+		return receive_whole(c, len ? in : "", len);
 	if (len) {
+		if (rx_reserve(c, len)) {
+			conn_close(c, CONN_CLOSE_TOO_BIG, "out of memory");
+			return CONN_CLOSE_TOO_BIG;
+		}
 		memcpy(c->rx + c->rx_len, in, len);
 		c->rx_len += len;
 	}
 	if (!final)
 		return 0;
-	if (!utf8_valid(c->rx, c->rx_len)) {
-		conn_close(c, CONN_CLOSE_BAD_DATA, "text is not UTF-8");
-		return CONN_CLOSE_BAD_DATA;
-	}
-	dispatch_message(c, c->rx_len ? c->rx : "", c->rx_len);
+	rc = receive_whole(c, c->rx, c->rx_len);
+	/* Pieced-together messages are rare: the buffer goes with them. */
+	free(c->rx);
+	c->rx = NULL;
 	c->rx_len = 0;
-	return 0;
+	c->rx_cap = 0;
+	return rc;
 }
 
 int conn_send(struct conn *c, struct frame *f)
@@ -172,6 +189,14 @@ void conn_pop(struct conn *c)
 	c->out_count--;
 	c->out_bytes -= f->len;
 	frame_unref(f);
+	/* Drained: most connections sit idle most of the time, so they
+	 * keep no queue between bursts. */
+	if (!c->out_count) {
+		free(c->outq);
+		c->outq = NULL;
+		c->out_cap = 0;
+		c->out_head = 0;
+	}
 }
 
 void conn_close(struct conn *c, int code, const char *reason)
@@ -179,7 +204,7 @@ void conn_close(struct conn *c, int code, const char *reason)
 	if (c->close_code)
 		return;
 	c->close_code = code;
-	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+	c->close_reason = reason;
 	/* A consumer cut off for lagging would never drain its queue. */
 	if (code == CONN_CLOSE_SLOW)
 		while (c->out_count)

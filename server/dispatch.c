@@ -533,7 +533,15 @@ static void reply_rc(struct conn *c, json_t *id, int rc, json_t *data,
 	struct frame *f;
 
 	if (!rc) {
-		f = proto_reply_ok(id, data);
+		struct server *srv = c->srv;
+
+		if (srv->reply_text) {
+			json_decref(data);
+			f = proto_reply_ok_text(id, srv->reply_text,
+						srv->reply_len);
+		} else {
+			f = proto_reply_ok(id, data);
+		}
 
 		/* A success waits for the turn's commit to be acknowledged. */
 		if (f) {
@@ -709,6 +717,8 @@ void dispatch_message(struct conn *c, const char *text, size_t len)
 		reply_rc(c, req.id, rc, data, &err);
 	json_decref(c->srv->err_detail);
 	c->srv->err_detail = NULL;
+	free(c->srv->reply_text);
+	c->srv->reply_text = NULL;
 out:
 	proto_request_release(&req);
 }

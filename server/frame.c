@@ -25,6 +25,26 @@ struct frame *frame_from(const char *s, size_t len)
 	return f;
 }
 
+int frame_append(struct frame **fp, size_t *cap, const void *s, size_t n)
+{
+	struct frame *f = *fp;
+
+	if (n > *cap - f->len) {
+		size_t want = f->len + n, room = *cap * 2 > want ? *cap * 2 :
+								  want;
+
+		f = realloc(f, sizeof(*f) + FRAME_PRE + room + 1);
+		if (!f)
+			return -1;
+		*fp = f;
+		*cap = room;
+	}
+	memcpy(frame_payload(f) + f->len, s, n);
+	f->len += n;
+	frame_payload(f)[f->len] = '\0';
+	return 0;
+}
+
 struct frame *frame_ref(struct frame *f)
 {
 	f->refs++;

@@ -13,9 +13,13 @@
  * connections rather than with what happened: with 1,300 connections at
  * low load it was half of the server's CPU (docs/performance.md).  Either
  * way the loop runs one pass at a time, and the turn's grouped commit
- * (server_flush) ends every pass.
+ * (server_flush) ends every turn: one pass, or a few while a client has
+ * more to read (turn()).
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,12 +75,13 @@ static void loop_free(void *loop)
 	ev_loop_destroy(loop);
 }
 
-/* One pass: waits for events and handles them.  <0 when lws failed. */
-static int loop_pass(struct lws_context *ctx, void *loop)
+/* One pass: handles the events there are, waiting for some first when
+ * wait is true.  <0 when lws failed. */
+static int loop_pass(struct lws_context *ctx, void *loop, bool wait)
 {
 	if (!loop)
-		return lws_service(ctx, 0);
-	ev_run(loop, EVRUN_ONCE);
+		return lws_service(ctx, wait ? 0 : -1);
+	ev_run(loop, wait ? EVRUN_ONCE : EVRUN_NOWAIT);
 	return 0;
 }
 #else
@@ -90,10 +95,10 @@ static void loop_free(void *loop)
 	(void)loop;
 }
 
-static int loop_pass(struct lws_context *ctx, void *loop)
+static int loop_pass(struct lws_context *ctx, void *loop, bool wait)
 {
 	(void)loop;
-	return lws_service(ctx, 0);
+	return lws_service(ctx, wait ? 0 : -1);	/* -1: do not wait */
 }
 #endif
 
@@ -108,10 +113,39 @@ static void on_signal(int sig)
 		lws_cancel_service(signal_context);
 }
 
+/*
+ * The most WebSocket payload lws hands over at once, and the most it
+ * reads from a socket per pass (plus its head room).  lws keeps a buffer
+ * this size for every WebSocket, for as long as it is open: at 4,096
+ * bytes that was most of what an idle connection cost.  conn.c pieces
+ * longer messages together, so the size only bounds how much one pass
+ * takes from one busy client.  Smaller costs throughput near saturation
+ * (more reads for the same bytes): with 512, an idle connection cost
+ * ~500 bytes less, but the cohort benchmark's server fell behind at 24
+ * messages per second per member, where 1,024 and 4,096 kept up at 32
+ * (docs/performance.md).  Control frames (ping, close: up to 125 bytes)
+ * must fit whole, or lws would split a ping's payload.
+ */
+#define WS_RX_CHUNK 1024
+_Static_assert(WS_RX_CHUNK >= 125, "a control frame must fit in one chunk");
+
+/*
+ * The most passes of the loop in one turn, that is before one grouped
+ * commit.  Reading at most a chunk per socket per pass, a client with
+ * many requests in flight, or one long message, needs several passes for
+ * what one 4 KiB read used to bring; were each pass to end in a commit
+ * (an fsync with --sync full), such a client would lose most of its
+ * throughput (one client with 64 requests in flight, 512-byte chunks:
+ * from ~5,000 to ~900 acknowledgements per second).  So while a pass
+ * shows a client with more to read (ws_rx_pass_more), the turn goes on
+ * without waiting: up to 4 KiB per client per commit, as before.
+ */
+#define PASSES_PER_TURN (4096 / WS_RX_CHUNK)
+
 static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, sizeof(struct http_session), 0, 0, NULL, 0 },
-	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct ws_session), 4096, 0,
-	  NULL, 0 },
+	{ PROTO_SUBPROTOCOL, ws_callback, sizeof(struct ws_session),
+	  WS_RX_CHUNK, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -124,6 +158,8 @@ struct net {
 	struct server *srv;
 	struct lws_context *ctx;
 	void *loop;			/* libev's, or NULL: lws's poll() */
+	uint64_t trim_conn_id;		/* srv->next_conn_id at the last trim */
+	size_t trim_nconns;		/* ... and srv->nconns */
 };
 
 static struct net *net_of(lws_sorted_usec_list_t *sul)
@@ -136,11 +172,39 @@ static void grace_over(lws_sorted_usec_list_t *sul)
 	net_of(sul)->grace_over = true;
 }
 
+/*
+ * Memory freed when connections close stays with the C library, between
+ * pages still in use, and the system goes on counting it as the server's:
+ * after 10,000 idle connections had come and gone, Ruche kept all of its
+ * 32 MiB.  After TRIM_CHURN connections have opened or closed, the free
+ * pages go back (then 12 MiB).  A trim takes 1-6 ms with 10,000
+ * connections open, hence at most once a sweep.
+ */
+#define TRIM_CHURN 512
+
+static void trim_memory(struct net *net)
+{
+#ifdef __GLIBC__
+	const struct server *srv = net->srv;
+	uint64_t opened = srv->next_conn_id - net->trim_conn_id;
+	uint64_t closed = opened + net->trim_nconns - srv->nconns;
+
+	if (opened + closed < TRIM_CHURN)
+		return;
+	malloc_trim(0);
+	net->trim_conn_id = srv->next_conn_id;
+	net->trim_nconns = srv->nconns;
+#else
+	(void)net;
+#endif
+}
+
 static void sweep(lws_sorted_usec_list_t *sul)
 {
 	struct net *net = lws_container_of(sul, struct net, sweep);
 
 	server_housekeeping(net->srv);
+	trim_memory(net);
 	lws_sul_schedule(net->ctx, 0, &net->sweep, sweep,
 			 SERVER_SWEEP_MS * LWS_US_PER_MS);
 }
@@ -154,6 +218,22 @@ static void tick(lws_sorted_usec_list_t *sul)
 	for (struct conn *c = net->srv->conns; c; c = c->next)
 		conn_tick(c, conn_now_ms(c));
 	lws_sul_schedule(net->ctx, 0, &net->tick, tick, LWS_US_PER_SEC);
+}
+
+/*
+ * One turn: a pass that waits for events, then passes that do not while
+ * some client has more to read (PASSES_PER_TURN).  <0 when lws failed.
+ */
+static int turn(struct net *net)
+{
+	int n = 0;
+
+	do {
+		ws_rx_pass_begin();
+		if (loop_pass(net->ctx, net->loop, n == 0) < 0)
+			return -1;
+	} while (++n < PASSES_PER_TURN && ws_rx_pass_more());
+	return 0;
 }
 
 static void wake_loop(void *arg)
@@ -342,9 +422,10 @@ int net_run(struct server *srv)
 	while (!(srv->stopping && (srv->nconns == 0 || net.grace_over))) {
 		bool was_stopping = srv->stopping;
 
-		if (loop_pass(ctx, net.loop) < 0)
+		if (turn(&net) < 0)
 			break;
 		server_flush(srv);
+		ws_flush_all();
 		if (srv->stopping && !was_stopping)
 			lws_sul_schedule(ctx, 0, &net.grace, grace_over,
 					 SHUTDOWN_GRACE_US);

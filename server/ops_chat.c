@@ -111,9 +111,13 @@ int op_dm_list(struct conn *c, json_t *params, json_t **data,
 int op_msg_send(struct conn *c, json_t *params, json_t **data,
 		struct proto_error *err)
 {
-	return chat_send(c->srv, conn_actor(c), num(params, "channel_id"),
+	struct server *srv = c->srv;
+
+	*data = NULL;
+	return chat_post(srv, conn_actor(c), num(params, "channel_id"),
 			 str(params, "text"), num(params, "reply_to"),
-			 num(params, "thread_id"), str(params, "nonce"), data);
+			 num(params, "thread_id"), str(params, "nonce"),
+			 &srv->reply_text, &srv->reply_len);
 }
 
 int op_msg_edit(struct conn *c, json_t *params, json_t **data,

@@ -1,8 +1,10 @@
 /* proto.c - the JSON envelope of Ruche's protocol. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ruche/err.h"
+#include "ruche/jsonw.h"
 #include "ruche/proto.h"
 #include "ruche/utf8.h"
 
@@ -179,20 +181,35 @@ int proto_check_params(json_t *root, const struct param_spec *specs,
 	return 0;
 }
 
+/* Where json_dump_callback() writes: a frame that grows. */
+struct frame_writer {
+	struct frame *f;
+	size_t cap;
+};
+
+static int write_frame(const char *s, size_t n, void *data)
+{
+	struct frame_writer *w = data;
+
+	return frame_append(&w->f, &w->cap, s, n);
+}
+
+/* Most replies and events fit: one allocation, one pass over value. */
+#define ENCODE_GUESS 512
+
 struct frame *proto_encode(json_t *value)
 {
-	size_t need = json_dumpb(value, NULL, 0, JSON_COMPACT);
-	struct frame *f;
+	struct frame_writer w = { frame_new(ENCODE_GUESS), ENCODE_GUESS };
 
-	if (need == 0)
+	if (!w.f)
 		return NULL;
-	f = frame_new(need);
-	if (f && json_dumpb(value, (char *)frame_payload(f), need,
-			    JSON_COMPACT) != need) {
-		frame_unref(f);
-		f = NULL;
+	w.f->len = 0;
+	if (json_dump_callback(value, write_frame, &w, JSON_COMPACT) ||
+	    w.f->len == 0) {
+		frame_unref(w.f);
+		return NULL;
 	}
-	return f;
+	return w.f;
 }
 
 /* Builds {"re": id, "ok": ok, key: val} and encodes it; val is stolen. */
@@ -214,6 +231,31 @@ static struct frame *reply(json_t *id, bool ok, const char *key, json_t *val)
 struct frame *proto_reply_ok(json_t *id, json_t *data)
 {
 	return reply(id, true, "data", data ? data : json_object());
+}
+
+struct frame *proto_reply_ok_text(json_t *id, const char *data, size_t len)
+{
+	char *re = json_dumps(id ? id : json_null(),
+			      JSON_COMPACT | JSON_ENCODE_ANY);
+	struct frame *f = NULL;
+	struct jsonw w;
+	char *text;
+	size_t n;
+
+	if (!re)
+		return NULL;
+	jsonw_init(&w);
+	jsonw_open(&w);
+	jsonw_json(&w, "re", re, strlen(re));
+	jsonw_bool(&w, "ok", true);
+	jsonw_json(&w, "data", data, len);
+	jsonw_close(&w);
+	text = jsonw_finish(&w, &n);
+	if (text)
+		f = frame_from(text, n);
+	free(text);
+	free(re);
+	return f;
 }
 
 struct frame *proto_reply_error(json_t *id, const char *code,

@@ -61,6 +61,8 @@ void server_release(struct server *srv)
 	srv->login_limit = NULL;
 	json_decref(srv->err_detail);
 	srv->err_detail = NULL;
+	free(srv->reply_text);
+	srv->reply_text = NULL;
 }
 
 struct conn *server_conn(struct server *srv, uint64_t conn_id)
@@ -129,6 +131,9 @@ void server_housekeeping(struct server *srv)
 	meetups_housekeeping(srv);	/* reminders */
 	schedule_housekeeping(srv);	/* scheduled posts, reminders */
 	pairing_housekeeping(srv);	/* peer pairing rounds */
+	/* New messages into the search index, a batch at a time. */
+	if (store_search_index(srv->store))
+		log_warn("messages could not be indexed for search yet");
 }
 
 void server_send_user(struct server *srv, int64_t user_id, struct frame *f)
@@ -402,35 +407,46 @@ void server_publish(struct server *srv, int64_t hive_id, int64_t channel_id,
 		deliver_event(srv, &e);
 }
 
-int server_emit(struct server *srv, int64_t hive_id, int64_t channel_id,
-		const char *kind, json_t *data)
+int server_emit_text(struct server *srv, int64_t hive_id, int64_t channel_id,
+		     const char *kind, const char *text, size_t len)
 {
-	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	char head[96];
 	struct frame *f;
 	int64_t pos;
 	int rc, n;
 
+	rc = store_event_insert(srv->store, hive_id, channel_id, kind, text,
+				clock_wall_ms(srv->clock), &pos);
+	if (rc)
+		return rc;
+	/* The stored text goes into the frame as it is: encoded once. */
+	n = snprintf(head, sizeof(head), "{\"ev\":\"%s\",\"pos\":%lld,"
+		     "\"data\":", kind, (long long)pos);
+	f = n > 0 && (size_t)n < sizeof(head) ?
+	    frame_new((size_t)n + len + 1) : NULL;
+	if (!f)
+		return RUCHE_ENOMEM;
+	memcpy(frame_payload(f), head, (size_t)n);
+	memcpy(frame_payload(f) + n, text, len);
+	frame_payload(f)[(size_t)n + len] = '}';
+	server_publish(srv, hive_id, channel_id, 0, pos, f);
+	frame_unref(f);
+	return 0;
+}
+
+int server_emit(struct server *srv, int64_t hive_id, int64_t channel_id,
+		const char *kind, json_t *data)
+{
+	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	int rc;
+
 	json_decref(data);
 	if (!text)
 		return RUCHE_ENOMEM;
-	rc = store_event_insert(srv->store, hive_id, channel_id, kind, text,
-				clock_wall_ms(srv->clock), &pos);
-	if (rc) {
-		free(text);
-		return rc;
-	}
-	n = snprintf(NULL, 0, "{\"ev\":\"%s\",\"pos\":%lld,\"data\":%s}",
-		     kind, (long long)pos, text);
-	f = frame_new((size_t)n);
-	if (f) {
-		snprintf((char *)frame_payload(f), (size_t)n + 1,
-			 "{\"ev\":\"%s\",\"pos\":%lld,\"data\":%s}", kind,
-			 (long long)pos, text);
-		server_publish(srv, hive_id, channel_id, 0, pos, f);
-		frame_unref(f);
-	}
+	rc = server_emit_text(srv, hive_id, channel_id, kind, text,
+			      strlen(text));
 	free(text);
-	return f ? 0 : RUCHE_ENOMEM;
+	return rc;
 }
 
 int server_flush(struct server *srv)

@@ -55,8 +55,9 @@ struct http_session {
 struct ws_session {
 	struct conn *conn;	/* owned; freed when the socket closes */
 	struct lws *wsi;	/* borrowed from lws */
-	char token[64];		/* session cookie seen at the upgrade, if any */
-	char peer[64];		/* the client's address, seen at the upgrade */
+	/* On ws.c's list of sessions to write at the end of the pass. */
+	struct ws_session *flush_prev, *flush_next;
+	bool flush_queued;
 	bool close_sent;	/* our close frame is out; awaiting theirs */
 };
 
@@ -76,6 +77,23 @@ void http_client_address(struct server *srv, struct lws *wsi, char *out,
 
 /* True when the request's Origin is absent, our own, or allowed. */
 bool http_origin_allowed(struct server *srv, struct lws *wsi);
+
+/*
+ * Around one pass of the loop: ws_rx_pass_begin() before it, and
+ * ws_rx_pass_more() after it says whether some client likely has more
+ * waiting to be read (it sent two messages or more within one read, or
+ * one cut short by the size of a read), for net.c to read on before the
+ * turn's commit.
+ */
+void ws_rx_pass_begin(void);
+bool ws_rx_pass_more(void);
+
+/*
+ * Writes, at the end of a pass, the frames queued for each connection
+ * during it: one write per connection, without waiting to be told the
+ * socket is writable (ws.c says why).
+ */
+void ws_flush_all(void);
 
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		  void *user, void *in, size_t len);

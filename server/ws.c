@@ -21,23 +21,73 @@ _Static_assert(FRAME_PRE >= LWS_PRE, "frames need lws's head room");
 /* How long a closing connection may take to drain before it is dropped. */
 #define CLOSE_GRACE_S 5
 
+/*
+ * The sessions given frames during this pass of the loop, written at its
+ * end by ws_flush_all(): each in one write, straight away, rather than by
+ * asking lws to say when the socket can take them, which with epoll costs
+ * two more system calls per connection per pass (arming and disarming its
+ * interest in writing) and a trip round the loop.  Most sockets can take
+ * the bytes at once; for the rest lws keeps what did not fit and the
+ * writable callback goes on from there.
+ */
+static struct ws_session *to_flush, *to_flush_last;
+
+static void flush_unlink(struct ws_session *s)
+{
+	if (!s->flush_queued)
+		return;
+	if (s->flush_prev)
+		s->flush_prev->flush_next = s->flush_next;
+	else
+		to_flush = s->flush_next;
+	if (s->flush_next)
+		s->flush_next->flush_prev = s->flush_prev;
+	else
+		to_flush_last = s->flush_prev;
+	s->flush_prev = s->flush_next = NULL;
+	s->flush_queued = false;
+}
+
 static void ws_wake(void *arg)
 {
 	struct ws_session *s = arg;
 
-	lws_callback_on_writable(s->wsi);
-	if (s->conn && s->conn->close_code)
+	if (s->conn && s->conn->close_code) {
+		lws_callback_on_writable(s->wsi);
 		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, CLOSE_GRACE_S);
+		return;
+	}
+	if (s->flush_queued)
+		return;
+	/* Last in line: sockets are written in the order they were given
+	 * frames, so that what the commit released to one member leaves
+	 * before the reply to the request that made it. */
+	s->flush_queued = true;
+	s->flush_next = NULL;
+	s->flush_prev = to_flush_last;
+	if (to_flush_last)
+		to_flush_last->flush_next = s;
+	else
+		to_flush = s;
+	to_flush_last = s;
 }
 
+/*
+ * The upgrade's headers are still there while the connection is being
+ * established (lws drops them just after): the session cookie and the
+ * client's address are read from them here, so that the session of every
+ * open WebSocket does not keep them.
+ */
 static int ws_open(struct server *srv, struct ws_session *s, struct lws *wsi)
 {
 	int max_per_ip = srv->cfg->max_conns_per_ip;
-	const char *peer = s->peer;
+	char token[64], peer[64];
 	size_t others;
 
 	if (srv->stopping)
 		return -1;
+	http_request_token(wsi, token, sizeof(token));
+	http_client_address(srv, wsi, peer, sizeof(peer));
 	others = conn_count_peer(srv, peer);
 	s->wsi = wsi;
 	s->conn = conn_new(srv, peer, ws_wake, s);
@@ -48,16 +98,16 @@ static int ws_open(struct server *srv, struct ws_session *s, struct lws *wsi)
 	if (max_per_ip && others >= (size_t)max_per_ip) {
 		log_warn("conn %llu: %zu connections from %s already, closing",
 			 (unsigned long long)s->conn->id, others, peer);
-		explicit_bzero(s->token, sizeof(s->token));
+		explicit_bzero(token, sizeof(token));
 		conn_close(s->conn, CONN_CLOSE_TRY_LATER,
 			   "too many connections from your address");
 		return 0;
 	}
 	/* A browser's session cookie logs the socket in; a bad one does not
 	 * refuse it: the client can still send "auth". */
-	if (s->token[0])
-		ops_authenticate(s->conn, s->token);
-	explicit_bzero(s->token, sizeof(s->token));
+	if (token[0])
+		ops_authenticate(s->conn, token);
+	explicit_bzero(token, sizeof(token));
 	log_debug("conn %llu: open from %s", (unsigned long long)s->conn->id,
 		  peer);
 	return 0;
@@ -78,9 +128,9 @@ static int ws_open(struct server *srv, struct ws_session *s, struct lws *wsi)
  */
 static int ws_send_close(struct ws_session *s)
 {
-	unsigned char buf[LWS_PRE + 2 + sizeof(s->conn->close_reason)];
+	unsigned char buf[LWS_PRE + 2 + CONN_CLOSE_REASON_MAX];
 	unsigned char *p = buf + LWS_PRE;
-	size_t rlen = strlen(s->conn->close_reason);
+	size_t rlen = strnlen(s->conn->close_reason, CONN_CLOSE_REASON_MAX);
 	int code = s->conn->close_code;
 
 	if (s->close_sent)
@@ -95,11 +145,35 @@ static int ws_send_close(struct ws_session *s)
 	return 0;
 }
 
+/* What the current pass of the loop read (transport.h). */
+static struct {
+	const struct ws_session *last;	/* the session that read last */
+	bool more;			/* a client likely has more to read */
+} rx_pass;
+
+void ws_rx_pass_begin(void)
+{
+	rx_pass.last = NULL;
+	rx_pass.more = false;
+}
+
+bool ws_rx_pass_more(void)
+{
+	return rx_pass.more;
+}
+
 static int ws_receive(struct ws_session *s, const void *in, size_t len)
 {
 	struct lws *wsi = s->wsi;
-	bool final = lws_is_final_fragment(wsi) &&
-		     lws_remaining_packet_payload(wsi) == 0;
+	size_t rest = lws_remaining_packet_payload(wsi);
+	bool final = lws_is_final_fragment(wsi) && rest == 0;
+
+	/* A socket is read once a pass: two pieces in a row from it came in
+	 * one read, so its client sends faster than a read takes; a frame
+	 * cut short has the rest of it coming. */
+	if (rx_pass.last == s || rest)
+		rx_pass.more = true;
+	rx_pass.last = s;
 
 	/* Once closing, what the peer still sends is read and dropped. */
 	if (s->conn->close_code)
@@ -186,34 +260,72 @@ static int ws_ping(struct ws_session *s)
 	return 0;
 }
 
-/* Writes what is queued, and asks to be called again for more. */
-static int ws_writable(struct ws_session *s)
+/* Writes the frames queued, up to a batch; <0 when the socket failed. */
+static int ws_write_queued(struct ws_session *s)
 {
 	struct conn *c = s->conn;
 	struct frame *f = conn_peek(c);
 
+	if (!f)
+		return 0;
+	if (c->out_count > 1)
+		return ws_write_batch(s);
+	if (lws_write(s->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT) <
+	    (int)f->len)
+		return -1;
+	conn_pop(c);
+	return 0;
+}
+
+/* Writes what is queued, and asks to be called again for more. */
+static int ws_writable(struct ws_session *s)
+{
+	struct conn *c = s->conn;
+
+	flush_unlink(s);
 	if (c->ping_due && !c->close_code)
 		return ws_ping(s);
-	if (!f)
+	if (!conn_peek(c))
 		return c->close_code ? ws_send_close(s) : 0;
-	if (c->out_count > 1) {
-		if (ws_write_batch(s))
-			return -1;
-	} else {
-		if (lws_write(s->wsi, frame_payload(f), f->len,
-			      LWS_WRITE_TEXT) < (int)f->len)
-			return -1;
-		conn_pop(c);
-	}
+	if (ws_write_queued(s))
+		return -1;
 	if (conn_peek(c) || c->close_code)
 		lws_callback_on_writable(s->wsi);
 	return 0;
+}
+
+void ws_flush_all(void)
+{
+	while (to_flush) {
+		struct ws_session *s = to_flush;
+		struct conn *c = s->conn;
+
+		flush_unlink(s);
+		if (!c)
+			continue;
+		/* Pings, closes and a socket still holding bytes back go
+		 * the way of the writable callback. */
+		if (c->close_code || c->ping_due ||
+		    lws_partial_buffered(s->wsi)) {
+			lws_callback_on_writable(s->wsi);
+			continue;
+		}
+		if (ws_write_queued(s)) {
+			/* Outside a callback: lws closes it on its next pass. */
+			lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK,
+					LWS_TO_KILL_ASYNC);
+			continue;
+		}
+		if (conn_peek(c))	/* more than a batch */
+			lws_callback_on_writable(s->wsi);
+	}
 }
 
 static void ws_closed(struct ws_session *s)
 {
 	if (!s->conn)
 		return;
+	flush_unlink(s);
 	log_debug("conn %llu: closed", (unsigned long long)s->conn->id);
 	conn_free(s->conn);
 	s->conn = NULL;
@@ -225,12 +337,6 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct ws_session *s = user;
 
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		/* The last moment the upgrade's headers can be read. */
-		http_request_token(wsi, s->token, sizeof(s->token));
-		http_client_address(net_server(wsi), wsi, s->peer,
-				    sizeof(s->peer));
-		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		return ws_open(net_server(wsi), s, wsi);
 	case LWS_CALLBACK_RECEIVE:

@@ -140,7 +140,7 @@ struct stats {
 
 /* What the command line asked for. */
 struct opts {
-	const char *mode;	/* login, cohort, idle or writes */
+	const char *mode;	/* login, cohort, idle, writes or history */
 	const char *kind;	/* ruche or node_ws */
 	struct sockaddr_in dst;	/* the server, on loopback */
 	char hostport[80];	/* its HOST:PORT */
@@ -171,6 +171,10 @@ struct opts {
 	double ping_s;		/* ping every client so often; 0: no */
 	double max_s;		/* the whole run's bound */
 	const char *label;	/* copied into the results */
+	const char *words_path;	/* history: words, commonest first */
+	int64_t max_id;		/* history: pages before ids up to it */
+	double page_rate;	/* history: msg.history per second, all */
+	double search_rate;	/* history: msg.search per second, all */
 	uint64_t seed;		/* for masks, keys and phases */
 };
 
@@ -200,6 +204,8 @@ struct gen {
 	bool fragment_next;		/* send the next text in fragments */
 	const char *password;		/* login: everyone's password */
 	int pipeline;			/* writes: sends in flight */
+	/* What a scheduled client sends when due; NULL: a chat message. */
+	int (*fire)(struct gen *g, struct client *c, uint64_t now);
 	uint64_t next_ping_ns;
 	struct stats st;
 	uint64_t start_ns, deadline_ns;

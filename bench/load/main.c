@@ -30,6 +30,9 @@ static const char usage[] =
 "           a per-member rate, stepped up until a step fails\n"
 "  idle     connections that log in, sync and stay silent: server memory\n"
 "  writes   pipelined sends from --writers clients: acknowledgements/s\n"
+"  history  msg.history pages, then msg.search queries, each at a fixed\n"
+"           rate: latency of each (the users file: one line per channel\n"
+"           a reader may open)\n"
 "\n"
 "Options:\n"
 "  --kind ruche|node_ws|irc the server's protocol (default ruche)\n"
@@ -56,11 +59,18 @@ static const char usage[] =
 "  --ramp N                 new connections per second (1000)\n"
 "  --max-pending N          connections being set up at once (256)\n"
 "  --conns N                idle: connections (default one per user;\n"
-"                           users are reused round robin)\n"
+"                           users are reused round robin); history:\n"
+"                           clients (8), going round the readers\n"
 "  --settle S               idle: seconds to wait before measuring (2)\n"
 "  --writers N              writes: clients (1)\n"
 "  --window N               writes: sends in flight per client (64)\n"
 "  --login-concurrency N    login: requests at once (4)\n"
+"  --page-rate R            history: pages per second, all clients (200)\n"
+"  --search-rate R          history: searches per second, all clients\n"
+"                           (20; 0: no search phase)\n"
+"  --max-id N               history: half the pages are before a message\n"
+"                           drawn in [1, N]; 0: newest pages only\n"
+"  --words FILE             history: search words, commonest first\n"
 "  --text-bytes N           length of a chat text (100)\n"
 "  --fragment-every N       send every Nth message in 3 fragments (0: never)\n"
 "  --ping S                 ping every connection every S seconds (0: never)\n"
@@ -233,6 +243,7 @@ enum {
 	O_NOISE, O_P99, O_DELIVERY,
 	O_RAMP, O_PENDING, O_CONNS, O_SETTLE, O_WRITERS, O_WINDOW, O_LOGINC,
 	O_TEXT, O_FRAG, O_PING, O_MAXS, O_LABEL, O_SEED, O_HELP,
+	O_PAGE_RATE, O_SEARCH_RATE, O_MAX_ID, O_WORDS,
 };
 
 static const struct option longopts[] = {
@@ -267,6 +278,10 @@ static const struct option longopts[] = {
 	{ "label", required_argument, NULL, O_LABEL },
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "page-rate", required_argument, NULL, O_PAGE_RATE },
+	{ "search-rate", required_argument, NULL, O_SEARCH_RATE },
+	{ "max-id", required_argument, NULL, O_MAX_ID },
+	{ "words", required_argument, NULL, O_WORDS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -291,6 +306,8 @@ static void defaults(struct gen *g)
 	o->login_conc = 4;
 	o->text_bytes = 100;
 	o->max_s = 300;
+	o->page_rate = 200;
+	o->search_rate = 20;
 	o->seed = sys_mono_ns() ^ ((uint64_t)getpid() << 32);
 	g->password = "correct horse battery staple";
 }
@@ -417,6 +434,19 @@ static int parse_args(struct gen *g, int argc, char **argv)
 			bad = num_opt(optarg, 0, 1e18, &v);
 			o->seed = (uint64_t)v;
 			break;
+		case O_PAGE_RATE:
+			bad = num_opt(optarg, 0, 1e6, &o->page_rate);
+			break;
+		case O_SEARCH_RATE:
+			bad = num_opt(optarg, 0, 1e6, &o->search_rate);
+			break;
+		case O_MAX_ID:
+			bad = num_opt(optarg, 0, 9007199254740992.0, &v);
+			o->max_id = (int64_t)v;
+			break;
+		case O_WORDS:
+			o->words_path = optarg;
+			break;
 		case 'h':
 		case O_HELP:
 			fputs(usage, stdout);
@@ -492,6 +522,16 @@ int main(int argc, char **argv)
 		}
 		g->live = false;
 		rc = make_clients(g, (size_t)o->writers, false, true);
+	} else if (strcmp(o->mode, "history") == 0) {
+		if (!g->kind->acks) {
+			fprintf(stderr, "ruche-load: history needs a kind that "
+					"answers (ruche)\n");
+			return EXIT_USAGE;
+		}
+		/* Readers only read: no live events. */
+		g->live = false;
+		n = o->conns ? (size_t)o->conns : 8;
+		rc = make_clients(g, n, false, false);
 	} else {
 		fprintf(stderr, "ruche-load: unknown mode %s\n", o->mode);
 		return EXIT_USAGE;
@@ -508,6 +548,8 @@ int main(int argc, char **argv)
 		rc = run_cohort(g);
 	else if (strcmp(o->mode, "idle") == 0)
 		rc = run_idle(g);
+	else if (strcmp(o->mode, "history") == 0)
+		rc = run_history(g);
 	else
 		rc = run_writes(g);
 	for (size_t i = 0; i < g->ncl; i++)

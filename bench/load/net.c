@@ -779,7 +779,10 @@ static void fire_sends(struct gen *g, uint64_t now)
 			hist_add(&g->st.lag, now - c->next_send_ns);
 		c->next_send_ns += g->interval_ns;
 		heap_down(g, 0);
-		net_send_chat(g, c, now);
+		if (g->fire)
+			g->fire(g, c, now);
+		else
+			net_send_chat(g, c, now);
 	}
 }
 

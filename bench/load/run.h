@@ -23,4 +23,7 @@ int run_idle(struct gen *g);
 /* Keeps o.window sends in flight per client; counts acknowledgements. */
 int run_writes(struct gen *g);
 
+/* Pages of history, then searches, at fixed rates (history.c). */
+int run_history(struct gen *g);
+
 #endif

@@ -1,13 +1,14 @@
 /*
  * selftest.c - checks of ruche-load's pieces that need no server: the
  * histogram, WebSocket framing and the upgrade answer, JSON scanning,
- * IRC lines.
+ * IRC lines, the history mode's vocabulary and requests.
  * ctest runs it as bench.selftest; it prints "N passed, N failed".
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "hist.h"
+#include "hquery.h"
 #include "irc.h"
 #include "load.h"
 #include "ws.h"
@@ -225,9 +226,58 @@ static void test_irc(void)
 	CHECK(irc_split(":prefix   ", 10, &l) == -1);
 }
 
+static void test_hquery(void)
+{
+	const char file[] = "# commonest first\nthe\r\n\nhive\nmeetup";
+	const char none[] = "# none\n\n";
+	const char *q[] = { "caf\xc3\xa9", "a\"b\\c\td" };
+	struct hq_words w;
+	char out[256];
+	size_t counts[3] = { 0 };
+	int len;
+
+	CHECK(hq_words_parse(&w, file, sizeof(file) - 1) == 0);
+	CHECK(w.n == 3);
+	CHECK(w.n == 3 && !strcmp(w.w[0], "the") && !strcmp(w.w[1], "hive") &&
+	      !strcmp(w.w[2], "meetup"));
+	hq_words_free(&w);
+	CHECK(hq_words_parse(&w, none, sizeof(none) - 1) == -1);
+	CHECK(w.n == 0 && !w.w);
+
+	/* Ranks stay in range; the commonest words come up most, but
+	 * every one does. */
+	CHECK(hq_rank(0, 50000) == 0);
+	CHECK(hq_rank(UINT64_MAX, 50000) == 49999);
+	CHECK(hq_rank(UINT64_MAX, 1) == 0);
+	for (uint64_t i = 0; i < 3000; i++)
+		counts[hq_rank(i * 0x9e3779b97f4a7c15ull, 3)]++;
+	CHECK(counts[0] > counts[1] && counts[1] > counts[2] && counts[2]);
+	CHECK(hq_rank(1ull << 63, 1000000) > 500 &&
+	      hq_rank(1ull << 63, 1000000) < 2000);
+
+	len = hq_page(out, sizeof(out), 101, 7, 0, 50);
+	CHECK(len > 0 && !strcmp(out, "{\"id\":101,\"op\":\"msg.history\","
+				       "\"channel_id\":7,\"limit\":50}"));
+	len = hq_page(out, sizeof(out), 102, 7, 4210, 50);
+	CHECK(len == (int)strlen(out) &&
+	      !strcmp(out, "{\"id\":102,\"op\":\"msg.history\","
+			   "\"channel_id\":7,\"before\":4210,\"limit\":50}"));
+	CHECK(hq_page(out, 20, 102, 7, 4210, 50) == -1);
+
+	len = hq_search(out, sizeof(out), 103, q, 2, 20);
+	CHECK(len == (int)strlen(out) &&
+	      !strcmp(out, "{\"id\":103,\"op\":\"msg.search\",\"query\":"
+			   "\"caf\xc3\xa9 a\\\"b\\\\c\\u0009d\","
+			   "\"limit\":20}"));
+	len = hq_search(out, sizeof(out), 104, q, 1, 20);
+	CHECK(len > 0 && strstr(out, "\"query\":\"caf\xc3\xa9\","));
+	CHECK(hq_search(out, 40, 104, q, 2, 20) == -1);
+}
+
 int main(void)
 {
 	test_hist();
+	test_hquery();
 	test_frames();
 	test_upgrade();
 	test_jscan();

@@ -67,6 +67,14 @@ int chat_direct_list(struct server *srv, struct actor who, json_t **out);
 int chat_send(struct server *srv, struct actor who, int64_t channel_id,
 	      const char *text, int64_t reply_to, int64_t thread_id,
 	      const char *nonce, json_t **out);
+/*
+ * The same, for msg.send: what the sender is answered, {"message": ...},
+ * comes as JSON text (*out, owned, *len bytes), built from the text of
+ * the event that carries the message to the channel.
+ */
+int chat_post(struct server *srv, struct actor who, int64_t channel_id,
+	      const char *text, int64_t reply_to, int64_t thread_id,
+	      const char *nonce, char **out, size_t *len);
 int chat_edit(struct server *srv, struct actor who, int64_t message_id,
 	      const char *text, json_t **out);
 int chat_delete(struct server *srv, struct actor who, int64_t message_id);

@@ -82,9 +82,11 @@ struct conn {
 	bool pinged;		/* a ping went out since then */
 	bool ping_due;		/* the transport should send a ping */
 
-	/* Close requested: sent once the queue drains.  0 when open. */
+	/* Close requested: sent once the queue drains.  0 when open.  The
+	 * reason is a string literal (conn_close), not a copy: one pointer
+	 * is what every open connection pays for it. */
 	int close_code;
-	char close_reason[64];
+	const char *close_reason;
 
 	struct conn *prev, *next; /* the server's list of connections */
 };
@@ -92,6 +94,10 @@ struct conn {
 /* Limits of the outbound queue, past which a consumer is cut off; the
  * bytes are the server's --max-outq-bytes. */
 #define CONN_OUTQ_MAX_FRAMES 4096
+
+/* The most bytes of a close reason that fit in a close frame (RFC 6455:
+ * 125 bytes of payload, two of them the code). */
+#define CONN_CLOSE_REASON_MAX 123
 
 /*
  * Refusals past the rate a connection may pile up, in seconds of its rate
@@ -138,7 +144,9 @@ void conn_pop(struct conn *c);
 
 /*
  * Asks for the connection to close with code and reason once what is
- * queued has gone out.  The first request wins.
+ * queued has gone out.  The first request wins.  reason must outlive the
+ * conn (a string literal), and the transport sends at most
+ * CONN_CLOSE_REASON_MAX bytes of it.
  */
 void conn_close(struct conn *c, int code, const char *reason);
 

@@ -32,6 +32,13 @@ struct frame *frame_new(size_t len);
 /* A frame holding a copy of s[0..len-1]; as frame_new(). */
 struct frame *frame_from(const char *s, size_t len);
 
+/*
+ * Appends s[0..n-1] to *fp, a frame still being built (one reference, its
+ * payload room *cap bytes), moving it to a larger block when it is full.
+ * 0, or -1 when out of memory (*fp is then unchanged and still owned).
+ */
+int frame_append(struct frame **fp, size_t *cap, const void *s, size_t n);
+
 /* Takes one more reference; returns f. */
 struct frame *frame_ref(struct frame *f);
 

@@ -88,6 +88,8 @@ int proto_check_params(json_t *root, const struct param_spec *specs,
  * (its reference passes to the encoder, even on failure); NULL means {}.
  */
 struct frame *proto_reply_ok(json_t *id, json_t *data);
+/* The same with data as JSON text already (len bytes). */
+struct frame *proto_reply_ok_text(json_t *id, const char *data, size_t len);
 struct frame *proto_reply_error(json_t *id, const char *code,
 				const char *message);
 /* pos < 0 leaves "pos" out, for ephemeral events such as typing. */

@@ -66,6 +66,14 @@ struct server {
 	 * of the reply, then drops them.
 	 */
 	json_t *err_detail;
+	/*
+	 * The current request's reply data as JSON text already (char *,
+	 * owned, reply_len bytes), e.g. {"message": ...} for msg.send:
+	 * dispatch replies with it instead of the handler's json_t, then
+	 * drops it.  Spares encoding what the event encoded just before.
+	 */
+	char *reply_text;
+	size_t reply_len;
 
 	/*
 	 * Grouped commits.  The first request of an event-loop turn that
@@ -190,6 +198,9 @@ void server_publish(struct server *srv, int64_t hive_id, int64_t channel_id,
  */
 int server_emit(struct server *srv, int64_t hive_id, int64_t channel_id,
 		const char *kind, json_t *data);
+/* The same with data as JSON text already (len bytes, not taken). */
+int server_emit_text(struct server *srv, int64_t hive_id, int64_t channel_id,
+		     const char *kind, const char *text, size_t len);
 
 /* Subscribes the user's synced connections to a hive's events, or not. */
 void server_user_joined(struct server *srv, int64_t user_id, int64_t hive_id);

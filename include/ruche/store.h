@@ -140,6 +140,17 @@ int store_check_file(const char *path, struct store_check *out,
 		     void *arg, char *err, size_t errlen);
 
 /*
+ * A new message is indexed for search in a batch with others (migration
+ * 0012): at a commit once enough wait, before any search, or when this is
+ * called (housekeeping).  Inside the open transaction if there is one,
+ * else in its own.
+ */
+int store_search_index(struct store *st);
+
+/* 0 when the search index holds exactly the committed messages' text. */
+int store_search_check(struct store *st);
+
+/*
  * For tests only (the operation storage.fault of --fake-clock): makes the
  * open database refuse writes as a full disk does (SQLITE_FULL once the
  * file would grow) or as a read-only one does, or lifts that.  0 or
@@ -256,6 +267,8 @@ int store_session_list(struct store *st, int64_t user_id,
  * description and capacity. */
 int store_hive_insert(struct store *st, struct store_hive *h);
 int store_hive_get(struct store *st, int64_t id, struct store_hive *out);
+/* A hive's archived_at (0: open) alone, cheaper than store_hive_get(). */
+int store_hive_archived(struct store *st, int64_t id, int64_t *archived_at);
 int store_hive_by_name(struct store *st, const char *name,
 		       struct store_hive *out);
 int store_hive_update(struct store *st, const struct store_hive *h);

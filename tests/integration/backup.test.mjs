@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import { startServer, tempDir } from '../lib/server.mjs';
 import { cleanEnv, eventually, killAfter, run, stopOk } from '../lib/util.mjs';
+import { sqlite } from '../lib/sqlite.mjs';
 import { channelByName, chatClient, fullHistory, loginAll, makeHive } from '../lib/chat-setup.mjs';
 
 const PAGE = 4096;
@@ -66,6 +67,7 @@ describe('backup, restore and check', { timeout: 180000 }, () => {
       const live = await run(['check', '--db', server.dbPath], { timeoutMs: 60000 });
       assert.equal(live.code, 0, live.stdout + live.stderr);
       assert.match(live.stdout, /\nok\n$/);
+      assert.match(live.stdout, /^search index: not checked while a server uses the database$/m);
       const duringBackup = acked.size - ackedBefore.size;
       await eventually(() => acked.size >= ackedBefore.size + duringBackup + 50, { timeoutMs: 30000, what: 'writes after the backup' });
       stop = true;
@@ -77,7 +79,7 @@ describe('backup, restore and check', { timeout: 180000 }, () => {
       // The copy is sound.
       const check = await run(['check', '--db', dest]);
       assert.equal(check.code, 0, check.stdout + check.stderr);
-      assert.match(check.stdout, /^integrity: ok\nforeign keys: ok\nschema version: \d+ \(this ruche knows up to \d+\)\nok\n$/);
+      assert.match(check.stdout, /^integrity: ok\nforeign keys: ok\nsearch index: ok\nschema version: \d+ \(this ruche knows up to \d+\)\nok\n$/);
       assert.deepEqual(fs.readdirSync(work), ['copy.db'], 'no temporary file left beside the copy');
 
       // A second backup to the same place is refused, then made with
@@ -162,6 +164,16 @@ describe('backup, restore and check', { timeout: 180000 }, () => {
     assert.match(bad.stdout, /^problem: integrity: /m);
     assert.match(bad.stdout, /^FAILED: \d+ problems? in .*damaged\.db\n$/m);
     assert.doesNotMatch(bad.stdout, /^ok$/m);
+
+    // A search index that no longer matches the messages is a problem
+    // too: here one message is taken out of the index behind its back.
+    const stale = path.join(work, 'stale.db');
+    fs.copyFileSync(server.dbPath, stale);
+    sqlite(stale, "INSERT INTO messages_fts(messages_fts, rowid, body) SELECT 'delete', id, body FROM messages " +
+      "WHERE body <> '' ORDER BY id DESC LIMIT 1");
+    const off = await run(['check', '--db', stale]);
+    assert.equal(off.code, 1, off.stdout);
+    assert.match(off.stdout, /^integrity: ok\nforeign keys: ok\nproblem: search index: /);
 
     const target = path.join(work, 'target.db');
     const r = await run(['restore', damaged, '--db', target]);

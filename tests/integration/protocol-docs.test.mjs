@@ -75,14 +75,14 @@ function dispatchTable() {
 }
 
 // The names of the events the server sends, read from its sources: the
-// string constants given to emit(), emit_ephemeral() and proto_event()
+// string constants given to emit(), server_emit_text(), emit_ephemeral() and proto_event()
 // (before the event's data), e.g. emit(srv, ..., "msg.created", json_pack(...)).
 function serverEvents() {
   const names = new Set();
   const dir = path.join(repoRoot, 'server');
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.c'))) {
     const src = fs.readFileSync(path.join(dir, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
-    for (const m of src.matchAll(/\b(?:emit|emit_ephemeral|proto_event)\(/g)) {
+    for (const m of src.matchAll(/\b(?:emit|server_emit_text|emit_ephemeral|proto_event)\(/g)) {
       const call = src.slice(m.index + m[0].length).split(/json_pack\(|;/)[0];
       for (const lit of call.matchAll(/"([^"\\]*)"/g)) names.add(lit[1]);
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "ruche/err.h"
@@ -196,7 +197,8 @@ static void test_backup_restore_check(void **state)
 					  sizeof(err)), 0);
 	assert_int_equal(res.problems, 0);
 	assert_int_equal(problem_lines, 0);
-	assert_int_equal(lines, 3);	/* integrity, foreign keys, version */
+	/* integrity, foreign keys, search index, version */
+	assert_int_equal(lines, 4);
 	assert_int_equal(res.version, res.known);
 
 	assert_int_equal(store_restore(copy, back, false, err, sizeof(err)), 0);
@@ -220,6 +222,91 @@ static void test_backup_restore_check(void **state)
 			 RUCHE_ENOTFOUND);
 }
 
+static long file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) ? 0 : (long)sb.st_size;
+}
+
+/*
+ * Whether the database file grew from before and then stayed the same
+ * for a while: the checkpoint thread copied the log and is done.
+ */
+static bool copied(const char *path, long before)
+{
+	long last = before;
+	int still = 0;
+
+	for (int ms = 0; ms < 20000 && still < 10; ms += 20) {
+		long now = file_size(path);
+
+		still = now > before && now == last ? still + 1 : 0;
+		last = now;
+		usleep(20000);
+	}
+	return still >= 10;
+}
+
+/*
+ * Checkpoints run in a thread of their own, not inside commits: the log
+ * is still copied back into the database as it passes 1,000 pages, and
+ * starts again from its beginning, so it does not grow without end.
+ */
+static void test_checkpoints_bound_the_log(void **state)
+{
+	struct fixture *fx = *state;
+	char wal[320], handle[32];
+	long db0 = file_size(fx->path);
+
+	snprintf(wal, sizeof(wal), "%s-wal", fx->path);
+	for (int round = 0; round < 4; round++) {
+		long before = file_size(fx->path);
+
+		/* Over 1,000 pages of the log per round: each commit
+		 * makes a checkpoint due, and the thread makes it. */
+		assert_int_equal(store_begin(fx->st), 0);
+		for (int i = 0; i < 20000; i++) {
+			snprintf(handle, sizeof(handle), "u%d-%d", round, i);
+			assert_int_equal(add_user(fx->st, handle), 0);
+		}
+		assert_int_equal(store_end(fx->st, 0), 0);
+		assert_true(copied(fx->path, before));
+	}
+	assert_true(file_size(fx->path) > db0 + 4000L * 4096);
+	/* Four rounds wrote over 5,000 pages to the log, which started
+	 * again from its beginning after each checkpoint: its file is the
+	 * size of the longest stretch between two (SQLite does not shrink
+	 * it), a round or two. */
+	assert_true(file_size(wal) < 3000L * 4096);
+}
+
+/*
+ * A database from before messages waited to be indexed (0012) checks
+ * sound: every message of it is in the search index already.
+ */
+static void test_check_older_schema(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_check res;
+	struct store *old;
+	char path[400], err[512] = "";
+	int n = 0;
+
+	while (n < store_nmigrations && store_migrations[n].version < 12)
+		n++;
+	snprintf(path, sizeof(path), "%s/old.db", fx->dir);
+	assert_int_equal(store_open_with(path, store_migrations, n, &old, err,
+					 sizeof(err)), 0);
+	store_close(old);
+	lines = problem_lines = 0;
+	assert_int_equal(store_check_file(path, &res, count, NULL, err,
+					  sizeof(err)), 0);
+	assert_int_equal(problem_lines, 0);
+	assert_int_equal(res.problems, 0);
+	assert_int_equal(res.version, 11);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +317,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_backup_restore_check,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_older_schema,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints_bound_the_log,
 						setup, teardown),
 	};
 

@@ -448,6 +448,77 @@ static void test_direct_conversations(void **state)
 	json_decref(b);
 }
 
+/* How many messages a search for query finds, as bob. */
+static size_t found(struct fixture *fx, const char *query)
+{
+	json_t *res = NULL;
+	size_t n;
+
+	assert_int_equal(chat_search(&fx->srv, as(fx->bob), query, 10, &res),
+			 0);
+	n = json_array_size(json_object_get(res, "results"));
+	json_decref(res);
+	return n;
+}
+
+static int64_t sent(struct fixture *fx, const char *text)
+{
+	json_t *m = NULL;
+	int64_t id;
+
+	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general, text,
+				   0, 0, NULL, &m), 0);
+	id = json_integer_value(json_object_get(json_object_get(m, "message"),
+						"id"));
+	json_decref(m);
+	return id;
+}
+
+/*
+ * Messages are indexed for search once per commit (migration 0012).  A
+ * search sees what its own turn wrote, and a message edited, deleted or
+ * purged before its turn commits is indexed as it ends up, never as it
+ * was: asking FTS5 to remove what it never had would corrupt the index.
+ */
+static void test_search_indexes_at_commit(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *m = NULL;
+	int64_t edited, gone;
+
+	assert_int_equal(server_turn_begin(&fx->srv), 0);
+	edited = sent(fx, "alpha plan");
+	assert_int_equal(found(fx, "alpha"), 1);	/* same turn */
+	assert_int_equal(chat_edit(&fx->srv, as(fx->ada), edited,
+				   "bravo plan", &m), 0);
+	json_decref(m);
+	gone = sent(fx, "charlie plan");
+	assert_int_equal(chat_delete(&fx->srv, as(fx->ada), gone), 0);
+	sent(fx, "delta plan");
+	assert_int_equal(server_flush(&fx->srv), 0);
+	assert_int_equal(found(fx, "alpha"), 0);
+	assert_int_equal(found(fx, "bravo"), 1);
+	assert_int_equal(found(fx, "charlie"), 0);
+	assert_int_equal(found(fx, "plan"), 2);
+	/* Indexed ones change as before, the index intact. */
+	assert_int_equal(chat_edit(&fx->srv, as(fx->ada), edited,
+				   "echo plan", &m), 0);
+	json_decref(m);
+	assert_int_equal(found(fx, "bravo"), 0);
+	assert_int_equal(found(fx, "echo"), 1);
+	assert_int_equal(chat_delete(&fx->srv, as(fx->ada), edited), 0);
+	assert_int_equal(found(fx, "plan"), 1);
+	/* A turn undone leaves nothing pending behind. */
+	assert_int_equal(server_turn_begin(&fx->srv), 0);
+	assert_int_equal(server_begin(&fx->srv), 0);
+	sent(fx, "foxtrot plan");
+	assert_int_equal(server_end(&fx->srv, RUCHE_EINVAL), RUCHE_EINVAL);
+	assert_int_equal(server_flush(&fx->srv), 0);
+	assert_int_equal(found(fx, "foxtrot"), 0);
+	assert_int_equal(found(fx, "plan"), 1);
+	assert_int_equal(store_search_check(fx->st), 0);
+}
+
 static void test_search(void **state)
 {
 	struct fixture *fx = *state;
@@ -476,6 +547,105 @@ static void test_search(void **state)
 				     &res), 0);
 	assert_int_equal(json_array_size(json_object_get(res, "results")), 0);
 	json_decref(res);
+}
+
+/* Stores a message with text in channel ch, as author: its id. */
+static int64_t stored(struct fixture *fx, int64_t ch, int64_t author,
+		      const char *text)
+{
+	struct store_message m = { .channel_id = ch, .author_id = author,
+				   .body = (char *)text,
+				   .created_at = 1800000000000 };
+
+	assert_int_equal(store_msg_insert(fx->st, &m), 0);
+	return m.id;
+}
+
+/* The ids and channels of what a search finds, newest first. */
+static size_t search_ids(struct fixture *fx, int64_t who, const char *q,
+			 int limit, int64_t *ids, int64_t *chans)
+{
+	json_t *res = NULL, *hits;
+	size_t n;
+
+	assert_int_equal(chat_search(&fx->srv, as(who), q, limit, &res), 0);
+	hits = json_object_get(res, "results");
+	n = json_array_size(hits);
+	for (size_t i = 0; i < n; i++) {
+		json_t *h = json_array_get(hits, i);
+
+		ids[i] = json_integer_value(json_object_get(h, "message_id"));
+		chans[i] = json_integer_value(json_object_get(h,
+							      "channel_id"));
+	}
+	json_decref(res);
+	return n;
+}
+
+/*
+ * A search checks who may read each match in one of two ways, by how many
+ * messages the user can see against all of them (store_search()): bob
+ * sees 300 of 306 (through each match's row), the outsider 6 (through
+ * the set of their ids).  Both find only what they may read, newest
+ * first, their conversation included, never a deleted message.
+ */
+static void test_search_either_way(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_hive h;
+	struct store_channel dm = { .kind = CHANNEL_DIRECT,
+				    .created_at = 1800000000000 };
+	struct store_channel *chans;
+	int64_t ids[20], in[20], last = 0, other, theirs[6], gone;
+	size_t n;
+
+	assert_int_equal(hives_create(&fx->srv, ACTOR_OPERATOR, "Other", "",
+				      0, &h), 0);
+	assert_int_equal(hives_add_member(&fx->srv, ACTOR_OPERATOR, h.id,
+					  fx->outsider, ROLE_LEARNER), 0);
+	assert_int_equal(store_channel_list(fx->st, h.id, &chans, &n), 0);
+	other = chans[0].id;
+	free(chans);
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_channel_insert(fx->st, &dm), 0);
+	assert_int_equal(store_direct_add_member(fx->st, dm.id, fx->bob), 0);
+	assert_int_equal(store_direct_add_member(fx->st, dm.id,
+						 fx->outsider), 0);
+	for (int i = 0; i < 300; i++) {
+		last = stored(fx, fx->general, fx->ada, "common words here");
+		if (i == 100)
+			theirs[0] = stored(fx, other, fx->outsider,
+					   "common in the other hive");
+	}
+	theirs[1] = stored(fx, other, fx->outsider, "common again");
+	gone = stored(fx, other, fx->outsider, "common but deleted");
+	theirs[2] = stored(fx, dm.id, fx->bob, "common between us");
+	assert_int_equal(store_msg_tombstone(fx->st, gone, 1800000000001),
+			 0);
+	assert_int_equal(store_commit(fx->st), 0);
+
+	/* Bob: the newest ten of his hive, then the conversation. */
+	assert_int_equal(search_ids(fx, fx->bob, "common", 10, ids, in), 10);
+	assert_int_equal(ids[0], theirs[2]);
+	assert_int_equal(in[0], dm.id);
+	for (int i = 1; i < 10; i++) {
+		assert_int_equal(in[i], fx->general);
+		assert_int_equal(ids[i], last - (i - 1));
+	}
+	/* The outsider: the other hive's and the conversation, no more. */
+	assert_int_equal(search_ids(fx, fx->outsider, "comm", 10, ids, in),
+			 3);
+	assert_int_equal(ids[0], theirs[2]);
+	assert_int_equal(ids[1], theirs[1]);
+	assert_int_equal(in[1], other);
+	assert_int_equal(ids[2], theirs[0]);
+	assert_int_equal(in[2], other);
+	/* Two words, every one required. */
+	assert_int_equal(search_ids(fx, fx->outsider, "common hive", 10, ids,
+				    in), 1);
+	assert_int_equal(ids[0], theirs[0]);
+	assert_int_equal(search_ids(fx, fx->bob, "common hive", 10, ids, in),
+			 0);
 }
 
 static void test_emoji(void **state)
@@ -712,6 +882,8 @@ int main(void)
 		T(test_outsider_cannot_replay),
 		T(test_direct_conversations),
 		T(test_search),
+		T(test_search_either_way),
+		T(test_search_indexes_at_commit),
 		T(test_emoji),
 		T(test_channel_management),
 		T(test_presence),

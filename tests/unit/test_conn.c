@@ -400,6 +400,64 @@ static void test_queue_wraps(void **state)
 	assert_string_equal((char *)frame_payload(conn_peek(fx->conn)), "40.0");
 }
 
+/*
+ * An idle connection keeps no buffer: a message that came whole is read
+ * in place, one pieced together leaves nothing behind, and a drained
+ * queue gives its ring back.  Thousands of idle connections are what a
+ * server mostly holds.
+ */
+static void test_idle_holds_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *c = fx->conn;
+	struct frame *f;
+
+	assert_int_equal(feed(c, "{\"id\":1,\"op\":\"ping\"}", true), 0);
+	assert_null(c->rx);
+	assert_int_equal(c->rx_cap, 0);
+	assert_int_equal(c->out_count, 1);
+	conn_pop(c);
+	assert_null(c->outq);
+	assert_int_equal(c->out_cap, 0);
+
+	assert_int_equal(feed(c, "{\"id\":2,", false), 0);
+	assert_non_null(c->rx);
+	assert_int_equal(feed(c, "\"op\":\"ping\"}", true), 0);
+	assert_null(c->rx);
+	assert_int_equal(c->rx_len, 0);
+	assert_int_equal(c->rx_cap, 0);
+	assert_non_null(strstr((char *)frame_payload(conn_peek(c)),
+			       "\"re\":2,\"ok\":true"));
+	conn_pop(c);
+	assert_null(c->outq);
+
+	/* Empty fragments around a whole message buffer nothing either. */
+	assert_int_equal(conn_receive(c, NULL, 0, false, false), 0);
+	assert_int_equal(feed(c, "{\"id\":3,\"op\":\"ping\"}", true), 0);
+	assert_null(c->rx);
+	conn_pop(c);
+
+	/* A queue refilled after draining keeps its order. */
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 10; i++) {
+			char buf[8];
+
+			snprintf(buf, sizeof(buf), "%d", i);
+			f = frame_from(buf, strlen(buf));
+			assert_int_equal(conn_send(c, f), 0);
+			frame_unref(f);
+		}
+		for (int i = 0; i < 10; i++) {
+			char buf[8];
+
+			snprintf(buf, sizeof(buf), "%d", i);
+			expect_out(c, buf);
+		}
+		assert_null(c->outq);
+		assert_int_equal(c->out_bytes, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +485,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_auth_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_idle_holds_nothing, setup,
 						teardown),
 	};
 
