@@ -164,8 +164,7 @@ static json_t *reactions_json(struct server *srv, int64_t message_id,
 
 /* A message as the protocol shows it; the nonce, the author's own retry
  * key, only in replies to the author. */
-static json_t *message_json_for(const struct store_message *m,
-				bool with_nonce)
+static json_t *message_json(const struct store_message *m)
 {
 	json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:I, s:b, s:i}",
 			      "id", (json_int_t)m->id,
@@ -187,20 +186,14 @@ static json_t *message_json_for(const struct store_message *m,
 	if (m->last_reply_at)
 		json_object_set_new(o, "last_reply_at",
 				    json_integer(m->last_reply_at));
-	if (with_nonce && m->nonce[0])
-		json_object_set_new(o, "nonce", json_string(m->nonce));
 	return o;
 }
 
-static json_t *message_json(const struct store_message *m)
-{
-	return message_json_for(m, false);
-}
-
 /*
- * {"message": ...} as JSON text, the same members as message_json_for()
- * in the same order: the data of msg.created and of the reply to
- * msg.send, written directly (jsonw.h says why).
+ * {"message": ...} as JSON text, the members of message_json() in the
+ * same order (and the nonce for its sender): the data of msg.created and
+ * of the reply to msg.send, written directly (jsonw.h says why).  Keep
+ * the two in step.
  */
 static char *message_data_text(const struct store_message *m,
 			       bool with_nonce, size_t *len)
