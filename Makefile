@@ -7,7 +7,7 @@ RELEASE_DIR := build/release
 RUN_ARGS ?=
 
 .PHONY: run test build debug release deps-run deps-test deps-bench clean \
-	bench bench-quick soak fuzz fuzz-build
+	bench bench-quick bench-cluster soak fuzz fuzz-build
 
 run: deps-run release
 	./$(RELEASE_DIR)/ruche serve $(RUN_ARGS)
@@ -39,6 +39,11 @@ bench-quick: deps-bench release
 
 bench: deps-bench release
 	node bench/run.mjs full $(BENCH_ARGS)
+
+# The cluster workload (bench/cluster.mjs): 1, 2 and 3 nodes sharing a
+# scratch PostgreSQL and a Redis bus, against one node alone.
+bench-cluster: deps-bench release
+	node bench/run.mjs quick --only cluster $(BENCH_ARGS)
 
 # The soak run (docs/reliability.md): the Release server under a steady
 # load (100 hives x 13 connections, 1 msg/s per member) for SOAK_MINUTES,

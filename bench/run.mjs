@@ -4,7 +4,7 @@
 // each, and writes what it measured to build/bench/report.md and
 // build/bench/report.json.  `make bench-quick` and `make bench` run it.
 //
-//   node bench/run.mjs quick|full [--runs N] [--only cohort,equal,idle,writes,history]
+//   node bench/run.mjs quick|full [--runs N] [--only cohort,equal,idle,writes,history,cluster]
 //                                 [--kinds ruche,inspircd,node_ws]
 //                                 [--rebuild-fixture] [--hives N] [--perf]
 //                                 [--history-messages N]
@@ -12,6 +12,9 @@
 // The history workload (full profile, or --only history) keeps its own
 // fixture of 10 million messages in build/bench/history-10m/ (see
 // bench/history.mjs); --history-messages N builds and uses a smaller one.
+//
+// The cluster workload (bench/cluster.mjs) runs only when --only names it
+// (`make bench-cluster`): 1, 2 and 3 nodes on PostgreSQL with a Redis bus.
 //
 // --perf records a CPU profile of each server during the equal-load runs
 // (perf record -e cpu-clock) into build/bench/profile-KIND.txt.
@@ -24,6 +27,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterWorkload } from './cluster.mjs';
 import { historyWorkload } from './history.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,6 +67,7 @@ const PROFILES = {
     // shorter windows than the full run.
     cohort: { hives: 20, rates: [2, 4, 8, 16, 32, 64, 128, 256], refine: 1, warm: 1, measure: 3, drain: 2, runs: 1, retries: 1, quietMs: 5000 },
     equal: { hives: 100, rate: 4, warm: 2, measure: 3, drain: 8, steps: 2, runs: 1, retries: 1, quietMs: 5000 },
+    cluster: { hives: 20, nodes: [1, 2, 3], rates: [1, 2, 4, 8, 16, 32], refine: 1, warm: 2, measure: 4, drain: 3, retries: 1, quietMs: 5000 },
   },
   full: {
     kinds: ['ruche', 'ruche_normal', 'inspircd', 'node_ws'],
@@ -70,6 +75,7 @@ const PROFILES = {
     // Two runs of each (three took 24 minutes once the history and the
     // 19,000-connection step came in): the whole under 20 minutes.
     cohort: { hives: 100, rates: [0.5, 1, 2, 4, 8, 16, 32, 64, 128], refine: 2, warm: 2, measure: 6, drain: 3, runs: 2, retries: 2, quietMs: 60000 },
+    cluster: { hives: 100, nodes: [1, 2, 3], rates: [0.5, 1, 2, 4, 8, 16], refine: 2, warm: 2, measure: 6, drain: 3, retries: 2, quietMs: 30000 },
     // Two windows a run.
     equal: { hives: 100, rate: 4, warm: 3, measure: 8, drain: 20, steps: 2, runs: 2, retries: 2, quietMs: 60000 },
     // Then once per server as many connections as the open-file limit
@@ -816,6 +822,22 @@ function markdown(rep) {
     L.push(`| start-up | | ${hi.startup_ms.length} | | ${fmt(hi.startup_median_ms, 0)} (median) | | | ${fmt(Math.max(...hi.startup_ms), 0)} | | | |`);
     L.push('');
   }
+  if (rep.cluster) {
+    const c = rep.cluster;
+    L.push('## Cluster (bench/cluster.mjs, docs/operations.md)', '');
+    L.push(`The cohort fan-out of ${c.hives} hives × 13 against: one node on SQLite; one node on PostgreSQL without a bus ` +
+      '(pg_alone); 1, 2 and 3 nodes on PostgreSQL with a Redis bus, each hive\'s members spread over the nodes.  PostgreSQL, ' +
+      'Redis, every node and the generator share the machine\'s cores: the figures say what the cluster costs, not how it ' +
+      'scales on more machines.  Server CPU is the first node\'s.', '');
+    L.push('| setup | nodes | best passing deliveries/s | p50 ms | p99 ms | first node CPU | generator CPU | machine busy |');
+    L.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const [k, v] of Object.entries(c.setups)) {
+      const b = v.best;
+      L.push(`| ${k} | ${v.nodes} | ${b ? fmt(b.delivered_per_s, 0) : 'none passed'} | ${fmt(b?.p50_ms)} | ${fmt(b?.p99_ms)} | ` +
+        `${fmt(b?.server_cpu_pct, 0)} % | ${fmt(b?.gen_cpu_pct, 0)} % | ${fmt(b?.machine_busy_pct, 0)} % |`);
+    }
+    L.push('');
+  }
   L.push('## Notes', '');
   L.push('- Ruche and node_ws send each message back to its sender too (IRC does not); Ruche also answers each send (the ack, after the grouped commit), the peers do not, and they store nothing.');
   L.push('- inspircd is InspIRCd 3 from Debian, driven in IRC over plain TCP (not its m_websocket module), with flood control, connection limits and DNS/ident lookups off (build/bench/work/inspircd.conf).  It keeps Nagle\'s algorithm on, which holds small writes back by up to ~40 ms: that shows in its latency even at low load.');
@@ -936,6 +958,30 @@ function chartSvg(rep, p99Limit = 50) {
 
 // ---- History: what the history workload needs of the driver --------------
 
+// What bench/cluster.mjs needs of the driver.
+function clusterContext() {
+  return {
+    out: OUT,
+    root,
+    log,
+    run,
+    load,
+    freePort,
+    waitQuiet,
+    ruche: RUCHE,
+    // A node: --listen on a free port, the benchmark's limits, args.
+    startRuche: (args, logPath) => startProcess(RUCHE, ['serve', '--listen', '127.0.0.1:0', ...RUCHE_BENCH_LIMITS,
+      ...args], logPath, /listening on http:\/\/127\.0\.0\.1:(\d+)/),
+    // A fresh copy of the fixture's SQLite database: its path.
+    copyFixtureDb(fx) {
+      const dir = path.join(OUT, 'work');
+      fs.mkdirSync(dir, { recursive: true });
+      copyDb(fx.db, path.join(dir, 'ruche.db'));
+      return path.join(dir, 'ruche.db');
+    },
+  };
+}
+
 function historyContext() {
   return {
     out: OUT,
@@ -975,12 +1021,13 @@ async function main() {
     prof.fixtureHives = opts.hives;
     for (const w of ['cohort', 'equal']) if (prof[w]) prof[w].hives = Math.min(prof[w].hives, opts.hives);
   }
-  const want = (w) => prof[w] && (!opts.only || opts.only.includes(w));
+  const want = (w) => prof[w] && (!opts.only || opts.only.includes(w)) && (w !== 'cluster' || opts.only);
   for (const bin of [RUCHE, LOAD]) if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: build it first (make bench-quick does)`);
   fs.mkdirSync(OUT, { recursive: true });
   const t0 = Date.now();
   // The history workload has a fixture of its own.
-  const fx = ['cohort', 'equal', 'idle', 'writes'].some(want) ? await fixture(prof.fixtureHives, opts.rebuild) : null;
+  const fx = ['cohort', 'equal', 'idle', 'writes', 'cluster'].some(want) ?
+    await fixture(prof.fixtureHives, opts.rebuild) : null;
   const rep = { profile: opts.profile, machine: await machine(), lines: [] };
 
   if (want('cohort')) {
@@ -1022,6 +1069,11 @@ async function main() {
     if (opts.historyMessages) prof.history.messages = opts.historyMessages;
     log(`history: ruche on ${prof.history.messages} messages`);
     rep.history = await historyWorkload(historyContext(), prof.history, opts.rebuild);
+  }
+
+  if (want('cluster')) {
+    log(`cluster: ${prof.cluster.hives} hives, ${prof.cluster.nodes.join(', ')} nodes`);
+    rep.cluster = await clusterWorkload(clusterContext(), fx, prof.cluster);
   }
 
   // The lines `make bench-quick` prints, and the figures behind them.
@@ -1080,6 +1132,10 @@ async function main() {
       rep.ratios[`cpu_us_per_delivery_at_${round(both, 2)}_per_s ${peer}/ruche`] =
         ratio(row[peer].cpu_us_per_delivery, row.ruche.cpu_us_per_delivery);
     }
+  }
+  if (rep.cluster) {
+    Object.assign(rep.ratios, rep.cluster.ratios);
+    for (const [k, v] of Object.entries(rep.cluster.figures)) fig[k] = v;
   }
   for (const [k, v] of Object.entries(rep.ratios)) line(`ratio ${k} = ${fmt(v)}`);
   for (const [k, v] of Object.entries(fig)) {

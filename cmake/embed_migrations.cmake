@@ -1,7 +1,12 @@
 # Writes OUT, a C file holding every schema migration in FILES as a string.
-# File names start with their number: 0001_init.sql is version 1.
-set(body "/* Generated from schema/migrations by cmake/embed_migrations.cmake. */\n")
-string(APPEND body "#include \"ruche/store.h\"\n\nconst struct store_migration store_migrations[] = {\n")
+# File names start with their number: 0001_init.sql is version 1.  NAME
+# is the array's name (store_migrations, store_pg_migrations).
+if(NOT NAME)
+  set(NAME store_migrations)
+endif()
+string(REPLACE "_migrations" "_nmigrations" NAME_COUNT ${NAME})
+set(body "/* Generated from schema/ by cmake/embed_migrations.cmake. */\n")
+string(APPEND body "#include \"ruche/store.h\"\n\nconst struct store_migration ${NAME}[] = {\n")
 set(count 0)
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)
@@ -14,6 +19,6 @@ foreach(f ${FILES})
   string(APPEND body "\t{ ${version}, \"${name}\",\n\"${sql}\" },\n")
   math(EXPR count "${count} + 1")
 endforeach()
-string(APPEND body "};\n\nconst int store_nmigrations = ${count};\n")
+string(APPEND body "};\n\nconst int ${NAME_COUNT} = ${count};\n")
 file(WRITE ${OUT}.tmp "${body}")
 file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -16,10 +16,12 @@ set -euo pipefail
 mode=${1:-test}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-build_pkgs=(cmake make gcc pkg-config libwebsockets-dev libsqlite3-dev
+build_pkgs=(cmake make gcc pkg-config libwebsockets-dev libsqlite3-dev libpq-dev
+            libhiredis-dev
             libjansson-dev libssl-dev)
 # clang and its libFuzzer runtime build the fuzz targets (tests/fuzz).
-test_pkgs=(libcmocka-dev chromium sqlite3 fonts-noto-color-emoji clang
+test_pkgs=(libcmocka-dev chromium sqlite3 postgresql redis-server
+           fonts-noto-color-emoji clang
            libclang-rt-14-dev)
 bench_pkgs=(inspircd libev-dev libwebsockets-evlib-ev)
 

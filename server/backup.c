@@ -122,6 +122,11 @@ static int parse(const char *cmd, int argc, char **argv, bool force_ok,
 			o->arg = a;
 		}
 	}
+	/* RUCHE_STORE or RUCHE_DB may name the cluster's PostgreSQL. */
+	if (!o->help && store_is_postgres(o->db))
+		return usage_error(cmd, "works on SQLite files; PostgreSQL has "
+				   "its own tools, pg_dump and pg_restore "
+				   "(docs/operations.md)");
 	return 0;
 }
 

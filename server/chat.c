@@ -1374,7 +1374,11 @@ int chat_sync(struct server *srv, struct conn *c, int64_t since,
 			(json_int_t)ev[i].pos, "data",
 			json_loads(ev[i].data, 0, NULL)));
 	/* Live events start after what was replayed; with more to come,
-	 * they wait until the client has caught up. */
+	 * they wait until the client has caught up.  (In a cluster another
+	 * node may have committed between the two reads: what was replayed
+	 * is not sent again live.) */
+	if (n && ev[n - 1].pos > last)
+		last = ev[n - 1].pos;
 	c->last_pos = more ? ev[n - 1].pos : last;
 	c->synced = !more;
 	store_event_list_free(ev, total);

@@ -70,6 +70,7 @@ static const struct admin_flag {
 	const char *value;	/* what its value should be; NULL: none */
 } admin_flags[] = {
 	{ "db", OPT_DB, "a file path" },
+	{ "store", OPT_DB, "a file path or a postgres:// address" },
 	{ "json", OPT_JSON, NULL },
 	{ "help", OPT_HELP, NULL },
 	{ "display-name", OPT_DISPLAY_NAME, "a name" },
@@ -130,8 +131,9 @@ struct admin {
 
 /* The options every subcommand shares, for the usage texts. */
 #define COMMON_HELP \
-"  --db PATH            SQLite database file (RUCHE_DB)\n" \
-"                       default ./var/ruche.db\n" \
+"  --store WHERE        the database: an SQLite file (default\n" \
+"                       ./var/ruche.db) or postgres://USER@HOST/DB\n" \
+"                       (RUCHE_STORE); --db PATH is the same (RUCHE_DB)\n" \
 "  --json               print JSON instead of tab-separated lines\n" \
 "  -h, --help           show this help\n"
 

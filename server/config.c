@@ -20,8 +20,14 @@ const char config_serve_usage[] =
 "Options:\n"
 "  --listen HOST:PORT        address to listen on (RUCHE_LISTEN)\n"
 "                            default 127.0.0.1:8080; port 0 picks a free one\n"
-"  --db PATH                 SQLite database file, its folder is created\n"
-"                            (RUCHE_DB) default ./var/ruche.db\n"
+"  --store WHERE             the database: an SQLite file, its folder is\n"
+"                            created (default ./var/ruche.db), or PostgreSQL\n"
+"                            at postgres://USER@HOST/DB, shared by every node\n"
+"                            of a cluster (RUCHE_STORE; docs/operations.md)\n"
+"  --db PATH                 the same setting (RUCHE_DB)\n"
+"  --bus URL                 redis://HOST[:PORT]: the bus of a cluster of\n"
+"                            nodes sharing one PostgreSQL --store (RUCHE_BUS)\n"
+"                            default: none, a node alone\n"
 "  --client-dir DIR          folder of the browser client (RUCHE_CLIENT_DIR)\n"
 "                            default: the client bundled with this build\n"
 "  --log-level LEVEL         error, warn, info or debug (RUCHE_LOG_LEVEL)\n"
@@ -289,6 +295,8 @@ static const struct {
 } settings[] = {
 	{ "listen", "RUCHE_LISTEN" },
 	{ "db", "RUCHE_DB" },
+	{ "store", "RUCHE_STORE" },
+	{ "bus", "RUCHE_BUS" },
 	{ "client-dir", "RUCHE_CLIENT_DIR" },
 	{ "log-level", "RUCHE_LOG_LEVEL" },
 	{ "allow-origin", "RUCHE_ALLOW_ORIGIN" },
@@ -384,8 +392,11 @@ static int apply(struct config *cfg, const char *name, const char *value)
 		return config_parse_listen(value, cfg->listen_host,
 					   sizeof(cfg->listen_host),
 					   &cfg->listen_port);
-	if (strcmp(name, "db") == 0)
+	if (strcmp(name, "db") == 0 || strcmp(name, "store") == 0)
 		return set_path(cfg->db_path, sizeof(cfg->db_path), value);
+	if (strcmp(name, "bus") == 0)
+		return strncmp(value, "redis://", 8) ? RUCHE_EINVAL :
+		       set_path(cfg->bus_url, sizeof(cfg->bus_url), value);
 	if (strcmp(name, "client-dir") == 0)
 		return set_path(cfg->client_dir, sizeof(cfg->client_dir), value);
 	if (strcmp(name, "log-level") == 0)
@@ -503,13 +514,21 @@ int config_from_args(struct config *cfg, int argc, char **argv, char *err,
 			return RUCHE_EINVAL;
 		}
 		if (apply(cfg, name, value)) {
-			/* A secret, even a wrong one, is not echoed. */
-			if (strcmp(name, "metrics-token") == 0)
+			/* A secret, even a wrong one, is not echoed; nor is
+			 * a database address, which may hold a password. */
+			if (strcmp(name, "metrics-token") == 0 ||
+			    strstr(value, "://"))
 				value = "(hidden)";
 			snprintf(err, errlen, "bad value '%.64s' for --%s",
 				 value, name);
 			return RUCHE_EINVAL;
 		}
+	}
+	/* A cluster's nodes share their database: SQLite is one node's. */
+	if (cfg->bus_url[0] && strncmp(cfg->db_path, "postgres", 8)) {
+		snprintf(err, errlen, "--bus needs a PostgreSQL --store "
+			 "(postgres://...): SQLite serves one node");
+		return RUCHE_EINVAL;
 	}
 	/* Half a TLS setup would quietly serve plain HTTP: refuse it. */
 	if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {

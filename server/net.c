@@ -24,11 +24,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ruche/bus.h"
+#include "ruche/cluster.h"
 #include "ruche/conn.h"
 #include "ruche/jobs.h"
 #include "ruche/log.h"
 #include "ruche/proto.h"
 #include "ruche/server.h"
+#include "ruche/store.h"
 #include "transport.h"
 
 #define SHUTDOWN_GRACE_US (3 * LWS_US_PER_SEC)
@@ -217,6 +220,8 @@ static void tick(lws_sorted_usec_list_t *sul)
 
 	for (struct conn *c = net->srv->conns; c; c = c->next)
 		conn_tick(c, conn_now_ms(c));
+	/* A cluster's node reads what others stored, bell or not. */
+	cluster_catch_up(net->srv);
 	lws_sul_schedule(net->ctx, 0, &net->tick, tick, LWS_US_PER_SEC);
 }
 
@@ -241,11 +246,31 @@ static void wake_loop(void *arg)
 	lws_cancel_service(arg);
 }
 
+/* Makes srv a node of the cluster of --bus; its bus wakes the loop. */
+static struct bus *join_cluster(struct server *srv, struct lws_context *ctx)
+{
+	struct bus *bus;
+	char err[256];
+
+	if (bus_open(srv->cfg->bus_url, wake_loop, ctx, &bus, err,
+		     sizeof(err))) {
+		log_error("--bus: %s", err);
+		return NULL;
+	}
+	if (cluster_start(srv, bus)) {
+		log_error("cannot read the event log to join the cluster");
+		bus_close(bus);
+		return NULL;
+	}
+	return bus;
+}
+
 void net_woken(struct server *srv)
 {
 	if (srv->jobs)
 		jobs_drain(srv->jobs);
 	server_flush(srv);
+	cluster_woken(srv);
 	if (signal_seen && !srv->stopping) {
 		log_info("signal %d: shutting down, closing %zu connections",
 			 (int)signal_seen, srv->nconns);
@@ -360,6 +385,8 @@ int net_run(struct server *srv)
 	bool v6 = strchr(cfg->listen_host, ':') != NULL;
 	bool tls = cfg->tls_cert[0] != '\0';
 	const char *scheme = tls ? "https" : "http";
+	char where[1024];
+	struct bus *bus = NULL;
 	int port;
 
 	if (tls && tls_files_readable(cfg))
@@ -402,6 +429,11 @@ int net_run(struct server *srv)
 	install_signals(ctx);
 	if (srv->jobs)
 		jobs_set_notify(srv->jobs, wake_loop, ctx);
+	if (cfg->bus_url[0] && !(bus = join_cluster(srv, ctx))) {
+		lws_context_destroy(ctx);
+		loop_free(net.loop);
+		return 1;
+	}
 	net.srv = srv;
 	net.ctx = ctx;
 	lws_sul_schedule(ctx, 0, &net.sweep, sweep,
@@ -417,7 +449,8 @@ int net_run(struct server *srv)
 	if (srv->on_listen)
 		srv->on_listen(srv);
 	fflush(stdout);
-	log_info("serving %s, database %s", srv->client_root, cfg->db_path);
+	store_where_shown(cfg->db_path, where, sizeof(where));
+	log_info("serving %s, database %s", srv->client_root, where);
 
 	while (!(srv->stopping && (srv->nconns == 0 || net.grace_over))) {
 		bool was_stopping = srv->stopping;
@@ -436,6 +469,9 @@ int net_run(struct server *srv)
 	if (srv->jobs)
 		jobs_set_notify(srv->jobs, NULL, NULL);
 	signal_context = NULL;
+	/* Before the context: the bus's thread wakes the loop through it. */
+	cluster_stop(srv);
+	bus_close(bus);
 	lws_context_destroy(ctx);
 	loop_free(net.loop);
 	log_info("stopped");

@@ -8,6 +8,7 @@
 #include "ruche/proto.h"
 
 #include "ruche/chat.h"
+#include "ruche/cluster.h"
 #include "ruche/conn.h"
 #include "ruche/err.h"
 #include "ruche/meetups.h"
@@ -122,13 +123,16 @@ void server_housekeeping(struct server *srv)
 	int64_t now = clock_mono_ms(srv->clock);
 
 	server_sweep_sessions(srv);
+	/* The rest is the database's, done by one node of a cluster. */
+	if (!cluster_runner(srv))
+		return;
 	if (!srv->last_prune_mono || now - srv->last_prune_mono >=
 				     PRUNE_EVERY_MS) {
 		srv->last_prune_mono = now ? now : 1;
 		chat_prune_events(srv);
 	}
 	mod_housekeeping(srv, false);	/* mutes that end, retention */
-	meetups_housekeeping(srv);	/* reminders */
+	meetups_housekeeping(srv);	/* reminders, meetups' steps */
 	schedule_housekeeping(srv);	/* scheduled posts, reminders */
 	pairing_housekeeping(srv);	/* peer pairing rounds */
 	/* New messages into the search index, a batch at a time. */
@@ -283,6 +287,7 @@ static int subs_add(struct server *srv, int64_t hive_id, struct conn *c)
 		s->cap = cap;
 	}
 	s->conns[s->n++] = c;
+	cluster_watch(srv, 'h', hive_id, true);
 	return 0;
 }
 
@@ -293,6 +298,7 @@ static void subs_del(struct server *srv, int64_t hive_id, struct conn *c)
 	for (size_t i = 0; s && i < s->n; i++)
 		if (s->conns[i] == c) {
 			s->conns[i] = s->conns[--s->n];
+			cluster_watch(srv, 'h', hive_id, false);
 			return;
 		}
 }
@@ -308,6 +314,10 @@ struct conn *const *server_hive_conns(const struct server *srv,
 
 void server_unsubscribe(struct server *srv, struct conn *c)
 {
+	if (c->watched) {
+		cluster_watch(srv, 'u', c->user_id, false);
+		c->watched = false;
+	}
 	for (size_t i = 0; i < c->nhives; i++)
 		subs_del(srv, c->hives[i], c);
 	free(c->hives);
@@ -403,8 +413,28 @@ void server_publish(struct server *srv, int64_t hive_id, int64_t channel_id,
 				  .channel_id = channel_id,
 				  .user_id = user_id, .pos = pos };
 
-	if (!srv->turn_open || outbox_add(srv, &e))
+	/* A node of a cluster delivers stored events as it reads them back,
+	 * in the order of every node's commits (cluster.h): here it only
+	 * notes whose bell to ring. */
+	if (srv->cluster && pos) {
+		cluster_event(srv, &e);
+		cluster_catch_up(srv);	/* at once, outside a turn */
+		return;
+	}
+	if (!srv->turn_open || outbox_add(srv, &e)) {
 		deliver_event(srv, &e);
+		cluster_event(srv, &e);
+	}
+}
+
+void server_deliver(struct server *srv, int64_t hive_id, int64_t channel_id,
+		    int64_t user_id, int64_t pos, struct frame *f)
+{
+	struct outbox_entry e = { .frame = f, .hive_id = hive_id,
+				  .channel_id = channel_id,
+				  .user_id = user_id, .pos = pos };
+
+	deliver_event(srv, &e);
 }
 
 int server_emit_text(struct server *srv, int64_t hive_id, int64_t channel_id,
@@ -476,6 +506,7 @@ int server_flush(struct server *srv)
 			continue;	/* after everything else, below */
 		} else if (!rc && !e->conn) {
 			deliver_event(srv, e);
+			cluster_event(srv, e);
 		} else if (e->conn && e->req_id && rc && e->clean) {
 			/* It read only what was committed before the turn:
 			 * true still.  Reads go on when writes cannot. */
@@ -510,6 +541,7 @@ int server_flush(struct server *srv)
 		json_decref(e->req_id);
 	}
 	srv->nout = 0;
+	cluster_catch_up(srv);
 	return rc;
 }
 
@@ -593,6 +625,10 @@ int conn_subscribe(struct conn *c, const int64_t *hives, size_t n)
 	c->hives = copy;
 	c->nhives = n;
 	c->synced = true;
+	if (!c->watched) {
+		cluster_watch(c->srv, 'u', c->user_id, true);
+		c->watched = true;
+	}
 	return 0;
 }
 

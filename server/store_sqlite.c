@@ -19,6 +19,12 @@
 #include "ruche/err.h"
 #include "ruche/log.h"
 #include "ruche/store.h"
+#include "store_ops.h"
+
+#define STORE_PREFIX(name) sq_##name
+STORE_OPS(STORE_OP_DECLARE, STORE_OP_VOID_DECLARE)
+static void sq_close(struct store *st);
+static bool sq_dirty(struct store *st);
 
 /*
  * Every statement the store runs, prepared once on first use (with
@@ -51,7 +57,7 @@ enum stmt_id {
 	S_EVENT_ERASE_AUTHOR,
 	S_MENTION_INSERT, S_UNREAD_MENTIONS, S_THREAD_READ_SET,
 	S_THREAD_READ_GET,
-	S_EVENTS_SINCE, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
+	S_EVENTS_SINCE, S_EVENTS_AFTER, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
 	S_SEARCH_FEW, S_SEARCH_VISIBLE, S_SEARCH_SPAN,
 	/* Moderation (the last section of this file). */
 	S_MUTE_SET, S_MUTE_GET, S_MUTE_DELETE, S_MUTE_DUE, S_MUTE_LIST,
@@ -367,6 +373,10 @@ static const char *const sql_text[S_COUNT] = {
 		"hive_id IN (SELECT hive_id FROM memberships WHERE user_id = ?1) "
 		"OR channel_id IN (SELECT channel_id FROM channel_members "
 		"WHERE user_id = ?1) OR user_id = ?1) ORDER BY pos LIMIT ?3",
+	[S_EVENTS_AFTER] =
+		"SELECT pos, kind, data, coalesce(hive_id, 0), "
+		"coalesce(channel_id, 0), coalesce(user_id, 0) FROM events "
+		"WHERE pos > ?1 ORDER BY pos LIMIT ?2",
 	[S_EVENT_LAST] =
 		"SELECT coalesce((SELECT seq FROM sqlite_sequence "
 		"WHERE name = 'events'), 0)",
@@ -379,7 +389,7 @@ static const char *const sql_text[S_COUNT] = {
 	 * order, newest first, and the query stops at the limit instead of
 	 * sorting every match.  The index knows nothing of who may read a
 	 * message, so each match is checked against the channels the user
-	 * can see, in one of two ways (store_search() picks): through the
+	 * can see, in one of two ways (sq_search() picks): through the
 	 * message's row (S_SEARCH), or through the set of the ids of every
 	 * message the user can see, made once (S_SEARCH_FEW), which is
 	 * cheaper when those are few among many, as for a learner of one
@@ -910,6 +920,7 @@ static const char *const sql_text[S_COUNT] = {
 };
 
 struct store {
+	const struct store_ops *ops;	/* first: &store_sqlite_ops */
 	sqlite3 *db;		/* owned */
 	int version;		/* schema version after migrations */
 	sqlite3_stmt *stmts[S_COUNT]; /* owned; prepared on first use */
@@ -925,7 +936,7 @@ struct store {
 	 */
 	int lost;
 	/* sqlite3_total_changes64() when the transaction began: more now
-	 * means it holds changes (store_dirty()). */
+	 * means it holds changes (sq_dirty()). */
 	sqlite3_int64 changes_at_begin;
 	/* Messages that may wait in messages_fts_pending (0012), and
 	 * whether the open transaction indexed some: undone, they wait
@@ -1182,8 +1193,8 @@ static int migrate(struct store *st, const struct store_migration *mig,
 static unsigned count_pending(struct store *st);
 static bool in_wal_mode(struct store *st);
 
-int store_open_with(const char *path, const struct store_migration *mig,
-		    int nmig, struct store **out, char *err, size_t errlen)
+int sqlite_store_open(const char *path, const struct store_migration *mig,
+		      int nmig, struct store **out, char *err, size_t errlen)
 {
 	struct store *st;
 	int rc;
@@ -1197,6 +1208,7 @@ int store_open_with(const char *path, const struct store_migration *mig,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return RUCHE_ENOMEM;
+	st->ops = &store_sqlite_ops;
 	/* SQLite's count of its memory takes a global mutex on every
 	 * allocation, and nothing reads it.  Only possible before SQLite's
 	 * first use: later opens are refused it, harmlessly. */
@@ -1226,17 +1238,11 @@ int store_open_with(const char *path, const struct store_migration *mig,
 	*out = st;
 	return 0;
 err:
-	store_close(st);
+	sq_close(st);
 	return rc;
 }
 
-int store_open(const char *path, struct store **out, char *err, size_t errlen)
-{
-	return store_open_with(path, store_migrations, store_nmigrations, out,
-			       err, errlen);
-}
-
-void store_close(struct store *st)
+static void sq_close(struct store *st)
 {
 	if (!st)
 		return;
@@ -1249,7 +1255,7 @@ void store_close(struct store *st)
 	free(st);
 }
 
-int store_set_sync(struct store *st, bool full)
+static int sq_set_sync(struct store *st, bool full)
 {
 	char err[128];
 
@@ -1257,7 +1263,7 @@ int store_set_sync(struct store *st, bool full)
 			       "PRAGMA synchronous = NORMAL", err, sizeof(err));
 }
 
-int store_schema_version(struct store *st)
+static int sq_schema_version(struct store *st)
 {
 	return st->version;
 }
@@ -1661,7 +1667,7 @@ static int check_search(sqlite3 *db)
 	return rc;
 }
 
-int store_search_check(struct store *st)
+static int sq_search_check(struct store *st)
 {
 	return check_search(st->db) == SQLITE_OK ? 0 : RUCHE_EIO;
 }
@@ -1731,7 +1737,7 @@ int store_check_file(const char *path, struct store_check *out,
 	return 0;
 }
 
-int store_test_fault(struct store *st, enum store_fault fault)
+static int sq_test_fault(struct store *st, enum store_fault fault)
 {
 	char err[256];
 	const char *sql =
@@ -1919,12 +1925,12 @@ static unsigned count_pending(struct store *st)
 }
 
 /*
- * Transactions nest: inside an open one, store_begin() makes a savepoint,
+ * Transactions nest: inside an open one, sq_begin() makes a savepoint,
  * so a domain function that needs all-or-nothing works the same whether
  * its caller (the event loop's grouped commit) has a transaction open or
  * not.
  */
-int store_begin(struct store *st)
+static int sq_begin(struct store *st)
 {
 	sqlite3_stmt *s = st->lost ? NULL :
 			  stmt(st, st->depth ? S_SAVEPOINT : S_BEGIN);
@@ -1935,7 +1941,7 @@ int store_begin(struct store *st)
 	return rc;
 }
 
-bool store_dirty(struct store *st)
+static bool sq_dirty(struct store *st)
 {
 	return st && st->depth &&
 	       sqlite3_total_changes64(st->db) != st->changes_at_begin;
@@ -1970,7 +1976,7 @@ static int index_pending(struct store *st)
 	return rc;
 }
 
-int store_search_index(struct store *st)
+static int sq_search_index(struct store *st)
 {
 	int rc;
 
@@ -1978,9 +1984,9 @@ int store_search_index(struct store *st)
 		return 0;
 	if (st->depth)
 		return index_pending(st);
-	rc = store_begin(st);
+	rc = sq_begin(st);
 	if (!rc)
-		rc = store_end(st, index_pending(st));
+		rc = sq_end(st, index_pending(st));
 	return rc;
 }
 
@@ -1993,7 +1999,7 @@ static void unindex_undone(struct store *st)
 		st->indexed_in_tx = false;
 }
 
-int store_commit(struct store *st)
+static int sq_commit(struct store *st)
 {
 	sqlite3_stmt *s;
 	int rc = 0;
@@ -2015,7 +2021,7 @@ int store_commit(struct store *st)
 	return rc;
 }
 
-void store_rollback(struct store *st)
+static void sq_rollback(struct store *st)
 {
 	if (!st->depth)
 		return;
@@ -2048,34 +2054,21 @@ void store_rollback(struct store *st)
 	st->depth--;
 }
 
-bool store_in_transaction(struct store *st)
+static bool sq_in_transaction(struct store *st)
 {
 	return st->depth > 0;
 }
 
-int store_end(struct store *st, int rc)
+static int sq_end(struct store *st, int rc)
 {
 	if (!rc)
-		rc = store_commit(st);
+		rc = sq_commit(st);
 	if (rc)
-		store_rollback(st);
+		sq_rollback(st);
 	return rc;
 }
 
-const char *role_name(enum role r)
-{
-	return r == ROLE_MENTOR ? "mentor" : r == ROLE_LEARNER ? "learner" :
-	       "none";
-}
 
-enum role role_parse(const char *s)
-{
-	if (s && strcmp(s, "mentor") == 0)
-		return ROLE_MENTOR;
-	if (s && strcmp(s, "learner") == 0)
-		return ROLE_LEARNER;
-	return ROLE_NONE;
-}
 
 /* ---- Users ----------------------------------------------------------- */
 
@@ -2092,7 +2085,7 @@ static void read_user(sqlite3_stmt *s, void *row)
 	u->created_at = sqlite3_column_int64(s, 6);
 }
 
-int store_user_insert(struct store *st, struct store_user *u)
+static int sq_user_insert(struct store *st, struct store_user *u)
 {
 	sqlite3_stmt *s = stmt(st, S_USER_INSERT);
 	int rc;
@@ -2110,7 +2103,7 @@ int store_user_insert(struct store *st, struct store_user *u)
 	return rc;
 }
 
-int store_user_get(struct store *st, int64_t id, struct store_user *out)
+static int sq_user_get(struct store *st, int64_t id, struct store_user *out)
 {
 	sqlite3_stmt *s = stmt(st, S_USER_GET);
 
@@ -2120,7 +2113,7 @@ int store_user_get(struct store *st, int64_t id, struct store_user *out)
 	return one(st, s, read_user, out);
 }
 
-int store_user_by_handle(struct store *st, const char *handle,
+static int sq_user_by_handle(struct store *st, const char *handle,
 			 struct store_user *out)
 {
 	sqlite3_stmt *s = stmt(st, S_USER_BY_HANDLE);
@@ -2156,22 +2149,22 @@ static int update_int(struct store *st, enum stmt_id id, int64_t key,
 	return run(st, s, true);
 }
 
-int store_user_set_name(struct store *st, int64_t id, const char *name)
+static int sq_user_set_name(struct store *st, int64_t id, const char *name)
 {
 	return update_text(st, S_USER_SET_NAME, id, name);
 }
 
-int store_user_set_password(struct store *st, int64_t id, const char *hash)
+static int sq_user_set_password(struct store *st, int64_t id, const char *hash)
 {
 	return update_text(st, S_USER_SET_PASSWORD, id, hash);
 }
 
-int store_user_set_admin(struct store *st, int64_t id, bool admin)
+static int sq_user_set_admin(struct store *st, int64_t id, bool admin)
 {
 	return update_int(st, S_USER_SET_ADMIN, id, admin);
 }
 
-int store_admin_count(struct store *st, int *n)
+static int sq_admin_count(struct store *st, int *n)
 {
 	sqlite3_stmt *s = stmt(st, S_ADMIN_COUNT);
 	int64_t v = 0;
@@ -2195,15 +2188,15 @@ static int delete_by(struct store *st, enum stmt_id id, int64_t key)
 	return run(st, s, false);
 }
 
-int store_user_erase(struct store *st, int64_t id, int64_t now)
+static int sq_user_erase(struct store *st, int64_t id, int64_t now)
 {
-	int rc = store_begin(st);
+	int rc = sq_begin(st);
 
 	if (rc)
 		return rc;
 	rc = update_int(st, S_USER_ERASE, id, now);
 	if (!rc)
-		rc = store_session_delete_user(st, id, 0);
+		rc = sq_session_delete_user(st, id, 0);
 	if (!rc)
 		rc = delete_by(st, S_MEMBER_DELETE_USER, id);
 	if (!rc)
@@ -2211,11 +2204,11 @@ int store_user_erase(struct store *st, int64_t id, int64_t now)
 	if (!rc)
 		rc = delete_by(st, S_USER_ERASE_TEXT, id);
 	if (!rc)
-		rc = store_event_erase_text(st, 0, id);
+		rc = sq_event_erase_text(st, 0, id);
 	if (!rc)
-		rc = store_commit(st);
+		rc = sq_commit(st);
 	if (rc)
-		store_rollback(st);
+		sq_rollback(st);
 	return rc;
 }
 
@@ -2232,7 +2225,7 @@ static void read_session(sqlite3_stmt *s, void *row)
 	se->expires_at = sqlite3_column_int64(s, 4);
 }
 
-int store_session_insert(struct store *st, int64_t user_id,
+static int sq_session_insert(struct store *st, int64_t user_id,
 			 const unsigned char digest[AUTH_DIGEST_LEN],
 			 int64_t now, int64_t expires_at, int64_t *id)
 {
@@ -2251,7 +2244,7 @@ int store_session_insert(struct store *st, int64_t user_id,
 	return rc;
 }
 
-int store_session_by_digest(struct store *st,
+static int sq_session_by_digest(struct store *st,
 			    const unsigned char digest[AUTH_DIGEST_LEN],
 			    struct store_session *out)
 {
@@ -2263,7 +2256,7 @@ int store_session_by_digest(struct store *st,
 	return one(st, s, read_session, out);
 }
 
-int store_session_get(struct store *st, int64_t id, struct store_session *out)
+static int sq_session_get(struct store *st, int64_t id, struct store_session *out)
 {
 	sqlite3_stmt *s = stmt(st, S_SESSION_GET);
 
@@ -2273,7 +2266,7 @@ int store_session_get(struct store *st, int64_t id, struct store_session *out)
 	return one(st, s, read_session, out);
 }
 
-int store_session_touch(struct store *st, int64_t id, int64_t now,
+static int sq_session_touch(struct store *st, int64_t id, int64_t now,
 			int64_t expires_at)
 {
 	sqlite3_stmt *s = stmt(st, S_SESSION_TOUCH);
@@ -2286,12 +2279,12 @@ int store_session_touch(struct store *st, int64_t id, int64_t now,
 	return run(st, s, true);
 }
 
-int store_session_delete(struct store *st, int64_t id)
+static int sq_session_delete(struct store *st, int64_t id)
 {
 	return delete_by(st, S_SESSION_DELETE, id);
 }
 
-int store_session_delete_user(struct store *st, int64_t user_id,
+static int sq_session_delete_user(struct store *st, int64_t user_id,
 			      int64_t except_id)
 {
 	sqlite3_stmt *s = stmt(st, S_SESSION_DELETE_USER);
@@ -2303,7 +2296,7 @@ int store_session_delete_user(struct store *st, int64_t user_id,
 	return run(st, s, false);
 }
 
-int store_session_list(struct store *st, int64_t user_id,
+static int sq_session_list(struct store *st, int64_t user_id,
 		       struct store_session **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_SESSION_LIST);
@@ -2331,7 +2324,7 @@ static void read_hive(sqlite3_stmt *s, void *row)
 	h->retention_days = sqlite3_column_int(s, 8);
 }
 
-int store_hive_insert(struct store *st, struct store_hive *h)
+static int sq_hive_insert(struct store *st, struct store_hive *h)
 {
 	sqlite3_stmt *s = stmt(st, S_HIVE_INSERT);
 	int rc;
@@ -2348,7 +2341,7 @@ int store_hive_insert(struct store *st, struct store_hive *h)
 	return rc;
 }
 
-int store_hive_get(struct store *st, int64_t id, struct store_hive *out)
+static int sq_hive_get(struct store *st, int64_t id, struct store_hive *out)
 {
 	sqlite3_stmt *s = stmt(st, S_HIVE_GET);
 
@@ -2358,7 +2351,7 @@ int store_hive_get(struct store *st, int64_t id, struct store_hive *out)
 	return one(st, s, read_hive, out);
 }
 
-int store_hive_archived(struct store *st, int64_t id, int64_t *archived_at)
+static int sq_hive_archived(struct store *st, int64_t id, int64_t *archived_at)
 {
 	sqlite3_stmt *s = stmt(st, S_HIVE_ARCHIVED);
 
@@ -2368,7 +2361,7 @@ int store_hive_archived(struct store *st, int64_t id, int64_t *archived_at)
 	return one(st, s, read_int, archived_at);
 }
 
-int store_hive_by_name(struct store *st, const char *name,
+static int sq_hive_by_name(struct store *st, const char *name,
 		       struct store_hive *out)
 {
 	sqlite3_stmt *s = stmt(st, S_HIVE_BY_NAME);
@@ -2379,7 +2372,7 @@ int store_hive_by_name(struct store *st, const char *name,
 	return one(st, s, read_hive, out);
 }
 
-int store_hive_update(struct store *st, const struct store_hive *h)
+static int sq_hive_update(struct store *st, const struct store_hive *h)
 {
 	sqlite3_stmt *s = stmt(st, S_HIVE_UPDATE);
 
@@ -2392,12 +2385,12 @@ int store_hive_update(struct store *st, const struct store_hive *h)
 	return run(st, s, true);
 }
 
-int store_hive_archive(struct store *st, int64_t id, int64_t now)
+static int sq_hive_archive(struct store *st, int64_t id, int64_t now)
 {
 	return update_int(st, S_HIVE_ARCHIVE, id, now);
 }
 
-int store_hive_list(struct store *st, int64_t user_id,
+static int sq_hive_list(struct store *st, int64_t user_id,
 		    struct store_hive **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, user_id ? S_HIVE_LIST_USER :
@@ -2415,7 +2408,7 @@ static void read_role(sqlite3_stmt *s, void *row)
 	*(enum role *)row = role_parse((const char *)sqlite3_column_text(s, 0));
 }
 
-int store_member_role(struct store *st, int64_t hive_id, int64_t user_id,
+static int sq_member_role(struct store *st, int64_t hive_id, int64_t user_id,
 		      enum role *out)
 {
 	sqlite3_stmt *s = stmt(st, S_MEMBER_ROLE);
@@ -2446,7 +2439,7 @@ static int member_write(struct store *st, enum stmt_id id, int64_t hive_id,
 	return run(st, s, id != S_MEMBER_INSERT);
 }
 
-int store_member_insert(struct store *st, int64_t hive_id, int64_t user_id,
+static int sq_member_insert(struct store *st, int64_t hive_id, int64_t user_id,
 			enum role role, int64_t now)
 {
 	return member_write(st, S_MEMBER_INSERT, hive_id, user_id, role, now);
@@ -2465,12 +2458,12 @@ static int pair_change(struct store *st, enum stmt_id id, int64_t a,
 	return run(st, s, true);
 }
 
-int store_member_delete(struct store *st, int64_t hive_id, int64_t user_id)
+static int sq_member_delete(struct store *st, int64_t hive_id, int64_t user_id)
 {
 	return pair_change(st, S_MEMBER_DELETE, hive_id, user_id);
 }
 
-int store_member_set_role(struct store *st, int64_t hive_id,
+static int sq_member_set_role(struct store *st, int64_t hive_id,
 			  int64_t user_id, enum role role)
 {
 	return member_write(st, S_MEMBER_SET_ROLE, hive_id, user_id, role, 0);
@@ -2501,14 +2494,14 @@ static int list_by(struct store *st, enum stmt_id id, int64_t key,
 	return list(st, s, size, read_row, out, n);
 }
 
-int store_member_list(struct store *st, int64_t hive_id,
+static int sq_member_list(struct store *st, int64_t hive_id,
 		      struct store_member **out, size_t *n)
 {
 	return list_by(st, S_MEMBER_LIST, hive_id, sizeof(**out), read_member,
 		       (void **)out, n);
 }
 
-int store_mentor_load(struct store *st, int64_t user_id, int *learners)
+static int sq_mentor_load(struct store *st, int64_t user_id, int *learners)
 {
 	sqlite3_stmt *s = stmt(st, S_MENTOR_LOAD);
 	int64_t v = 0;
@@ -2522,14 +2515,14 @@ int store_mentor_load(struct store *st, int64_t user_id, int *learners)
 	return rc;
 }
 
-int store_hive_mentors(struct store *st, int64_t hive_id, int64_t **ids,
+static int sq_hive_mentors(struct store *st, int64_t hive_id, int64_t **ids,
 		       size_t *n)
 {
 	return list_by(st, S_HIVE_MENTORS, hive_id, sizeof(**ids), read_int,
 		       (void **)ids, n);
 }
 
-int store_users_share_hive(struct store *st, int64_t a, int64_t b, bool *out)
+static int sq_users_share_hive(struct store *st, int64_t a, int64_t b, bool *out)
 {
 	sqlite3_stmt *s = stmt(st, S_SHARE_HIVE);
 	int64_t v = 0;
@@ -2562,7 +2555,7 @@ static void read_invite(sqlite3_stmt *s, void *row)
 	inv->created_at = sqlite3_column_int64(s, 9);
 }
 
-int store_invite_insert(struct store *st, struct store_invite *inv,
+static int sq_invite_insert(struct store *st, struct store_invite *inv,
 			const unsigned char digest[AUTH_DIGEST_LEN])
 {
 	sqlite3_stmt *s = stmt(st, S_INVITE_INSERT);
@@ -2588,7 +2581,7 @@ int store_invite_insert(struct store *st, struct store_invite *inv,
 	return rc;
 }
 
-int store_invite_by_digest(struct store *st,
+static int sq_invite_by_digest(struct store *st,
 			   const unsigned char digest[AUTH_DIGEST_LEN],
 			   struct store_invite *out)
 {
@@ -2600,7 +2593,7 @@ int store_invite_by_digest(struct store *st,
 	return one(st, s, read_invite, out);
 }
 
-int store_invite_get(struct store *st, int64_t id, struct store_invite *out)
+static int sq_invite_get(struct store *st, int64_t id, struct store_invite *out)
 {
 	sqlite3_stmt *s = stmt(st, S_INVITE_GET);
 
@@ -2610,7 +2603,7 @@ int store_invite_get(struct store *st, int64_t id, struct store_invite *out)
 	return one(st, s, read_invite, out);
 }
 
-int store_invite_use(struct store *st, int64_t id)
+static int sq_invite_use(struct store *st, int64_t id)
 {
 	sqlite3_stmt *s = stmt(st, S_INVITE_USE);
 
@@ -2620,12 +2613,12 @@ int store_invite_use(struct store *st, int64_t id)
 	return run(st, s, true);
 }
 
-int store_invite_revoke(struct store *st, int64_t id, int64_t now)
+static int sq_invite_revoke(struct store *st, int64_t id, int64_t now)
 {
 	return update_int(st, S_INVITE_REVOKE, id, now);
 }
 
-int store_invite_list(struct store *st, int64_t hive_id,
+static int sq_invite_list(struct store *st, int64_t hive_id,
 		      struct store_invite **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, hive_id ? S_INVITE_LIST_HIVE :
@@ -2638,7 +2631,7 @@ int store_invite_list(struct store *st, int64_t hive_id,
 	return list(st, s, sizeof(**out), read_invite, (void **)out, n);
 }
 
-int store_waitlist_insert(struct store *st, int64_t hive_id, int64_t user_id,
+static int sq_waitlist_insert(struct store *st, int64_t hive_id, int64_t user_id,
 			  int64_t now)
 {
 	sqlite3_stmt *s = stmt(st, S_WAIT_INSERT);
@@ -2651,12 +2644,12 @@ int store_waitlist_insert(struct store *st, int64_t hive_id, int64_t user_id,
 	return run(st, s, false);
 }
 
-int store_waitlist_delete(struct store *st, int64_t hive_id, int64_t user_id)
+static int sq_waitlist_delete(struct store *st, int64_t hive_id, int64_t user_id)
 {
 	return pair_change(st, S_WAIT_DELETE, hive_id, user_id);
 }
 
-int store_waitlist_list(struct store *st, int64_t hive_id,
+static int sq_waitlist_list(struct store *st, int64_t hive_id,
 			struct store_member **out, size_t *n)
 {
 	return list_by(st, S_WAIT_LIST, hive_id, sizeof(**out), read_member,
@@ -2664,21 +2657,6 @@ int store_waitlist_list(struct store *st, int64_t hive_id,
 }
 
 /* ---- Chat ------------------------------------------------------------ */
-
-static const char *const kind_names[] = { "chat", "announce", "direct" };
-
-const char *channel_kind_name(enum channel_kind k)
-{
-	return kind_names[k];
-}
-
-static enum channel_kind kind_parse(const char *s)
-{
-	for (int i = 0; i < 3; i++)
-		if (s && strcmp(s, kind_names[i]) == 0)
-			return (enum channel_kind)i;
-	return CHANNEL_CHAT;
-}
 
 /* Binds an id, or NULL for 0. */
 static void bind_id(sqlite3_stmt *s, int i, int64_t id)
@@ -2695,7 +2673,7 @@ static void read_channel(sqlite3_stmt *s, void *row)
 
 	c->id = sqlite3_column_int64(s, 0);
 	c->hive_id = sqlite3_column_int64(s, 1);
-	c->kind = kind_parse((const char *)sqlite3_column_text(s, 2));
+	c->kind = store_kind_parse((const char *)sqlite3_column_text(s, 2));
 	col_text(s, 3, c->name, sizeof(c->name));
 	col_text(s, 4, c->topic, sizeof(c->topic));
 	c->position = sqlite3_column_int(s, 5);
@@ -2705,7 +2683,7 @@ static void read_channel(sqlite3_stmt *s, void *row)
 	c->locked = sqlite3_column_int(s, 9) != 0;
 }
 
-int store_channel_insert(struct store *st, struct store_channel *c)
+static int sq_channel_insert(struct store *st, struct store_channel *c)
 {
 	sqlite3_stmt *s = stmt(st, S_CHAN_INSERT);
 	int rc;
@@ -2725,7 +2703,7 @@ int store_channel_insert(struct store *st, struct store_channel *c)
 	return rc;
 }
 
-int store_channel_get(struct store *st, int64_t id, struct store_channel *out)
+static int sq_channel_get(struct store *st, int64_t id, struct store_channel *out)
 {
 	sqlite3_stmt *s = stmt(st, S_CHAN_GET);
 
@@ -2735,14 +2713,14 @@ int store_channel_get(struct store *st, int64_t id, struct store_channel *out)
 	return one(st, s, read_channel, out);
 }
 
-int store_channel_list(struct store *st, int64_t hive_id,
+static int sq_channel_list(struct store *st, int64_t hive_id,
 		       struct store_channel **out, size_t *n)
 {
 	return list_by(st, S_CHAN_LIST, hive_id, sizeof(**out), read_channel,
 		       (void **)out, n);
 }
 
-int store_channel_update(struct store *st, const struct store_channel *c)
+static int sq_channel_update(struct store *st, const struct store_channel *c)
 {
 	sqlite3_stmt *s = stmt(st, S_CHAN_UPDATE);
 
@@ -2755,12 +2733,12 @@ int store_channel_update(struct store *st, const struct store_channel *c)
 	return run(st, s, true);
 }
 
-int store_channel_archive(struct store *st, int64_t id, int64_t now)
+static int sq_channel_archive(struct store *st, int64_t id, int64_t now)
 {
 	return update_int(st, S_CHAN_ARCHIVE, id, now);
 }
 
-int store_channel_next_position(struct store *st, int64_t hive_id, int *pos)
+static int sq_channel_next_position(struct store *st, int64_t hive_id, int *pos)
 {
 	sqlite3_stmt *s = stmt(st, S_CHAN_NEXT_POS);
 	int64_t v = 0;
@@ -2774,7 +2752,7 @@ int store_channel_next_position(struct store *st, int64_t hive_id, int *pos)
 	return rc;
 }
 
-int store_direct_add_member(struct store *st, int64_t channel_id,
+static int sq_direct_add_member(struct store *st, int64_t channel_id,
 			    int64_t user_id)
 {
 	sqlite3_stmt *s = stmt(st, S_DIRECT_ADD);
@@ -2786,14 +2764,14 @@ int store_direct_add_member(struct store *st, int64_t channel_id,
 	return run(st, s, false);
 }
 
-int store_direct_members(struct store *st, int64_t channel_id, int64_t **ids,
+static int sq_direct_members(struct store *st, int64_t channel_id, int64_t **ids,
 			 size_t *n)
 {
 	return list_by(st, S_DIRECT_MEMBERS, channel_id, sizeof(**ids),
 		       read_int, (void **)ids, n);
 }
 
-int store_direct_find(struct store *st, const int64_t *user_ids, size_t n,
+static int sq_direct_find(struct store *st, const int64_t *user_ids, size_t n,
 		      int64_t *channel_id)
 {
 	sqlite3_stmt *s = stmt(st, S_DIRECT_FIND);
@@ -2813,7 +2791,7 @@ int store_direct_find(struct store *st, const int64_t *user_ids, size_t n,
 	return one(st, s, read_int, channel_id);
 }
 
-int store_direct_list(struct store *st, int64_t user_id,
+static int sq_direct_list(struct store *st, int64_t user_id,
 		      struct store_channel **out, size_t *n)
 {
 	return list_by(st, S_DIRECT_LIST, user_id, sizeof(**out), read_channel,
@@ -2839,22 +2817,9 @@ static void read_message(sqlite3_stmt *s, void *row)
 	m->last_reply_at = sqlite3_column_int64(s, 11);
 }
 
-void store_msg_release(struct store_message *m)
-{
-	if (m) {
-		free(m->body);
-		m->body = NULL;
-	}
-}
 
-void store_msg_list_free(struct store_message *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(list[i].body);
-	free(list);
-}
 
-int store_msg_insert(struct store *st, struct store_message *m)
+static int sq_msg_insert(struct store *st, struct store_message *m)
 {
 	sqlite3_stmt *s = stmt(st, S_MSG_INSERT);
 	int rc;
@@ -2876,7 +2841,7 @@ int store_msg_insert(struct store *st, struct store_message *m)
 	return rc;
 }
 
-int store_msg_get(struct store *st, int64_t id, struct store_message *out)
+static int sq_msg_get(struct store *st, int64_t id, struct store_message *out)
 {
 	sqlite3_stmt *s = stmt(st, S_MSG_GET);
 
@@ -2886,7 +2851,7 @@ int store_msg_get(struct store *st, int64_t id, struct store_message *out)
 	return one(st, s, read_message, out);
 }
 
-int store_msg_by_nonce(struct store *st, int64_t author_id, const char *nonce,
+static int sq_msg_by_nonce(struct store *st, int64_t author_id, const char *nonce,
 		       struct store_message *out)
 {
 	sqlite3_stmt *s = stmt(st, S_MSG_BY_NONCE);
@@ -2898,7 +2863,7 @@ int store_msg_by_nonce(struct store *st, int64_t author_id, const char *nonce,
 	return one(st, s, read_message, out);
 }
 
-int store_msg_edit(struct store *st, int64_t id, const char *body,
+static int sq_msg_edit(struct store *st, int64_t id, const char *body,
 		   int64_t now)
 {
 	sqlite3_stmt *s = stmt(st, S_MSG_EDIT);
@@ -2911,17 +2876,17 @@ int store_msg_edit(struct store *st, int64_t id, const char *body,
 	return run(st, s, true);
 }
 
-int store_msg_tombstone(struct store *st, int64_t id, int64_t now)
+static int sq_msg_tombstone(struct store *st, int64_t id, int64_t now)
 {
 	return update_int(st, S_MSG_TOMBSTONE, id, now);
 }
 
-int store_msg_thread_bump(struct store *st, int64_t root_id, int64_t now)
+static int sq_msg_thread_bump(struct store *st, int64_t root_id, int64_t now)
 {
 	return update_int(st, S_MSG_THREAD_BUMP, root_id, now);
 }
 
-int store_msg_page(struct store *st, int64_t channel_id, int64_t thread_id,
+static int sq_msg_page(struct store *st, int64_t channel_id, int64_t thread_id,
 		   int64_t before_id, int64_t after_id, int limit,
 		   struct store_message **out, size_t *n)
 {
@@ -2954,14 +2919,14 @@ static int reaction_change(struct store *st, enum stmt_id id,
 	return run(st, s, id == S_REACT_REMOVE);
 }
 
-int store_reaction_add(struct store *st, int64_t message_id, int64_t user_id,
+static int sq_reaction_add(struct store *st, int64_t message_id, int64_t user_id,
 		       const char *emoji, int64_t now)
 {
 	return reaction_change(st, S_REACT_ADD, message_id, user_id, emoji,
 			       now);
 }
 
-int store_reaction_remove(struct store *st, int64_t message_id,
+static int sq_reaction_remove(struct store *st, int64_t message_id,
 			  int64_t user_id, const char *emoji)
 {
 	return reaction_change(st, S_REACT_REMOVE, message_id, user_id, emoji,
@@ -2977,7 +2942,7 @@ static void read_reaction(sqlite3_stmt *s, void *row)
 	r->mine = sqlite3_column_int(s, 2) != 0;
 }
 
-int store_reaction_counts(struct store *st, int64_t message_id,
+static int sq_reaction_counts(struct store *st, int64_t message_id,
 			  int64_t user_id, struct store_reaction_count **out,
 			  size_t *n)
 {
@@ -3019,33 +2984,33 @@ static int marker_get(struct store *st, enum stmt_id id, int64_t user_id,
 	return rc == RUCHE_ENOTFOUND ? 0 : rc;
 }
 
-int store_thread_read_set(struct store *st, int64_t user_id,
+static int sq_thread_read_set(struct store *st, int64_t user_id,
 			  int64_t thread_id, int64_t message_id)
 {
 	return marker_set(st, S_THREAD_READ_SET, user_id, thread_id,
 			  message_id);
 }
 
-int store_thread_read_get(struct store *st, int64_t user_id,
+static int sq_thread_read_get(struct store *st, int64_t user_id,
 			  int64_t thread_id, int64_t *message_id)
 {
 	return marker_get(st, S_THREAD_READ_GET, user_id, thread_id,
 			  message_id);
 }
 
-int store_read_set(struct store *st, int64_t user_id, int64_t channel_id,
+static int sq_read_set(struct store *st, int64_t user_id, int64_t channel_id,
 		   int64_t message_id)
 {
 	return marker_set(st, S_READ_SET, user_id, channel_id, message_id);
 }
 
-int store_read_get(struct store *st, int64_t user_id, int64_t channel_id,
+static int sq_read_get(struct store *st, int64_t user_id, int64_t channel_id,
 		   int64_t *message_id)
 {
 	return marker_get(st, S_READ_GET, user_id, channel_id, message_id);
 }
 
-int store_unread_count(struct store *st, int64_t user_id, int64_t channel_id,
+static int sq_unread_count(struct store *st, int64_t user_id, int64_t channel_id,
 		       int *n)
 {
 	sqlite3_stmt *s = stmt(st, S_UNREAD);
@@ -3061,7 +3026,7 @@ int store_unread_count(struct store *st, int64_t user_id, int64_t channel_id,
 	return rc;
 }
 
-int store_mention_insert(struct store *st, int64_t user_id,
+static int sq_mention_insert(struct store *st, int64_t user_id,
 			 int64_t message_id, int64_t channel_id)
 {
 	sqlite3_stmt *s = stmt(st, S_MENTION_INSERT);
@@ -3074,7 +3039,7 @@ int store_mention_insert(struct store *st, int64_t user_id,
 	return run(st, s, false);
 }
 
-int store_unread_mentions(struct store *st, int64_t user_id,
+static int sq_unread_mentions(struct store *st, int64_t user_id,
 			  int64_t channel_id, int *n)
 {
 	sqlite3_stmt *s = stmt(st, S_UNREAD_MENTIONS);
@@ -3090,7 +3055,7 @@ int store_unread_mentions(struct store *st, int64_t user_id,
 	return rc;
 }
 
-int store_event_insert(struct store *st, int64_t hive_id, int64_t channel_id,
+static int sq_event_insert(struct store *st, int64_t hive_id, int64_t channel_id,
 		       const char *kind, const char *data, int64_t now,
 		       int64_t *pos)
 {
@@ -3120,7 +3085,7 @@ static void read_event(sqlite3_stmt *s, void *row)
 	e->data = strdup(data ? (const char *)data : "{}");
 }
 
-int store_events_since(struct store *st, int64_t user_id, int64_t since,
+static int sq_events_since(struct store *st, int64_t user_id, int64_t since,
 		       int limit, struct store_event **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_EVENTS_SINCE);
@@ -3133,7 +3098,42 @@ int store_events_since(struct store *st, int64_t user_id, int64_t since,
 	return list(st, s, sizeof(**out), read_event, (void **)out, n);
 }
 
-int store_event_last(struct store *st, int64_t *pos)
+/* An event with its audience (S_EVENTS_AFTER). */
+static void read_event_to(sqlite3_stmt *s, void *row)
+{
+	struct store_event *e = row;
+
+	read_event(s, row);
+	e->hive_id = sqlite3_column_int64(s, 3);
+	e->channel_id = sqlite3_column_int64(s, 4);
+	e->user_id = sqlite3_column_int64(s, 5);
+}
+
+static int sq_events_after(struct store *st, int64_t since, int limit,
+			   struct store_event **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENTS_AFTER);
+
+	if (!s)
+		return RUCHE_EIO;
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int(s, 2, limit);
+	return list(st, s, sizeof(**out), read_event_to, (void **)out, n);
+}
+
+/* One node works on an SQLite database: the lease is always its own. */
+static int sq_lease_take(struct store *st, const char *name,
+			 const char *holder, int64_t ttl_ms, bool *held)
+{
+	(void)st;
+	(void)name;
+	(void)holder;
+	(void)ttl_ms;
+	*held = true;
+	return 0;
+}
+
+static int sq_event_last(struct store *st, int64_t *pos)
 {
 	sqlite3_stmt *s = stmt(st, S_EVENT_LAST);
 
@@ -3142,7 +3142,7 @@ int store_event_last(struct store *st, int64_t *pos)
 	return one(st, s, read_int, pos);
 }
 
-int store_event_first(struct store *st, int64_t *pos)
+static int sq_event_first(struct store *st, int64_t *pos)
 {
 	sqlite3_stmt *s = stmt(st, S_EVENT_FIRST);
 
@@ -3151,7 +3151,7 @@ int store_event_first(struct store *st, int64_t *pos)
 	return one(st, s, read_int, pos);
 }
 
-int store_event_prune(struct store *st, int64_t before_ms, int *deleted)
+static int sq_event_prune(struct store *st, int64_t before_ms, int *deleted)
 {
 	sqlite3_stmt *s = stmt(st, S_EVENT_PRUNE);
 	int rc;
@@ -3164,12 +3164,6 @@ int store_event_prune(struct store *st, int64_t before_ms, int *deleted)
 	return rc;
 }
 
-void store_event_list_free(struct store_event *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(list[i].data);
-	free(list);
-}
 
 static void read_hit(sqlite3_stmt *s, void *row)
 {
@@ -3228,7 +3222,7 @@ static int search_way(struct store *st, int64_t user_id, int limit,
 	return rc;
 }
 
-int store_search(struct store *st, int64_t user_id, const char *query,
+static int sq_search(struct store *st, int64_t user_id, const char *query,
 		 int limit, struct store_hit **out, size_t *n)
 {
 	enum stmt_id way;
@@ -3238,7 +3232,7 @@ int store_search(struct store *st, int64_t user_id, const char *query,
 	/* Everything committed is found, and what this turn wrote.  Should
 	 * indexing fail (a full disk), the search still answers from what
 	 * is indexed. */
-	store_search_index(st);
+	sq_search_index(st);
 	rc = search_way(st, user_id, limit, &way);
 	if (rc)
 		return rc;
@@ -3251,28 +3245,22 @@ int store_search(struct store *st, int64_t user_id, const char *query,
 	return list(st, s, sizeof(**out), read_hit, (void **)out, n);
 }
 
-void store_hit_list_free(struct store_hit *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(list[i].excerpt);
-	free(list);
-}
 
-int store_msg_by_author(struct store *st, int64_t author_id,
+static int sq_msg_by_author(struct store *st, int64_t author_id,
 			struct store_message **out, size_t *n)
 {
 	return list_by(st, S_MSG_BY_AUTHOR, author_id, sizeof(**out),
 		       read_message, (void **)out, n);
 }
 
-int store_waitlist_of_user(struct store *st, int64_t user_id, int64_t **ids,
+static int sq_waitlist_of_user(struct store *st, int64_t user_id, int64_t **ids,
 			   size_t *n)
 {
 	return list_by(st, S_WAIT_OF_USER, user_id, sizeof(**ids), read_int,
 		       (void **)ids, n);
 }
 
-int store_event_erase_text(struct store *st, int64_t message_id,
+static int sq_event_erase_text(struct store *st, int64_t message_id,
 			   int64_t author_id)
 {
 	return message_id ? delete_by(st, S_EVENT_ERASE_MSG, message_id) :
@@ -3293,7 +3281,7 @@ static void read_mute(sqlite3_stmt *s, void *row)
 	m->created_at = sqlite3_column_int64(s, 5);
 }
 
-int store_mute_set(struct store *st, const struct store_mute *m)
+static int sq_mute_set(struct store *st, const struct store_mute *m)
 {
 	sqlite3_stmt *s = stmt(st, S_MUTE_SET);
 
@@ -3308,7 +3296,7 @@ int store_mute_set(struct store *st, const struct store_mute *m)
 	return run(st, s, false);
 }
 
-int store_mute_get(struct store *st, int64_t hive_id, int64_t user_id,
+static int sq_mute_get(struct store *st, int64_t hive_id, int64_t user_id,
 		   struct store_mute *out)
 {
 	sqlite3_stmt *s = stmt(st, S_MUTE_GET);
@@ -3320,12 +3308,12 @@ int store_mute_get(struct store *st, int64_t hive_id, int64_t user_id,
 	return one(st, s, read_mute, out);
 }
 
-int store_mute_delete(struct store *st, int64_t hive_id, int64_t user_id)
+static int sq_mute_delete(struct store *st, int64_t hive_id, int64_t user_id)
 {
 	return pair_change(st, S_MUTE_DELETE, hive_id, user_id);
 }
 
-int store_mute_due(struct store *st, int64_t now, int limit,
+static int sq_mute_due(struct store *st, int64_t now, int limit,
 		   struct store_mute **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_MUTE_DUE);
@@ -3337,7 +3325,7 @@ int store_mute_due(struct store *st, int64_t now, int limit,
 	return list(st, s, sizeof(**out), read_mute, (void **)out, n);
 }
 
-int store_mute_list(struct store *st, int64_t hive_id, int64_t now,
+static int sq_mute_list(struct store *st, int64_t hive_id, int64_t now,
 		    struct store_mute **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_MUTE_LIST);
@@ -3349,7 +3337,7 @@ int store_mute_list(struct store *st, int64_t hive_id, int64_t now,
 	return list(st, s, sizeof(**out), read_mute, (void **)out, n);
 }
 
-int store_ban_insert(struct store *st, const struct store_ban *b)
+static int sq_ban_insert(struct store *st, const struct store_ban *b)
 {
 	sqlite3_stmt *s = stmt(st, S_BAN_INSERT);
 
@@ -3363,12 +3351,12 @@ int store_ban_insert(struct store *st, const struct store_ban *b)
 	return run(st, s, false);
 }
 
-int store_ban_delete(struct store *st, int64_t hive_id, int64_t user_id)
+static int sq_ban_delete(struct store *st, int64_t hive_id, int64_t user_id)
 {
 	return pair_change(st, S_BAN_DELETE, hive_id, user_id);
 }
 
-int store_ban_exists(struct store *st, int64_t hive_id, int64_t user_id,
+static int sq_ban_exists(struct store *st, int64_t hive_id, int64_t user_id,
 		     bool *out)
 {
 	sqlite3_stmt *s = stmt(st, S_BAN_EXISTS);
@@ -3397,14 +3385,14 @@ static void read_ban(sqlite3_stmt *s, void *row)
 	b->created_at = sqlite3_column_int64(s, 6);
 }
 
-int store_ban_list(struct store *st, int64_t hive_id, struct store_ban **out,
+static int sq_ban_list(struct store *st, int64_t hive_id, struct store_ban **out,
 		   size_t *n)
 {
 	return list_by(st, S_BAN_LIST, hive_id, sizeof(**out), read_ban,
 		       (void **)out, n);
 }
 
-int store_channel_set_moderation(struct store *st, int64_t channel_id,
+static int sq_channel_set_moderation(struct store *st, int64_t channel_id,
 				 int slow_mode_s, bool locked)
 {
 	sqlite3_stmt *s = stmt(st, S_CHAN_MOD);
@@ -3432,14 +3420,14 @@ static int int_query(struct store *st, enum stmt_id id, int64_t a, int64_t b,
 	return one(st, s, read_int, out);
 }
 
-int store_msg_last_in_channel(struct store *st, int64_t channel_id,
+static int sq_msg_last_in_channel(struct store *st, int64_t channel_id,
 			      int64_t author_id, int64_t *created_at)
 {
 	return int_query(st, S_MSG_LAST_IN_CHAN, channel_id, author_id, NULL,
 			 created_at);
 }
 
-int store_msg_count_in_hive(struct store *st, int64_t hive_id,
+static int sq_msg_count_in_hive(struct store *st, int64_t hive_id,
 			    int64_t author_id, int64_t since_ms, int *n)
 {
 	int64_t v = 0;
@@ -3450,13 +3438,13 @@ int store_msg_count_in_hive(struct store *st, int64_t hive_id,
 	return rc;
 }
 
-int store_member_since(struct store *st, int64_t hive_id, int64_t user_id,
+static int sq_member_since(struct store *st, int64_t hive_id, int64_t user_id,
 		       int64_t *since)
 {
 	return int_query(st, S_MEMBER_SINCE, hive_id, user_id, NULL, since);
 }
 
-int store_removal_insert(struct store *st, const struct store_removal *r)
+static int sq_removal_insert(struct store *st, const struct store_removal *r)
 {
 	sqlite3_stmt *s = stmt(st, S_REMOVAL_INSERT);
 
@@ -3479,7 +3467,7 @@ static void read_removal(sqlite3_stmt *s, void *row)
 	r->removed_at = sqlite3_column_int64(s, 3);
 }
 
-int store_removal_get(struct store *st, int64_t message_id,
+static int sq_removal_get(struct store *st, int64_t message_id,
 		      struct store_removal *out)
 {
 	sqlite3_stmt *s = stmt(st, S_REMOVAL_GET);
@@ -3490,7 +3478,7 @@ int store_removal_get(struct store *st, int64_t message_id,
 	return one(st, s, read_removal, out);
 }
 
-int store_pin_insert(struct store *st, const struct store_pin *p)
+static int sq_pin_insert(struct store *st, const struct store_pin *p)
 {
 	sqlite3_stmt *s = stmt(st, S_PIN_INSERT);
 
@@ -3503,7 +3491,7 @@ int store_pin_insert(struct store *st, const struct store_pin *p)
 	return run(st, s, false);
 }
 
-int store_pin_delete(struct store *st, int64_t message_id)
+static int sq_pin_delete(struct store *st, int64_t message_id)
 {
 	sqlite3_stmt *s = stmt(st, S_PIN_DELETE);
 
@@ -3523,7 +3511,7 @@ static void read_pin(sqlite3_stmt *s, void *row)
 	p->pinned_at = sqlite3_column_int64(s, 3);
 }
 
-int store_pin_list(struct store *st, int64_t channel_id,
+static int sq_pin_list(struct store *st, int64_t channel_id,
 		   struct store_pin **out, size_t *n)
 {
 	return list_by(st, S_PIN_LIST, channel_id, sizeof(**out), read_pin,
@@ -3548,7 +3536,7 @@ static void read_report(sqlite3_stmt *s, void *row)
 	col_text(s, 11, r->note, sizeof(r->note));
 }
 
-int store_report_insert(struct store *st, struct store_report *r)
+static int sq_report_insert(struct store *st, struct store_report *r)
 {
 	sqlite3_stmt *s = stmt(st, S_REPORT_INSERT);
 	int rc;
@@ -3570,7 +3558,7 @@ int store_report_insert(struct store *st, struct store_report *r)
 	return rc;
 }
 
-int store_report_get(struct store *st, int64_t id, struct store_report *out)
+static int sq_report_get(struct store *st, int64_t id, struct store_report *out)
 {
 	sqlite3_stmt *s = stmt(st, S_REPORT_GET);
 
@@ -3580,7 +3568,7 @@ int store_report_get(struct store *st, int64_t id, struct store_report *out)
 	return one(st, s, read_report, out);
 }
 
-int store_report_find(struct store *st, int64_t message_id,
+static int sq_report_find(struct store *st, int64_t message_id,
 		      int64_t reporter_id, struct store_report *out)
 {
 	sqlite3_stmt *s = stmt(st, S_REPORT_FIND);
@@ -3592,7 +3580,7 @@ int store_report_find(struct store *st, int64_t message_id,
 	return one(st, s, read_report, out);
 }
 
-int store_report_list(struct store *st, int64_t hive_id, const char *status,
+static int sq_report_list(struct store *st, int64_t hive_id, const char *status,
 		      int64_t reporter_id, struct store_report **out,
 		      size_t *n)
 {
@@ -3607,7 +3595,7 @@ int store_report_list(struct store *st, int64_t hive_id, const char *status,
 	return list(st, s, sizeof(**out), read_report, (void **)out, n);
 }
 
-int store_report_resolve(struct store *st, int64_t id, const char *status,
+static int sq_report_resolve(struct store *st, int64_t id, const char *status,
 			 int64_t by_id, const char *note, int64_t now)
 {
 	sqlite3_stmt *s = stmt(st, S_REPORT_RESOLVE);
@@ -3635,7 +3623,7 @@ static void read_guard(sqlite3_stmt *s, void *row)
 	g->flood_mute_seconds = sqlite3_column_int(s, 5);
 }
 
-int store_guard_get(struct store *st, int64_t hive_id,
+static int sq_guard_get(struct store *st, int64_t hive_id,
 		    struct store_guard *out)
 {
 	sqlite3_stmt *s = stmt(st, S_GUARD_GET);
@@ -3655,7 +3643,7 @@ int store_guard_get(struct store *st, int64_t hive_id,
 	return rc;
 }
 
-int store_guard_set(struct store *st, int64_t hive_id,
+static int sq_guard_set(struct store *st, int64_t hive_id,
 		    const struct store_guard *g)
 {
 	sqlite3_stmt *s = stmt(st, S_GUARD_SET);
@@ -3672,7 +3660,7 @@ int store_guard_set(struct store *st, int64_t hive_id,
 	return run(st, s, false);
 }
 
-int store_retention_get(struct store *st, int64_t hive_id, int *days)
+static int sq_retention_get(struct store *st, int64_t hive_id, int *days)
 {
 	sqlite3_stmt *s = stmt(st, S_RETENTION_GET);
 	int64_t v = 0;
@@ -3686,7 +3674,7 @@ int store_retention_get(struct store *st, int64_t hive_id, int *days)
 	return rc == RUCHE_ENOTFOUND ? 0 : rc;
 }
 
-int store_retention_set(struct store *st, int64_t hive_id, int days)
+static int sq_retention_set(struct store *st, int64_t hive_id, int days)
 {
 	sqlite3_stmt *s = stmt(st, S_RETENTION_SET);
 
@@ -3708,7 +3696,7 @@ static void read_pair(sqlite3_stmt *s, void *row)
 	p[1] = sqlite3_column_int64(s, 1);
 }
 
-int store_retention_hives(struct store *st, int64_t **pairs, size_t *n)
+static int sq_retention_hives(struct store *st, int64_t **pairs, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_RETENTION_HIVES);
 
@@ -3731,7 +3719,7 @@ static int purge_step(struct store *st, enum stmt_id id, const char *ids,
 	return run(st, s, false);
 }
 
-int store_purge_batch(struct store *st, int64_t hive_id, int64_t before_ms,
+static int sq_purge_batch(struct store *st, int64_t hive_id, int64_t before_ms,
 		      int limit, int *deleted)
 {
 	sqlite3_stmt *s = stmt(st, S_PURGE_PICK);
@@ -3765,7 +3753,7 @@ int store_purge_batch(struct store *st, int64_t hive_id, int64_t before_ms,
 	free(ids);
 	/* Quotes and thread replies that stay lose their link first: the
 	 * foreign keys would refuse the delete otherwise. */
-	rc = store_begin(st);
+	rc = sq_begin(st);
 	if (!rc)
 		rc = purge_step(st, S_PURGE_UNQUOTE, json, 0);
 	if (!rc)
@@ -3777,13 +3765,13 @@ int store_purge_batch(struct store *st, int64_t hive_id, int64_t before_ms,
 	if (!rc)
 		*deleted = sqlite3_changes(st->db);
 	free(json);
-	rc = store_end(st, rc);
+	rc = sq_end(st, rc);
 	if (rc)
 		*deleted = 0;
 	return rc;
 }
 
-int store_audit_insert(struct store *st, struct store_audit *a)
+static int sq_audit_insert(struct store *st, struct store_audit *a)
 {
 	sqlite3_stmt *s = stmt(st, S_AUDIT_INSERT);
 	int rc;
@@ -3821,7 +3809,7 @@ static void read_audit(sqlite3_stmt *s, void *row)
 	a->created_at = sqlite3_column_int64(s, 9);
 }
 
-int store_audit_list(struct store *st, const struct store_audit_filter *f,
+static int sq_audit_list(struct store *st, const struct store_audit_filter *f,
 		     struct store_audit **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_AUDIT_LIST);
@@ -3868,7 +3856,7 @@ static void read_hive_stats(sqlite3_stmt *s, void *row)
 		*f[i] = sqlite3_column_int64(s, i);
 }
 
-int store_hive_stats(struct store *st, int64_t hive_id, int64_t from,
+static int sq_hive_stats(struct store *st, int64_t hive_id, int64_t from,
 		     int64_t to, int64_t now, struct store_hive_stats *out)
 {
 	sqlite3_stmt *s = sup_stmt(st, S_SUP_HIVE, hive_id, from, to);
@@ -3888,7 +3876,7 @@ static void read_day(sqlite3_stmt *s, void *row)
 	d->count = sqlite3_column_int64(s, 1);
 }
 
-int store_hive_days(struct store *st, int64_t hive_id, int64_t from,
+static int sq_hive_days(struct store *st, int64_t hive_id, int64_t from,
 		    int64_t to, struct store_day_count **out, size_t *n)
 {
 	sqlite3_stmt *s = sup_stmt(st, S_SUP_DAYS, hive_id, from, to);
@@ -3919,7 +3907,7 @@ static void read_mentor_stats(sqlite3_stmt *s, void *row)
 	}
 }
 
-int store_mentor_stats(struct store *st, int64_t hive_id, int64_t from,
+static int sq_mentor_stats(struct store *st, int64_t hive_id, int64_t from,
 		       int64_t to, struct store_mentor_stats **out, size_t *n)
 {
 	sqlite3_stmt *s = sup_stmt(st, S_SUP_MENTORS, hive_id, from, to);
@@ -3928,7 +3916,7 @@ int store_mentor_stats(struct store *st, int64_t hive_id, int64_t from,
 			(void **)out, n) : RUCHE_EIO;
 }
 
-int store_resolve_times(struct store *st, int64_t hive_id, int64_t by_id,
+static int sq_resolve_times(struct store *st, int64_t hive_id, int64_t by_id,
 			int64_t from, int64_t to, int64_t **out, size_t *n)
 {
 	sqlite3_stmt *s = sup_stmt(st, S_SUP_RESOLVE_TIMES, hive_id, from, to);
@@ -3976,20 +3964,7 @@ static void read_meetup(sqlite3_stmt *s, void *row)
 	m->no = sqlite3_column_int64(s, 20);
 }
 
-void store_meetup_release(struct store_meetup *m)
-{
-	if (!m)
-		return;
-	free(m->script);
-	m->script = NULL;
-}
 
-void store_meetup_list_free(struct store_meetup *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		store_meetup_release(&v[i]);
-	free(v);
-}
 
 /* Checks every meetup of a list got its script (strdup may fail). */
 static int meetups_whole(int rc, struct store_meetup **out, size_t *n)
@@ -4004,7 +3979,7 @@ static int meetups_whole(int rc, struct store_meetup **out, size_t *n)
 	return rc;
 }
 
-int store_meetup_insert(struct store *st, struct store_meetup *m)
+static int sq_meetup_insert(struct store *st, struct store_meetup *m)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_INSERT);
 	int rc;
@@ -4027,7 +4002,7 @@ int store_meetup_insert(struct store *st, struct store_meetup *m)
 	return rc;
 }
 
-int store_meetup_get(struct store *st, int64_t id, struct store_meetup *out)
+static int sq_meetup_get(struct store *st, int64_t id, struct store_meetup *out)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_GET);
 	int rc;
@@ -4044,7 +4019,7 @@ int store_meetup_get(struct store *st, int64_t id, struct store_meetup *out)
 	return rc;
 }
 
-int store_meetup_upcoming(struct store *st, int64_t hive_id,
+static int sq_meetup_upcoming(struct store *st, int64_t hive_id,
 			  struct store_meetup **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_UPCOMING);
@@ -4056,7 +4031,7 @@ int store_meetup_upcoming(struct store *st, int64_t hive_id,
 				  (void **)out, n), out, n);
 }
 
-int store_meetup_remind_due(struct store *st, int64_t now, int64_t ahead_ms,
+static int sq_meetup_remind_due(struct store *st, int64_t now, int64_t ahead_ms,
 			    int bit, int limit, struct store_meetup **out,
 			    size_t *n)
 {
@@ -4072,7 +4047,7 @@ int store_meetup_remind_due(struct store *st, int64_t now, int64_t ahead_ms,
 				  (void **)out, n), out, n);
 }
 
-int store_meetup_set_state(struct store *st, int64_t id, const char *state,
+static int sq_meetup_set_state(struct store *st, int64_t id, const char *state,
 			   int64_t ended_at)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_SET_STATE);
@@ -4085,7 +4060,7 @@ int store_meetup_set_state(struct store *st, int64_t id, const char *state,
 	return run(st, s, true);
 }
 
-int store_meetup_set_reminded(struct store *st, int64_t id, int reminded)
+static int sq_meetup_set_reminded(struct store *st, int64_t id, int reminded)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_SET_REMINDED);
 
@@ -4096,7 +4071,7 @@ int store_meetup_set_reminded(struct store *st, int64_t id, int reminded)
 	return run(st, s, true);
 }
 
-int store_rsvp_set(struct store *st, int64_t meetup_id, int64_t user_id,
+static int sq_rsvp_set(struct store *st, int64_t meetup_id, int64_t user_id,
 		   const char *answer, int64_t now)
 {
 	sqlite3_stmt *s = stmt(st, S_RSVP_SET);
@@ -4110,7 +4085,7 @@ int store_rsvp_set(struct store *st, int64_t meetup_id, int64_t user_id,
 	return run(st, s, false);
 }
 
-int store_rsvp_get(struct store *st, int64_t meetup_id, int64_t user_id,
+static int sq_rsvp_get(struct store *st, int64_t meetup_id, int64_t user_id,
 		   char *answer, size_t size)
 {
 	sqlite3_stmt *s = stmt(st, S_RSVP_GET);
@@ -4128,7 +4103,7 @@ int store_rsvp_get(struct store *st, int64_t meetup_id, int64_t user_id,
 	return rc == SQLITE_ROW ? 0 : RUCHE_ENOTFOUND;
 }
 
-int store_rsvp_users(struct store *st, int64_t meetup_id, const char *answer,
+static int sq_rsvp_users(struct store *st, int64_t meetup_id, const char *answer,
 		     int64_t **ids, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_RSVP_USERS);
@@ -4153,7 +4128,7 @@ static void read_script(sqlite3_stmt *s, void *row)
 	x->updated_at = sqlite3_column_int64(s, 6);
 }
 
-int store_script_insert(struct store *st, struct store_script *x)
+static int sq_script_insert(struct store *st, struct store_script *x)
 {
 	sqlite3_stmt *s = stmt(st, S_SCRIPT_INSERT);
 	int rc;
@@ -4173,7 +4148,7 @@ int store_script_insert(struct store *st, struct store_script *x)
 	return rc;
 }
 
-int store_script_update(struct store *st, const struct store_script *x)
+static int sq_script_update(struct store *st, const struct store_script *x)
 {
 	sqlite3_stmt *s = stmt(st, S_SCRIPT_UPDATE);
 
@@ -4186,7 +4161,7 @@ int store_script_update(struct store *st, const struct store_script *x)
 	return run(st, s, true);
 }
 
-int store_script_get(struct store *st, int64_t id, struct store_script *out)
+static int sq_script_get(struct store *st, int64_t id, struct store_script *out)
 {
 	sqlite3_stmt *s = stmt(st, S_SCRIPT_GET);
 	int rc;
@@ -4203,7 +4178,7 @@ int store_script_get(struct store *st, int64_t id, struct store_script *out)
 	return rc;
 }
 
-int store_script_list(struct store *st, int64_t hive_id,
+static int sq_script_list(struct store *st, int64_t hive_id,
 		      struct store_script **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_SCRIPT_LIST);
@@ -4214,7 +4189,7 @@ int store_script_list(struct store *st, int64_t hive_id,
 	return list(st, s, sizeof(**out), read_script, (void **)out, n);
 }
 
-int store_script_delete(struct store *st, int64_t id)
+static int sq_script_delete(struct store *st, int64_t id)
 {
 	sqlite3_stmt *s = stmt(st, S_SCRIPT_DELETE);
 
@@ -4224,15 +4199,8 @@ int store_script_delete(struct store *st, int64_t id)
 	return run(st, s, true);
 }
 
-void store_script_release(struct store_script *x)
-{
-	if (!x)
-		return;
-	free(x->script);
-	x->script = NULL;
-}
 
-int store_meetup_due_start(struct store *st, int64_t now, int limit,
+static int sq_meetup_due_start(struct store *st, int64_t now, int limit,
 			   struct store_meetup **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_DUE_START);
@@ -4245,7 +4213,7 @@ int store_meetup_due_start(struct store *st, int64_t now, int limit,
 				  (void **)out, n), out, n);
 }
 
-int store_meetup_by_channel(struct store *st, int64_t channel_id,
+static int sq_meetup_by_channel(struct store *st, int64_t channel_id,
 			    struct store_meetup *out)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_BY_CHANNEL);
@@ -4263,7 +4231,7 @@ int store_meetup_by_channel(struct store *st, int64_t channel_id,
 	return rc;
 }
 
-int store_meetup_live(struct store *st, struct store_meetup **out, size_t *n)
+static int sq_meetup_live(struct store *st, struct store_meetup **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_LIVE);
 
@@ -4273,7 +4241,7 @@ int store_meetup_live(struct store *st, struct store_meetup **out, size_t *n)
 				  (void **)out, n), out, n);
 }
 
-int store_meetup_save_run(struct store *st, const struct store_meetup *m)
+static int sq_meetup_save_run(struct store *st, const struct store_meetup *m)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_SAVE_RUN);
 
@@ -4305,19 +4273,19 @@ static int run3(struct store *st, enum stmt_id id, int64_t a, int64_t b,
 	return run(st, s, must_change);
 }
 
-int store_part_join(struct store *st, int64_t meetup_id, int64_t user_id,
+static int sq_part_join(struct store *st, int64_t meetup_id, int64_t user_id,
 		    int64_t now)
 {
 	return run3(st, S_PART_JOIN, meetup_id, user_id, now, false);
 }
 
-int store_part_leave(struct store *st, int64_t meetup_id, int64_t user_id,
+static int sq_part_leave(struct store *st, int64_t meetup_id, int64_t user_id,
 		     int64_t now)
 {
 	return run3(st, S_PART_LEAVE, meetup_id, user_id, now, true);
 }
 
-int store_part_present(struct store *st, int64_t meetup_id, int64_t **ids,
+static int sq_part_present(struct store *st, int64_t meetup_id, int64_t **ids,
 		       size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_PART_PRESENT);
@@ -4328,7 +4296,7 @@ int store_part_present(struct store *st, int64_t meetup_id, int64_t **ids,
 	return list(st, s, sizeof(**ids), read_int, (void **)ids, n);
 }
 
-int store_turn_insert(struct store *st, int64_t meetup_id, int step,
+static int sq_turn_insert(struct store *st, int64_t meetup_id, int step,
 		      int position, int64_t user_id)
 {
 	sqlite3_stmt *s = stmt(st, S_TURN_INSERT);
@@ -4351,7 +4319,7 @@ static void read_turn(sqlite3_stmt *s, void *row)
 	t->position = sqlite3_column_int(s, 2);
 }
 
-int store_turn_list(struct store *st, int64_t meetup_id, int step,
+static int sq_turn_list(struct store *st, int64_t meetup_id, int step,
 		    struct store_turn **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_TURN_LIST);
@@ -4363,19 +4331,19 @@ int store_turn_list(struct store *st, int64_t meetup_id, int step,
 	return list(st, s, sizeof(**out), read_turn, (void **)out, n);
 }
 
-int store_turn_done(struct store *st, int64_t meetup_id, int step,
+static int sq_turn_done(struct store *st, int64_t meetup_id, int step,
 		    int64_t user_id)
 {
 	return run3(st, S_TURN_DONE, meetup_id, step, user_id, false);
 }
 
-int store_turn_delete(struct store *st, int64_t meetup_id, int step,
+static int sq_turn_delete(struct store *st, int64_t meetup_id, int step,
 		      int64_t user_id)
 {
 	return run3(st, S_TURN_DELETE, meetup_id, step, user_id, true);
 }
 
-int store_group_insert(struct store *st, int64_t meetup_id, int step,
+static int sq_group_insert(struct store *st, int64_t meetup_id, int step,
 		       const struct store_group *g, int64_t now)
 {
 	sqlite3_stmt *s = stmt(st, S_GROUP_INSERT);
@@ -4400,7 +4368,7 @@ static void read_group(sqlite3_stmt *s, void *row)
 	g->channel_id = sqlite3_column_int64(s, 2);
 }
 
-int store_group_list(struct store *st, int64_t meetup_id, int step,
+static int sq_group_list(struct store *st, int64_t meetup_id, int step,
 		     struct store_group **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_GROUP_LIST);
@@ -4420,7 +4388,7 @@ static void read_meetup_pair(sqlite3_stmt *s, void *row)
 	p[1] = sqlite3_column_int64(s, 1);
 }
 
-int store_group_recent(struct store *st, int64_t since, int64_t **pairs,
+static int sq_group_recent(struct store *st, int64_t since, int64_t **pairs,
 		       size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_GROUP_RECENT);
@@ -4432,7 +4400,7 @@ int store_group_recent(struct store *st, int64_t since, int64_t **pairs,
 		    n);
 }
 
-int store_answer_set(struct store *st, int64_t meetup_id, int step,
+static int sq_answer_set(struct store *st, int64_t meetup_id, int step,
 		     int64_t user_id, const char *choices, int64_t now)
 {
 	sqlite3_stmt *s = stmt(st, S_ANSWER_SET);
@@ -4452,7 +4420,7 @@ static void read_choices(sqlite3_stmt *s, void *row)
 	col_text(s, 0, row, STORE_CHOICES_BYTES);
 }
 
-int store_answer_list(struct store *st, int64_t meetup_id, int step,
+static int sq_answer_list(struct store *st, int64_t meetup_id, int step,
 		      char (**out)[STORE_CHOICES_BYTES], size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_ANSWER_LIST);
@@ -4465,7 +4433,7 @@ int store_answer_list(struct store *st, int64_t meetup_id, int step,
 		    n);
 }
 
-int store_feedback_set(struct store *st, int64_t meetup_id, int64_t user_id,
+static int sq_feedback_set(struct store *st, int64_t meetup_id, int64_t user_id,
 		       int nps, const char *comment, int64_t now)
 {
 	sqlite3_stmt *s = stmt(st, S_FEEDBACK_SET);
@@ -4490,7 +4458,7 @@ static void read_nps(sqlite3_stmt *s, void *row)
 	x->sum = sqlite3_column_int64(s, 3);
 }
 
-int store_feedback_stats(struct store *st, int64_t meetup_id,
+static int sq_feedback_stats(struct store *st, int64_t meetup_id,
 			 struct store_nps *out)
 {
 	sqlite3_stmt *s = stmt(st, S_FEEDBACK_STATS);
@@ -4514,7 +4482,7 @@ static void read_meetup_stats(sqlite3_stmt *s, void *row)
 	x->nps.detractors = sqlite3_column_int64(s, 5);
 }
 
-int store_meetup_stats(struct store *st, int64_t hive_id, int64_t from,
+static int sq_meetup_stats(struct store *st, int64_t hive_id, int64_t from,
 		       int64_t to, struct store_meetup_stats *out)
 {
 	sqlite3_stmt *s = stmt(st, S_SUP_MEETUPS);
@@ -4528,7 +4496,7 @@ int store_meetup_stats(struct store *st, int64_t hive_id, int64_t from,
 	return one(st, s, read_meetup_stats, out);
 }
 
-int store_mentor_meetup_stats(struct store *st, int64_t user_id,
+static int sq_mentor_meetup_stats(struct store *st, int64_t user_id,
 			      int64_t hive_id, int64_t from, int64_t to,
 			      struct store_meetup_stats *out)
 {
@@ -4544,7 +4512,7 @@ int store_mentor_meetup_stats(struct store *st, int64_t user_id,
 	return one(st, s, read_meetup_stats, out);
 }
 
-int store_meetup_past(struct store *st, int64_t hive_id, int64_t before,
+static int sq_meetup_past(struct store *st, int64_t hive_id, int64_t before,
 		      int limit, struct store_meetup **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_MEETUP_PAST);
@@ -4567,7 +4535,7 @@ static void read_part(sqlite3_stmt *s, void *row)
 	p->left_at = sqlite3_column_int64(s, 2);
 }
 
-int store_part_list(struct store *st, int64_t meetup_id,
+static int sq_part_list(struct store *st, int64_t meetup_id,
 		    struct store_part **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_PART_LIST);
@@ -4589,14 +4557,8 @@ static void read_feedback(sqlite3_stmt *s, void *row)
 	f->created_at = sqlite3_column_int64(s, 3);
 }
 
-void store_feedback_list_free(struct store_feedback *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i].comment);
-	free(v);
-}
 
-int store_feedback_list(struct store *st, int64_t meetup_id,
+static int sq_feedback_list(struct store *st, int64_t meetup_id,
 			struct store_feedback **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_FEEDBACK_LIST);
@@ -4618,7 +4580,7 @@ int store_feedback_list(struct store *st, int64_t meetup_id,
 
 /* Calendar feeds. */
 
-int store_ics_set(struct store *st, int64_t user_id,
+static int sq_ics_set(struct store *st, int64_t user_id,
 		  const unsigned char digest[AUTH_DIGEST_LEN], int64_t now)
 {
 	sqlite3_stmt *s = stmt(st, S_ICS_SET);
@@ -4631,7 +4593,7 @@ int store_ics_set(struct store *st, int64_t user_id,
 	return run(st, s, true);
 }
 
-int store_ics_get(struct store *st, int64_t user_id, int64_t *created_at)
+static int sq_ics_get(struct store *st, int64_t user_id, int64_t *created_at)
 {
 	sqlite3_stmt *s = stmt(st, S_ICS_GET);
 
@@ -4641,7 +4603,7 @@ int store_ics_get(struct store *st, int64_t user_id, int64_t *created_at)
 	return one(st, s, read_int, created_at);
 }
 
-int store_ics_user(struct store *st,
+static int sq_ics_user(struct store *st,
 		   const unsigned char digest[AUTH_DIGEST_LEN],
 		   int64_t *user_id)
 {
@@ -4653,7 +4615,7 @@ int store_ics_user(struct store *st,
 	return one(st, s, read_int, user_id);
 }
 
-int store_ics_meetups(struct store *st, int64_t user_id, int64_t since,
+static int sq_ics_meetups(struct store *st, int64_t user_id, int64_t since,
 		      int limit, struct store_meetup **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_ICS_MEETUPS);
@@ -4669,20 +4631,7 @@ int store_ics_meetups(struct store *st, int64_t user_id, int64_t since,
 
 /* Scheduled messages and reminders. */
 
-void store_sched_release(struct store_sched *x)
-{
-	if (x) {
-		free(x->text);
-		x->text = NULL;
-	}
-}
 
-void store_sched_list_free(struct store_sched *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		store_sched_release(&v[i]);
-	free(v);
-}
 
 static void read_sched(sqlite3_stmt *s, void *row)
 {
@@ -4711,7 +4660,7 @@ static int scheds_whole(int rc, struct store_sched **out, size_t *n)
 	return rc;
 }
 
-int store_sched_insert(struct store *st, struct store_sched *x)
+static int sq_sched_insert(struct store *st, struct store_sched *x)
 {
 	sqlite3_stmt *s = stmt(st, S_SCHED_INSERT);
 	int rc;
@@ -4730,7 +4679,7 @@ int store_sched_insert(struct store *st, struct store_sched *x)
 	return rc;
 }
 
-int store_sched_get(struct store *st, int64_t id, struct store_sched *out)
+static int sq_sched_get(struct store *st, int64_t id, struct store_sched *out)
 {
 	sqlite3_stmt *s = stmt(st, S_SCHED_GET);
 	int rc;
@@ -4745,7 +4694,7 @@ int store_sched_get(struct store *st, int64_t id, struct store_sched *out)
 	return rc;
 }
 
-int store_sched_list(struct store *st, int64_t author_id, int limit,
+static int sq_sched_list(struct store *st, int64_t author_id, int limit,
 		     struct store_sched **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_SCHED_LIST);
@@ -4758,7 +4707,7 @@ int store_sched_list(struct store *st, int64_t author_id, int limit,
 				 (void **)out, n), out, n);
 }
 
-int store_sched_update(struct store *st, const struct store_sched *x)
+static int sq_sched_update(struct store *st, const struct store_sched *x)
 {
 	sqlite3_stmt *s = stmt(st, S_SCHED_UPDATE);
 
@@ -4771,7 +4720,7 @@ int store_sched_update(struct store *st, const struct store_sched *x)
 	return run(st, s, true);
 }
 
-int store_sched_delete(struct store *st, int64_t id)
+static int sq_sched_delete(struct store *st, int64_t id)
 {
 	sqlite3_stmt *s = stmt(st, S_SCHED_DELETE);
 
@@ -4781,7 +4730,7 @@ int store_sched_delete(struct store *st, int64_t id)
 	return run(st, s, true);
 }
 
-int store_sched_due(struct store *st, int64_t now, int limit,
+static int sq_sched_due(struct store *st, int64_t now, int limit,
 		    struct store_sched **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_SCHED_DUE);
@@ -4806,7 +4755,7 @@ static void read_reminder(sqlite3_stmt *s, void *row)
 	x->channel_id = sqlite3_column_int64(s, 5);
 }
 
-int store_reminder_insert(struct store *st, struct store_reminder *x)
+static int sq_reminder_insert(struct store *st, struct store_reminder *x)
 {
 	sqlite3_stmt *s = stmt(st, S_REMIND_INSERT);
 	int rc;
@@ -4823,7 +4772,7 @@ int store_reminder_insert(struct store *st, struct store_reminder *x)
 	return rc;
 }
 
-int store_reminder_get(struct store *st, int64_t id,
+static int sq_reminder_get(struct store *st, int64_t id,
 		       struct store_reminder *out)
 {
 	sqlite3_stmt *s = stmt(st, S_REMIND_GET);
@@ -4834,7 +4783,7 @@ int store_reminder_get(struct store *st, int64_t id,
 	return one(st, s, read_reminder, out);
 }
 
-int store_reminder_list(struct store *st, int64_t user_id, int limit,
+static int sq_reminder_list(struct store *st, int64_t user_id, int limit,
 			struct store_reminder **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_REMIND_LIST);
@@ -4846,7 +4795,7 @@ int store_reminder_list(struct store *st, int64_t user_id, int limit,
 	return list(st, s, sizeof(**out), read_reminder, (void **)out, n);
 }
 
-int store_reminder_delete(struct store *st, int64_t id)
+static int sq_reminder_delete(struct store *st, int64_t id)
 {
 	sqlite3_stmt *s = stmt(st, S_REMIND_DELETE);
 
@@ -4856,7 +4805,7 @@ int store_reminder_delete(struct store *st, int64_t id)
 	return run(st, s, true);
 }
 
-int store_reminder_due(struct store *st, int64_t now, int limit,
+static int sq_reminder_due(struct store *st, int64_t now, int limit,
 		       struct store_reminder **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_REMIND_DUE);
@@ -4868,7 +4817,7 @@ int store_reminder_due(struct store *st, int64_t now, int limit,
 	return list(st, s, sizeof(**out), read_reminder, (void **)out, n);
 }
 
-int store_event_insert_user(struct store *st, int64_t user_id,
+static int sq_event_insert_user(struct store *st, int64_t user_id,
 			    const char *kind, const char *data, int64_t now,
 			    int64_t *pos)
 {
@@ -4889,20 +4838,7 @@ int store_event_insert_user(struct store *st, int64_t user_id,
 
 /* ---- Pairing ------------------------------------------------------------ */
 
-void store_pairing_release(struct store_pairing *p)
-{
-	if (p) {
-		free(p->prompt);
-		p->prompt = NULL;
-	}
-}
 
-void store_pairing_list_free(struct store_pairing *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		store_pairing_release(&v[i]);
-	free(v);
-}
 
 static void read_pairing(sqlite3_stmt *s, void *row)
 {
@@ -4918,7 +4854,7 @@ static void read_pairing(sqlite3_stmt *s, void *row)
 	p->updated_at = sqlite3_column_int64(s, 6);
 }
 
-int store_pairing_get(struct store *st, int64_t hive_id,
+static int sq_pairing_get(struct store *st, int64_t hive_id,
 		      struct store_pairing *out)
 {
 	sqlite3_stmt *s = stmt(st, S_PAIRING_GET);
@@ -4934,7 +4870,7 @@ int store_pairing_get(struct store *st, int64_t hive_id,
 	return rc;
 }
 
-int store_pairing_set(struct store *st, const struct store_pairing *p)
+static int sq_pairing_set(struct store *st, const struct store_pairing *p)
 {
 	sqlite3_stmt *s = stmt(st, S_PAIRING_SET);
 
@@ -4950,7 +4886,7 @@ int store_pairing_set(struct store *st, const struct store_pairing *p)
 	return run(st, s, true);
 }
 
-int store_pairing_due(struct store *st, int64_t now, int limit,
+static int sq_pairing_due(struct store *st, int64_t now, int limit,
 		      struct store_pairing **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_PAIRING_DUE);
@@ -4971,7 +4907,7 @@ int store_pairing_due(struct store *st, int64_t now, int limit,
 	return rc;
 }
 
-int store_pairing_round_insert(struct store *st,
+static int sq_pairing_round_insert(struct store *st,
 			       struct store_pairing_round *r)
 {
 	sqlite3_stmt *s = stmt(st, S_PAIRING_ROUND_INSERT);
@@ -4991,7 +4927,7 @@ int store_pairing_round_insert(struct store *st,
 	return rc;
 }
 
-int store_pairing_member_insert(struct store *st, int64_t round_id,
+static int sq_pairing_member_insert(struct store *st, int64_t round_id,
 				const struct store_pairing_member *m)
 {
 	sqlite3_stmt *s = stmt(st, S_PAIRING_MEMBER_INSERT);
@@ -5018,7 +4954,7 @@ static void read_pairing_round(sqlite3_stmt *s, void *row)
 	r->run_by = sqlite3_column_int64(s, 6);
 }
 
-int store_pairing_rounds(struct store *st, int64_t hive_id, int limit,
+static int sq_pairing_rounds(struct store *st, int64_t hive_id, int limit,
 			 struct store_pairing_round **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_PAIRING_ROUNDS);
@@ -5040,7 +4976,7 @@ static void read_pairing_member(sqlite3_stmt *s, void *row)
 	m->channel_id = sqlite3_column_int64(s, 2);
 }
 
-int store_pairing_members(struct store *st, int64_t round_id,
+static int sq_pairing_members(struct store *st, int64_t round_id,
 			  struct store_pairing_member **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_PAIRING_MEMBERS);
@@ -5061,7 +4997,7 @@ static void read_pairing_meet(sqlite3_stmt *s, void *row)
 	m->age = sqlite3_column_int(s, 2);
 }
 
-int store_pairing_recent(struct store *st, int64_t hive_id, int rounds,
+static int sq_pairing_recent(struct store *st, int64_t hive_id, int rounds,
 			 struct store_pairing_meet **out, size_t *n)
 {
 	sqlite3_stmt *s = stmt(st, S_PAIRING_RECENT);
@@ -5072,3 +5008,10 @@ int store_pairing_recent(struct store *st, int64_t hive_id, int rounds,
 	sqlite3_bind_int(s, 2, rounds);
 	return list(st, s, sizeof(**out), read_pairing_meet, (void **)out, n);
 }
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.dirty = sq_dirty,
+	STORE_OPS(STORE_OP_ENTRY, STORE_OP_VOID_ENTRY)
+};

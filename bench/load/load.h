@@ -138,12 +138,17 @@ struct stats {
 	struct hist lag;	/* how late a send left against its schedule */
 };
 
+#define LOAD_MAX_TARGETS 8
+
 /* What the command line asked for. */
 struct opts {
 	const char *mode;	/* login, cohort, idle, writes or history */
 	const char *kind;	/* ruche or node_ws */
-	struct sockaddr_in dst;	/* the server, on loopback */
-	char hostport[80];	/* its HOST:PORT */
+	/* The server, on loopback; or the nodes of a cluster, client i
+	 * going to target i % ntargets (so a hive's members spread). */
+	struct sockaddr_in dst[LOAD_MAX_TARGETS];
+	char hostport[LOAD_MAX_TARGETS][80];	/* each one's HOST:PORT */
+	int ntargets;
 	const char *users_path;	/* TSV: handle hive channel [token] */
 	const char *out_path;	/* login: the users with their tokens */
 	int hives;		/* the users of the first N hives; 0: all */

@@ -36,7 +36,9 @@ static const char usage[] =
 "\n"
 "Options:\n"
 "  --kind ruche|node_ws|irc the server's protocol (default ruche)\n"
-"  --target HOST:PORT       the server, a 127.0.0.0/8 address\n"
+"  --target HOST:PORT       the server, a 127.0.0.0/8 address; repeated\n"
+"                           for the nodes of a cluster (up to 8): client i\n"
+"                           goes to the (i mod n)th\n"
 "  --users FILE             lines: handle TAB hive TAB channel [TAB token]\n"
 "  --hives N                use the users of the first N hives (default all)\n"
 "  --out FILE               login: where to write the users with tokens\n"
@@ -83,6 +85,7 @@ static const char usage[] =
 
 static int parse_target(struct opts *o, const char *s)
 {
+	struct sockaddr_in *dst;
 	char host[64];
 	const char *colon = strrchr(s, ':');
 	long port;
@@ -95,15 +98,19 @@ static int parse_target(struct opts *o, const char *s)
 	port = strtol(colon + 1, &end, 10);
 	if (*end || port < 1 || port > 65535)
 		return -1;
-	memset(&o->dst, 0, sizeof(o->dst));
-	o->dst.sin_family = AF_INET;
-	o->dst.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &o->dst.sin_addr) != 1)
+	if (o->ntargets == LOAD_MAX_TARGETS)
+		return -1;
+	dst = &o->dst[o->ntargets];
+	memset(dst, 0, sizeof(*dst));
+	dst->sin_family = AF_INET;
+	dst->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &dst->sin_addr) != 1)
 		return -1;
 	/* Loopback only: this tool must never load another machine. */
-	if ((ntohl(o->dst.sin_addr.s_addr) >> 24) != 127)
+	if ((ntohl(dst->sin_addr.s_addr) >> 24) != 127)
 		return -1;
-	snprintf(o->hostport, sizeof(o->hostport), "%s:%ld", host, port);
+	snprintf(o->hostport[o->ntargets++], sizeof(o->hostport[0]),
+		 "%s:%ld", host, port);
 	return 0;
 }
 
@@ -465,7 +472,7 @@ static int parse_args(struct gen *g, int argc, char **argv)
 		return -1;
 	}
 	o->mode = argv[optind];
-	if (!o->hostport[0] || !o->users_path) {
+	if (!o->ntargets || !o->users_path) {
 		fprintf(stderr, "ruche-load: --target (on loopback) and "
 				"--users are required\n");
 		return -1;

@@ -464,7 +464,8 @@ static void open_client(struct gen *g, struct client *c)
 		gen_fail(g, c, "bind: %s", strerror(errno));
 		return;
 	}
-	if (connect(fd, (struct sockaddr *)&g->o.dst, sizeof(g->o.dst)) &&
+	if (connect(fd, (struct sockaddr *)&g->o.dst[c->idx % g->o.ntargets],
+		    sizeof(g->o.dst[0])) &&
 	    errno != EINPROGRESS) {
 		gen_fail(g, c, "connect: %s", strerror(errno));
 		return;
@@ -499,7 +500,8 @@ static void on_connected(struct gen *g, struct client *c, uint32_t events)
 				  "Content-Type: application/json\r\n"
 				  "Content-Length: %d\r\n"
 				  "Connection: close\r\n\r\n%s",
-				  g->o.hostport, bl, body);
+				  g->o.hostport[c->idx % g->o.ntargets], bl,
+				  body);
 
 		c->state = CL_HTTP;
 		gen_write(g, c, req, (size_t)rl);
@@ -520,7 +522,8 @@ static void on_connected(struct gen *g, struct client *c, uint32_t events)
 		ws_make_key(c->key, rnd);
 	}
 	c->state = CL_UPGRADING;
-	if (ws_request(&c->out, g->o.hostport, g->kind->path, c->key,
+	if (ws_request(&c->out, g->o.hostport[c->idx % g->o.ntargets],
+		       g->kind->path, c->key,
 		       g->kind->subprotocol)) {
 		gen_fail(g, c, "out of memory");
 		return;

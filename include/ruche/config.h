@@ -19,7 +19,8 @@
 struct config {
 	char listen_host[256];	/* address to bind, e.g. "127.0.0.1" */
 	int listen_port;	/* 0 picks a free port */
-	char db_path[1024];	/* SQLite database file */
+	char db_path[1024];	/* SQLite file or postgres:// address */
+	char bus_url[512];	/* redis://... of a cluster; "" = alone */
 	char client_dir[1024];	/* folder served over HTTP */
 	enum log_level log_level;
 	/* Extra origins allowed to open the WebSocket, besides our own. */

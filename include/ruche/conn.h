@@ -69,6 +69,7 @@ struct conn {
 
 	/* Live events: on once the client has synced ("sync"). */
 	bool synced;
+	bool watched;		/* its person's bus topic counts it */
 	bool away;		/* the client said its person is away */
 	int64_t last_pos;	/* position of the last event it was sent */
 	int64_t *hives;		/* owned: the hives whose events it gets */

@@ -90,6 +90,8 @@ struct server {
 	int ntx;
 
 	struct metrics metrics;		/* what GET /metrics shows */
+	/* A node of a cluster (cluster.h): owned; NULL for a lone node. */
+	struct cluster *cluster;
 };
 
 /* Something waiting in the outbox for the turn's commit. */
@@ -187,6 +189,14 @@ void server_reply(struct server *srv, struct conn *c, struct frame *f,
  * already been sent this position, are skipped.
  */
 void server_publish(struct server *srv, int64_t hive_id, int64_t channel_id,
+		    int64_t user_id, int64_t pos, struct frame *f);
+
+/*
+ * Delivers an event to this node's connections at once, as
+ * server_publish() would after the commit: for the events of other nodes
+ * (cluster.c), never published again.
+ */
+void server_deliver(struct server *srv, int64_t hive_id, int64_t channel_id,
 		    int64_t user_id, int64_t pos, struct frame *f);
 
 /*

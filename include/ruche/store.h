@@ -1,9 +1,10 @@
 /*
  * store.h - Ruche's storage API.
  *
- * Domain code calls these typed functions and never sees SQL, so that a
- * second backend (PostgreSQL) can implement this header later.  The
- * SQLite backend (store_sqlite.c) is the only file that includes sqlite3.h.
+ * Domain code calls these typed functions and never sees SQL.  Two
+ * backends implement them: SQLite (store_sqlite.c, the only file that
+ * includes sqlite3.h) and PostgreSQL (store_pg*.c, the only ones that
+ * include libpq-fe.h); store.c sends each call to the store's own.
  *
  * Thread rules: a struct store belongs to the thread that opened it (the
  * event loop).  Other threads open their own.
@@ -26,9 +27,12 @@ struct store_migration {
 	const char *sql;	/* one or more statements */
 };
 
-/* Ruche's own migrations, compiled in from schema/migrations/. */
+/* Ruche's own migrations, compiled in from schema/migrations/ (SQLite)
+ * and schema/postgres/ (PostgreSQL). */
 extern const struct store_migration store_migrations[];
 extern const int store_nmigrations;
+extern const struct store_migration store_pg_migrations[];
+extern const int store_pg_nmigrations;
 
 /*
  * Opens (creating it and its folder if needed) the database at path, in
@@ -40,6 +44,23 @@ extern const int store_nmigrations;
  * database as it was before the failing migration.
  */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
+
+/*
+ * Whether `where` names a PostgreSQL database (postgres://... or
+ * postgresql://...): store_open() opens those with the PostgreSQL
+ * backend, with its own migrations (schema/postgres/), and anything else
+ * as an SQLite file.
+ */
+bool store_is_postgres(const char *where);
+
+/*
+ * Writes where (a path or an address) to out as logs and messages may
+ * show it: a PostgreSQL address without its password.
+ */
+void store_where_shown(const char *where, char *out, size_t len);
+
+/* The backend of an open store: "sqlite" or "postgres". */
+const char *store_backend(struct store *st);
 
 /* As store_open(), with a given list of migrations (tests use this). */
 int store_open_with(const char *path, const struct store_migration *mig,
@@ -355,6 +376,9 @@ struct store_event {
 	int64_t pos;
 	char kind[48];
 	char *data;			/* owned JSON text */
+	/* Its audience (store_events_after() only; 0: none): a hive's
+	 * members, a direct channel's, or one user. */
+	int64_t hive_id, channel_id, user_id;
 };
 
 struct store_hit {
@@ -446,6 +470,13 @@ int store_events_since(struct store *st, int64_t user_id, int64_t since,
 		       int limit, struct store_event **out, size_t *n);
 int store_event_last(struct store *st, int64_t *pos);
 /*
+ * Every event after since, whoever it is for, oldest first, at most
+ * limit, each with its audience: what a node of a cluster delivers to
+ * its own clients of what every node stored (cluster.c).
+ */
+int store_events_after(struct store *st, int64_t since, int limit,
+		       struct store_event **out, size_t *n);
+/*
  * Erases the text of messages in the stored events that carry it
  * (msg.created, msg.edited, and remind, a user's reminder of it): of one
  * message (message_id), or of every
@@ -454,6 +485,16 @@ int store_event_last(struct store *st, int64_t *pos);
  */
 int store_event_erase_text(struct store *st, int64_t message_id,
 			   int64_t author_id);
+
+/*
+ * Takes or renews the lease `name` for holder, for ttl_ms from now, if
+ * nobody else holds it: *held says whether holder has it now.  Several
+ * nodes of a cluster share PostgreSQL, and one of them (the lease's
+ * holder) runs what runs on a timer.  On SQLite, a node alone, it is
+ * always held.
+ */
+int store_lease_take(struct store *st, const char *name, const char *holder,
+		     int64_t ttl_ms, bool *held);
 
 /* The oldest position still kept (0 when the log is empty). */
 int store_event_first(struct store *st, int64_t *pos);

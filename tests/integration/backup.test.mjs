@@ -33,6 +33,19 @@ describe('backup, restore and check', { timeout: 180000 }, () => {
     assert.equal((await run(['restore', 'a', 'b'])).code, 2);
   });
 
+  test('a PostgreSQL store is PostgreSQL\'s tools\' to back up: refused, said so', async () => {
+    const where = 'postgres://ruche:s3cret@127.0.0.1/ruche';
+    for (const args of [['backup', '--db', where, 'x.db'], ['check', '--db', where], ['restore', 'x.db', '--db', where]]) {
+      const r = await run(args);
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /pg_dump/);
+      assert.ok(!r.stderr.includes('s3cret'));
+    }
+    // RUCHE_STORE too.
+    const r = await run(['check'], { env: { RUCHE_STORE: where } });
+    assert.equal(r.code, 2, r.stderr);
+  });
+
   test('a backup while a client writes; check, restore, and a server on the copy', async (t) => {
     const env = cleanEnv();
     const server = killAfter(t, await startServer({ env }));

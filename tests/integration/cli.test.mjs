@@ -119,6 +119,8 @@ describe('ruche serve: help and refusals', () => {
       for (const word of [
         '--listen', 'RUCHE_LISTEN', '127.0.0.1:8080',
         '--db', 'RUCHE_DB', './var/ruche.db',
+        '--store', 'RUCHE_STORE', 'postgres://',
+        '--bus', 'RUCHE_BUS', 'redis://',
         '--client-dir', 'RUCHE_CLIENT_DIR',
         '--log-level', 'RUCHE_LOG_LEVEL',
         '--allow-origin', 'RUCHE_ALLOW_ORIGIN',
@@ -165,12 +167,32 @@ describe('ruche serve: help and refusals', () => {
     [['--max-message-bytes', '64k'], '--max-message-bytes'],
     [['--max-message-bytes', '99999999999999999999999'], '--max-message-bytes'],
     [['--max-message-bytes=abc'], '--max-message-bytes'],
+    [['--store', ''], '--store'],
+    [['--bus', 'http://127.0.0.1:6379'], '--bus'],
+    [['--bus', ''], '--bus'],
+    // A cluster's nodes share PostgreSQL; an SQLite file is one node's.
+    [['--bus', 'redis://127.0.0.1:6379'], 'PostgreSQL'],
   ];
   for (const [flags, mention] of badFlags) {
     test(`refuses ${JSON.stringify(flags)}: one line on stderr, exit 2`, async () => {
       assertUsageError(await run(['serve', ...base(), ...flags], { timeoutMs: 5000 }), mention);
     });
   }
+
+  test('a bad database address is refused without echoing it (it may hold a password)', async () => {
+    const r = await run(['serve', ...base(), '--store', `postgres://ruche:s3cret@127.0.0.1/${'x'.repeat(1100)}`],
+      { timeoutMs: 5000 });
+    assertUsageError(r, '--store');
+    assert.ok(!r.stderr.includes('s3cret'), r.stderr);
+  });
+
+  test('a PostgreSQL that cannot be reached: one line, no password, exit 1', async () => {
+    const r = await run(['serve', '--listen', '127.0.0.1:0', '--store',
+      'postgresql://ruche:s3cret@/ruche?host=/nonexistent&connect_timeout=2'], { timeoutMs: 10000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /cannot connect to PostgreSQL/);
+    assert.ok(!r.stderr.includes('s3cret'), r.stderr);
+  });
 
   test('refuses a client folder that does not exist', async () => {
     const missing = path.join(tempDir(), 'no-such-client');

@@ -53,6 +53,26 @@ export function tlsClientOptions(port) {
   return { ca: tlsPorts.get(Number(port)) ?? tlsFiles().ca };
 }
 
+// RUCHE_TEST_PG (ctest's integration-pg.* entries) runs the suite on
+// PostgreSQL: the address of a scratch database (scripts/pg-scratch.sh),
+// where each data folder gets a schema of its own.
+export const testPg = process.env.RUCHE_TEST_PG || '';
+
+// The database of a data folder: its SQLite file, or on PostgreSQL the
+// address of the folder's schema (made once, kept in the folder, so that
+// a restart on the same folder finds the same database).
+function storeOf(dir) {
+  if (!testPg) return path.join(dir, 'ruche.db');
+  const file = path.join(dir, 'pg-url');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+  const schema = `t_${path.basename(dir).replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
+  execFileSync('psql', [testPg, '-qc',
+    `SET client_min_messages = warning; DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`]);
+  const url = `${testPg}${testPg.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`;
+  fs.writeFileSync(file, url);
+  return url;
+}
+
 // Runs `ruche ARGS...` to completion: { code, stdout, stderr }.
 export function runRuche(args, { env = {}, input } = {}) {
   return new Promise((resolve, reject) => {
@@ -97,7 +117,7 @@ export async function startServer({
   tls = testTls && !args.includes('--tls-cert'),
 } = {}) {
   dir = dir || tempDir();
-  const dbPath = path.join(dir, 'ruche.db');
+  const dbPath = storeOf(dir);
   const tlsArgs = tls ? ['--tls-cert', tlsFiles().cert, '--tls-key', tlsFiles().key] : [];
   const proc = spawn(
     rucheBin,

@@ -18,6 +18,7 @@
 #include "ruche/hives.h"
 #include "ruche/server.h"
 #include "ruche/store.h"
+#include "support/store_where.h"
 
 struct fixture {
 	char dir[256];
@@ -55,7 +56,7 @@ static int setup(void **state)
 	snprintf(fx->dir, sizeof(fx->dir), "%s/ruche-chat-XXXXXX",
 		 tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(fx->dir));
-	snprintf(path, sizeof(path), "%s/t.db", fx->dir);
+	test_store_where(fx->dir, "t.db", path, sizeof(path));
 	assert_int_equal(store_open(path, &fx->st, err, sizeof(err)), 0);
 	config_defaults(&fx->cfg);
 	clock_fake_init(&fx->clock, 1800000000000);

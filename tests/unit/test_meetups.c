@@ -20,6 +20,7 @@
 #include "ruche/meetups.h"
 #include "ruche/server.h"
 #include "ruche/store.h"
+#include "support/store_where.h"
 
 /* Whether two people of ids ended in the same group. */
 static bool together(const int64_t *ids, const int *g, size_t n, int64_t a,
@@ -108,7 +109,7 @@ static int setup(void **state)
 	snprintf(fx->dir, sizeof(fx->dir), "%s/ruche-meet-XXXXXX",
 		 tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(fx->dir));
-	snprintf(path, sizeof(path), "%s/t.db", fx->dir);
+	test_store_where(fx->dir, "t.db", path, sizeof(path));
 	assert_int_equal(store_open(path, &fx->st, err, sizeof(err)), 0);
 	config_defaults(&fx->cfg);
 	clock_fake_init(&fx->clock, 1800000000000);

@@ -1,4 +1,7 @@
-/* Unit tests of the SQLite store: opening and schema migrations. */
+/*
+ * Unit tests of the store: opening, schema migrations, transactions.  Run
+ * on SQLite (unit.test_store) and on PostgreSQL (unit-pg.test_store).
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +13,7 @@
 
 #include "ruche/err.h"
 #include "ruche/store.h"
+#include "support/store_where.h"
 
 struct fixture {
 	char dir[256];
@@ -25,7 +29,8 @@ static int setup(void **state)
 		 tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(fx->dir));
 	/* A folder that does not exist yet: store_open must create it. */
-	snprintf(fx->path, sizeof(fx->path), "%s/sub/dir/test.db", fx->dir);
+	test_store_where(fx->dir, "sub/dir/test.db", fx->path,
+			 sizeof(fx->path));
 	*state = fx;
 	return 0;
 }
@@ -46,29 +51,42 @@ static const struct store_migration two[] = {
 	{ 2, "0002_b.sql", "CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (1);" },
 };
 
+/* The migrations of the backend this run tests. */
+static const struct store_migration *migrations(int *n)
+{
+	*n = test_store_is_pg() ? store_pg_nmigrations : store_nmigrations;
+	return test_store_is_pg() ? store_pg_migrations : store_migrations;
+}
+
 static void test_real_migrations_apply(void **state)
 {
 	struct fixture *fx = *state;
 	struct store *st;
 	char err[256] = "";
+	int n;
+	const struct store_migration *mig = migrations(&n);
 
-	assert_true(store_nmigrations >= 1);
+	assert_true(n >= 1);
 	assert_int_equal(store_open(fx->path, &st, err, sizeof(err)), 0);
-	assert_int_equal(store_schema_version(st),
-			 store_migrations[store_nmigrations - 1].version);
+	assert_string_equal(store_backend(st),
+			    test_store_is_pg() ? "postgres" : "sqlite");
+	assert_int_equal(store_schema_version(st), mig[n - 1].version);
 	store_close(st);
 	/* Reopening applies nothing and keeps the version. */
 	assert_int_equal(store_open(fx->path, &st, err, sizeof(err)), 0);
-	assert_int_equal(store_schema_version(st),
-			 store_migrations[store_nmigrations - 1].version);
+	assert_int_equal(store_schema_version(st), mig[n - 1].version);
 	store_close(st);
 	store_close(NULL);
 }
 
 static void test_migrations_numbered_without_gaps(void **state)
 {
-	for (int i = 0; i < store_nmigrations; i++)
-		assert_int_equal(store_migrations[i].version, i + 1);
+	int n;
+	const struct store_migration *mig = migrations(&n);
+
+	(void)state;
+	for (int i = 0; i < n; i++)
+		assert_int_equal(mig[i].version, i + 1);
 }
 
 static void test_incremental(void **state)
@@ -135,10 +153,18 @@ static void test_unopenable_path(void **state)
 	struct store *st;
 	char err[256] = "";
 
+	(void)state;
 	assert_int_not_equal(store_open("/proc/version/x/ruche.db", &st, err,
 					sizeof(err)), 0);
 	assert_null(st);
 	assert_true(err[0] != '\0');
+	/* A PostgreSQL server that is not there: said, in one line. */
+	err[0] = '\0';
+	assert_int_equal(store_open("postgresql://ruche@/ruche?host=/nowhere",
+				    &st, err, sizeof(err)), RUCHE_EIO);
+	assert_null(st);
+	assert_non_null(strstr(err, "cannot connect to PostgreSQL"));
+	assert_null(strchr(err, '\n'));
 }
 
 /* Transactions nest: an inner rollback undoes only the inner part. */
@@ -176,6 +202,92 @@ static void test_nested_transactions(void **state)
 	store_close(st);
 }
 
+/*
+ * A duplicate inside a transaction costs only its own statement: the
+ * transaction goes on and commits the rest (PostgreSQL would give up the
+ * whole transaction at the error; the backend keeps SQLite's behaviour).
+ */
+static void test_conflict_keeps_the_transaction(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_user u = { .name = "Ada", .pw_hash = "h" }, got;
+	struct store *st;
+	char err[256] = "";
+
+	assert_int_equal(store_open(fx->path, &st, err, sizeof(err)), 0);
+	strcpy(u.handle, "ada");
+	assert_int_equal(store_user_insert(st, &u), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_false(store_dirty(st));
+	strcpy(u.handle, "ben");
+	assert_int_equal(store_user_insert(st, &u), 0);
+	assert_true(store_dirty(st));
+	strcpy(u.handle, "ada");
+	assert_int_equal(store_user_insert(st, &u), RUCHE_EEXIST);
+	strcpy(u.handle, "cleo");
+	assert_int_equal(store_user_insert(st, &u), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_false(store_dirty(st));
+	assert_int_equal(store_user_by_handle(st, "ben", &got), 0);
+	assert_int_equal(store_user_by_handle(st, "cleo", &got), 0);
+	store_close(st);
+}
+
+/* Two stores on one database (two nodes): each sees what the other
+ * committed, and never what it has not. */
+static void test_two_stores_one_database(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_user u = { .name = "Ada", .pw_hash = "h" }, got;
+	struct store *a, *b;
+	char err[256] = "";
+
+	assert_int_equal(store_open(fx->path, &a, err, sizeof(err)), 0);
+	assert_int_equal(store_open(fx->path, &b, err, sizeof(err)), 0);
+	strcpy(u.handle, "ada");
+	assert_int_equal(store_user_insert(a, &u), 0);
+	assert_int_equal(store_user_by_handle(b, "ada", &got), 0);
+	assert_int_equal(got.id, u.id);
+	assert_int_equal(store_begin(a), 0);
+	strcpy(u.handle, "ben");
+	assert_int_equal(store_user_insert(a, &u), 0);
+	assert_int_equal(store_user_by_handle(b, "ben", &got),
+			 RUCHE_ENOTFOUND);
+	store_rollback(a);
+	assert_int_equal(store_user_by_handle(a, "ben", &got),
+			 RUCHE_ENOTFOUND);
+	store_close(a);
+	store_close(b);
+}
+
+/* Logs and messages show where the database is, never its password. */
+static void test_where_shown_hides_passwords(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "./var/ruche.db", "./var/ruche.db" },
+		{ "postgres://ruche@db.example.org/ruche",
+		  "postgres://ruche@db.example.org/ruche" },
+		{ "postgres://ruche:s3cret@db.example.org:5433/ruche",
+		  "postgres://ruche:***@db.example.org:5433/ruche" },
+		{ "postgresql://u:p%40ss@h/db?sslmode=require&password=x2",
+		  "postgresql://u:***@h/db?sslmode=require&password=***" },
+		{ "postgresql:///ruche?password=abc&host=/run/pg",
+		  "postgresql:///ruche?password=***&host=/run/pg" },
+	};
+	char out[128], small[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_where_shown(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	/* Cut short, still without the secret. */
+	store_where_shown("postgres://ruche:s3cret@h/db", small,
+			  sizeof(small));
+	assert_null(strstr(small, "s3c"));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +303,11 @@ int main(void)
 		cmocka_unit_test(test_unopenable_path),
 		cmocka_unit_test_setup_teardown(test_nested_transactions, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_conflict_keeps_the_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_stores_one_database,
+						setup, teardown),
+		cmocka_unit_test(test_where_shown_hides_passwords),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
