@@ -429,7 +429,13 @@ int bus_publish(struct bus *b, const char *topic, const char *data,
 	redisReply *r;
 
 	if (!b->pub) {
-		if (now_ms() < b->pub_retry_at)
+		bool up;
+
+		/* Connecting waits: only once the reader found Redis there. */
+		pthread_mutex_lock(&b->lock);
+		up = b->reader_up;
+		pthread_mutex_unlock(&b->lock);
+		if (!up || now_ms() < b->pub_retry_at)
 			return RUCHE_EIO;
 		b->pub = connect_redis(b);
 		if (!b->pub) {

@@ -41,6 +41,12 @@ struct cluster {
 	bool runner;		/* it held the runner's lease last time */
 };
 
+/* The node's id, as it names itself in the database. */
+static void node_name(const struct cluster *cl, char *out, size_t len)
+{
+	snprintf(out, len, "%016" PRIx64, cl->node);
+}
+
 int cluster_start(struct server *srv, struct bus *bus)
 {
 	struct cluster *cl = calloc(1, sizeof(*cl));
@@ -82,7 +88,7 @@ bool cluster_runner(struct server *srv)
 
 	if (!cl)
 		return true;
-	snprintf(holder, sizeof(holder), "%016" PRIx64, cl->node);
+	node_name(cl, holder, sizeof(holder));
 	if (store_lease_take(srv->store, "runner", holder, RUNNER_LEASE_MS,
 			     &held))
 		held = false;
@@ -91,6 +97,45 @@ bool cluster_runner(struct server *srv)
 				"cluster: another node runs meetups and timers");
 	cl->runner = held;
 	return held;
+}
+
+enum store_presence cluster_presence(struct server *srv, int64_t user_id)
+{
+	enum store_presence status;
+
+	if (store_presence_of(srv->store, user_id, &status))
+		return STORE_PRESENCE_OFFLINE;
+	return status;
+}
+
+void cluster_presence_put(struct server *srv, int64_t user_id,
+			  enum store_presence status)
+{
+	char node[24];
+
+	node_name(srv->cluster, node, sizeof(node));
+	if (store_presence_put(srv->store, node, user_id, status))
+		log_warn("cluster: cannot store user %lld's presence",
+			 (long long)user_id);
+}
+
+void cluster_housekeeping(struct server *srv, bool runner)
+{
+	char node[24];
+	int64_t *gone;
+	size_t n;
+
+	if (!srv->cluster)
+		return;
+	node_name(srv->cluster, node, sizeof(node));
+	store_presence_renew(srv->store, node);
+	/* The runner tells the hives of whoever a dead node left online. */
+	if (!runner || store_presence_expire(srv->store, &gone, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (cluster_presence(srv, gone[i]) == STORE_PRESENCE_OFFLINE)
+			server_presence_publish(srv, gone[i], "offline");
+	free(gone);
 }
 
 static void topic(char *out, size_t len, char kind, int64_t id)

@@ -121,10 +121,13 @@ void server_sweep_sessions(struct server *srv)
 void server_housekeeping(struct server *srv)
 {
 	int64_t now = clock_mono_ms(srv->clock);
+	bool runner;
 
 	server_sweep_sessions(srv);
 	/* The rest is the database's, done by one node of a cluster. */
-	if (!cluster_runner(srv))
+	runner = cluster_runner(srv);
+	cluster_housekeeping(srv, runner);
+	if (!runner)
 		return;
 	if (!srv->last_prune_mono || now - srv->last_prune_mono >=
 				     PRUNE_EVERY_MS) {
@@ -556,18 +559,50 @@ void server_forget_conn(struct server *srv, struct conn *c)
 		}
 }
 
-const char *server_presence(struct server *srv, int64_t user_id)
+/* How this node's own connections show a person. */
+static enum store_presence local_presence(struct server *srv, int64_t user_id)
 {
-	const char *status = "offline";
+	enum store_presence status = STORE_PRESENCE_OFFLINE;
 
 	for (struct conn *c = srv->conns; c; c = c->next) {
 		if (c->user_id != user_id || !c->synced)
 			continue;
 		if (!c->away)
-			return "online";
-		status = "away";
+			return STORE_PRESENCE_ONLINE;
+		status = STORE_PRESENCE_AWAY;
 	}
 	return status;
+}
+
+static const char *const presence_names[] = { "offline", "away", "online" };
+
+const char *server_presence(struct server *srv, int64_t user_id)
+{
+	/* A cluster's nodes each say how they see the person: the best. */
+	return presence_names[srv->cluster ?
+			      cluster_presence(srv, user_id) :
+			      local_presence(srv, user_id)];
+}
+
+void server_presence_publish(struct server *srv, int64_t user_id,
+			     const char *status)
+{
+	struct store_hive *hives;
+	size_t n;
+
+	if (store_hive_list(srv->store, user_id, &hives, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct frame *f = proto_event("presence", -1, json_pack(
+			"{s:I, s:s}", "user_id", (json_int_t)user_id,
+			"status", status));
+
+		if (f) {
+			server_publish(srv, hives[i].id, 0, 0, 0, f);
+			frame_unref(f);
+		}
+	}
+	free(hives);
 }
 
 void server_presence_update(struct server *srv, struct conn *c,
@@ -576,27 +611,15 @@ void server_presence_update(struct server *srv, struct conn *c,
 	int64_t user = c->user_id;
 	const char *before = user ? server_presence(srv, user) : NULL;
 	const char *after;
-	struct store_hive *hives;
-	size_t n;
 
 	fn(c, arg);
 	if (!user || srv->stopping)
 		return;
+	if (srv->cluster)
+		cluster_presence_put(srv, user, local_presence(srv, user));
 	after = server_presence(srv, user);
-	if (strcmp(before, after) == 0 ||
-	    store_hive_list(srv->store, user, &hives, &n))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		struct frame *f = proto_event("presence", -1, json_pack(
-			"{s:I, s:s}", "user_id", (json_int_t)user, "status",
-			after));
-
-		if (f) {
-			server_publish(srv, hives[i].id, 0, 0, 0, f);
-			frame_unref(f);
-		}
-	}
-	free(hives);
+	if (strcmp(before, after))
+		server_presence_publish(srv, user, after);
 }
 
 int conn_subscribe(struct conn *c, const int64_t *hives, size_t n)

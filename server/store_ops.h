@@ -92,6 +92,10 @@
 	STORE_OP(int, event_insert, (struct store *st, int64_t hive_id, int64_t channel_id, const char *kind, const char *data, int64_t now, int64_t *pos), (st, hive_id, channel_id, kind, data, now, pos)) \
 	STORE_OP(int, events_since, (struct store *st, int64_t user_id, int64_t since, int limit, struct store_event **out, size_t *n), (st, user_id, since, limit, out, n)) \
 	STORE_OP(int, event_last, (struct store *st, int64_t *pos), (st, pos)) \
+	STORE_OP(int, presence_put, (struct store *st, const char *node, int64_t user_id, enum store_presence status), (st, node, user_id, status)) \
+	STORE_OP(int, presence_of, (struct store *st, int64_t user_id, enum store_presence *status), (st, user_id, status)) \
+	STORE_OP(int, presence_renew, (struct store *st, const char *node), (st, node)) \
+	STORE_OP(int, presence_expire, (struct store *st, int64_t **users, size_t *n), (st, users, n)) \
 	STORE_OP(int, lease_take, (struct store *st, const char *name, const char *holder, int64_t ttl_ms, bool *held), (st, name, holder, ttl_ms, held)) \
 	STORE_OP(int, events_after, (struct store *st, int64_t since, int limit, struct store_event **out, size_t *n), (st, since, limit, out, n)) \
 	STORE_OP(int, event_erase_text, (struct store *st, int64_t message_id, int64_t author_id), (st, message_id, author_id)) \

@@ -214,6 +214,40 @@ static int command(struct store *st, const char *sql)
 }
 
 /*
+ * Sets up a new session: the lock's timeouts, durability.  After a
+ * reconnection too, when the statements must be prepared again.
+ */
+static int session_setup(struct store *st)
+{
+	if (st->prepared)
+		memset(st->prepared, 0, (size_t)st->nprepared);
+	return command(st, PG_SESSION_SETUP) ||
+	       (st->sync_normal && command(st, "SET synchronous_commit = off")) ?
+	       RUCHE_EIO : 0;
+}
+
+/*
+ * A connection that PostgreSQL lost (its restart, a network cut) is made
+ * again, between transactions only: a transaction open on it is gone,
+ * and its caller hears so from the statement that fails.
+ */
+static int reconnect(struct store *st)
+{
+	if (PQstatus(st->conn) == CONNECTION_OK)
+		return 0;
+	if (st->depth)
+		return RUCHE_EIO;
+	PQreset(st->conn);
+	if (PQstatus(st->conn) != CONNECTION_OK || session_setup(st)) {
+		log_error("store: PostgreSQL is out of reach: %s",
+			  PQerrorMessage(st->conn));
+		return RUCHE_EIO;
+	}
+	log_warn("store: connected to PostgreSQL again");
+	return 0;
+}
+
+/*
  * Runs q with a's parameters: its result, or NULL with *rc.  A failure
  * inside a transaction aborts it (lost) until the rollback to its depth.
  */
@@ -234,7 +268,9 @@ PGresult *pg_query(struct store *st, struct pg_sql *q, struct pg_args *a,
 		*rc = RUCHE_EINVAL;
 		return NULL;
 	}
-	*rc = prepare(st, q);
+	*rc = reconnect(st);
+	if (!*rc)
+		*rc = prepare(st, q);
 	if (*rc)
 		return NULL;
 	if (guard && (*rc = command(st, "SAVEPOINT pg_conflict")))
@@ -470,7 +506,7 @@ int pg_store_open(const char *url, const struct store_migration *mig,
 		goto fail;
 	}
 	PQsetNoticeProcessor(st->conn, quiet_notices, NULL);
-	rc = command(st, PG_SESSION_SETUP);
+	rc = session_setup(st);
 	if (rc) {
 		snprintf(err, errlen, "cannot set up the session: %s",
 			 PQerrorMessage(st->conn));
@@ -504,6 +540,7 @@ bool pgs_dirty(struct store *st)
  */
 int pgs_set_sync(struct store *st, bool full)
 {
+	st->sync_normal = !full;
 	return command(st, full ? "SET synchronous_commit = on" :
 				  "SET synchronous_commit = off");
 }
@@ -521,6 +558,9 @@ int pgs_begin(struct store *st)
 
 	if (st->lost)
 		return st->lost;
+	rc = reconnect(st);
+	if (rc)
+		return rc;
 	if (st->depth)
 		rc = command(st, "SAVEPOINT s");
 	else
@@ -617,6 +657,71 @@ int pgs_lease_take(struct store *st, const char *name, const char *holder,
 	n = pg_run_count(st, &q_lease_take, &a, &rc);
 	*held = !rc && n == 1;
 	return rc;
+}
+
+/* ---- Presence across nodes ------------------------------------------ */
+
+#define PG_TEXT(x) #x
+#define PG_NUMBER(x) PG_TEXT(x)
+#define PG_PRESENCE_UNTIL PG_NOW_MS " + " PG_NUMBER(STORE_PRESENCE_TTL_MS)
+
+static struct pg_sql q_presence_put = PG_SQL(
+	"INSERT INTO presence(user_id, node, away, until) "
+	"VALUES ($1, $2, $3, " PG_PRESENCE_UNTIL ") "
+	"ON CONFLICT (user_id, node) DO UPDATE SET away = excluded.away, "
+	"until = excluded.until");
+static struct pg_sql q_presence_gone = PG_SQL(
+	"DELETE FROM presence WHERE user_id = $1 AND node = $2");
+/* 0 offline, 1 away, 2 online: the best of the rows still valid. */
+static struct pg_sql q_presence_of = PG_SQL(
+	"SELECT coalesce(max(CASE WHEN away <> 0 THEN 1 ELSE 2 END), 0) "
+	"FROM presence WHERE user_id = $1 AND until >= " PG_NOW_MS);
+static struct pg_sql q_presence_renew = PG_SQL(
+	"UPDATE presence SET until = " PG_PRESENCE_UNTIL " WHERE node = $1");
+static struct pg_sql q_presence_expire = PG_SQL(
+	"DELETE FROM presence WHERE until < " PG_NOW_MS " RETURNING user_id");
+
+int pgs_presence_put(struct store *st, const char *node, int64_t user_id,
+		     enum store_presence status)
+{
+	struct pg_args a = { 0 };
+
+	pg_arg_i64(&a, user_id);
+	pg_arg_text(&a, node);
+	if (status == STORE_PRESENCE_OFFLINE)
+		return pg_run(st, &q_presence_gone, &a, false);
+	pg_arg_bool(&a, status == STORE_PRESENCE_AWAY);
+	return pg_run(st, &q_presence_put, &a, false);
+}
+
+int pgs_presence_of(struct store *st, int64_t user_id,
+		    enum store_presence *status)
+{
+	struct pg_args a = { 0 };
+	int64_t v = 0;
+	int rc;
+
+	pg_arg_i64(&a, user_id);
+	rc = pg_one(st, &q_presence_of, &a, pg_read_i64, &v);
+	*status = v == 2 ? STORE_PRESENCE_ONLINE : v == 1 ?
+		  STORE_PRESENCE_AWAY : STORE_PRESENCE_OFFLINE;
+	return rc;
+}
+
+int pgs_presence_renew(struct store *st, const char *node)
+{
+	struct pg_args a = { 0 };
+
+	pg_arg_text(&a, node);
+	return pg_run(st, &q_presence_renew, &a, false);
+}
+
+int pgs_presence_expire(struct store *st, int64_t **users, size_t *n)
+{
+	struct pg_args a = { 0 };
+
+	return pg_list(st, &q_presence_expire, &a, sizeof(**users),
+		       pg_read_i64, (void **)users, n);
 }
 
 /*

@@ -52,6 +52,7 @@ struct store {
 	 */
 	int lost, lost_depth;
 	bool dirty;		/* a row written since the transaction began */
+	bool sync_normal;	/* --sync normal: asked for, kept on reconnect */
 	unsigned char *prepared; /* by statement number: prepared here? */
 	int nprepared;
 };

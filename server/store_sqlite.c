@@ -3121,6 +3121,44 @@ static int sq_events_after(struct store *st, int64_t since, int limit,
 	return list(st, s, sizeof(**out), read_event_to, (void **)out, n);
 }
 
+/*
+ * One node works on an SQLite database: it counts its own connections
+ * (server.c), and presence is never asked of the store.
+ */
+static int sq_presence_put(struct store *st, const char *node,
+			   int64_t user_id, enum store_presence status)
+{
+	(void)st;
+	(void)node;
+	(void)user_id;
+	(void)status;
+	return 0;
+}
+
+static int sq_presence_of(struct store *st, int64_t user_id,
+			  enum store_presence *status)
+{
+	(void)st;
+	(void)user_id;
+	*status = STORE_PRESENCE_OFFLINE;
+	return 0;
+}
+
+static int sq_presence_renew(struct store *st, const char *node)
+{
+	(void)st;
+	(void)node;
+	return 0;
+}
+
+static int sq_presence_expire(struct store *st, int64_t **users, size_t *n)
+{
+	(void)st;
+	*users = NULL;
+	*n = 0;
+	return 0;
+}
+
 /* One node works on an SQLite database: the lease is always its own. */
 static int sq_lease_take(struct store *st, const char *name,
 			 const char *holder, int64_t ttl_ms, bool *held)

@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ruche/store.h"
+
 struct bus;
 struct frame;
 struct server;
@@ -64,6 +66,20 @@ void cluster_catch_up(struct server *srv);
  * after its holder stops renewing it.  Called at each housekeeping.
  */
 bool cluster_runner(struct server *srv);
+
+/*
+ * Presence across nodes (store_presence_put()): how every node sees a
+ * person, the best of them; and how this node does, stored.
+ */
+enum store_presence cluster_presence(struct server *srv, int64_t user_id);
+void cluster_presence_put(struct server *srv, int64_t user_id,
+			  enum store_presence status);
+
+/*
+ * At each housekeeping: renews what this node says of its people; the
+ * runner also forgets what lapsed and says who went offline with it.
+ */
+void cluster_housekeeping(struct server *srv, bool runner);
 
 /* What the bus brought: bells and whole events.  On the loop's wake. */
 void cluster_woken(struct server *srv);

@@ -245,6 +245,10 @@ const char *server_presence(struct server *srv, int64_t user_id);
 void server_presence_update(struct server *srv, struct conn *c,
 			    void (*fn)(struct conn *c, void *arg), void *arg);
 
+/* Tells a person's hives their status ("online", "away", "offline"). */
+void server_presence_publish(struct server *srv, int64_t user_id,
+			     const char *status);
+
 /* Forgets a conn's outbox entries (it is going away). */
 void server_forget_conn(struct server *srv, struct conn *c);
 

@@ -496,6 +496,26 @@ int store_event_erase_text(struct store *st, int64_t message_id,
 int store_lease_take(struct store *st, const char *name, const char *holder,
 		     int64_t ttl_ms, bool *held);
 
+/*
+ * Presence across the nodes of a cluster (PostgreSQL; on SQLite, one
+ * node alone, the server counts its own connections and these are not
+ * called).  A node says how it sees a person: STORE_PRESENCE_OFFLINE
+ * (none of its connections is theirs), _AWAY or _ONLINE, valid for
+ * STORE_PRESENCE_TTL_MS unless renewed; a person's status is the best
+ * any node says.  store_presence_expire() forgets what lapsed (a node
+ * that died) and hands back whose it was (free() *users).
+ */
+enum store_presence {
+	STORE_PRESENCE_OFFLINE, STORE_PRESENCE_AWAY, STORE_PRESENCE_ONLINE,
+};
+#define STORE_PRESENCE_TTL_MS 20000
+int store_presence_put(struct store *st, const char *node, int64_t user_id,
+		       enum store_presence status);
+int store_presence_of(struct store *st, int64_t user_id,
+		      enum store_presence *status);
+int store_presence_renew(struct store *st, const char *node);
+int store_presence_expire(struct store *st, int64_t **users, size_t *n);
+
 /* The oldest position still kept (0 when the log is empty). */
 int store_event_first(struct store *st, int64_t *pos);
 /* Drops events created before before_ms, but never the newest one. */

@@ -118,6 +118,23 @@ describe('three nodes, one hive', { skip: !testPg && 'needs RUCHE_TEST_PG (ctest
     assert.deepEqual(history.slice(-want), order, 'one history, read on any node');
   });
 
+  test('a send retried on another node is stored once', async () => {
+    const h = hive.handles.find((x) => nodeOf[x] === 0);
+    const again = await connectAs(nodes[2], tok[h].token);
+    try {
+      const params = { channel_id: general.id, text: 'said once, sent twice', nonce: 'retry-elsewhere' };
+      const first = await cl[h].call('msg.send', params);
+      const second = await again.call('msg.send', params);
+      assert.equal(second.message.id, first.message.id, 'the retry answers with the stored message');
+      await sleep(1500); // a second read of the store by every node
+      assert.equal(createdIds(cl.mira).filter((id) => id === first.message.id).length, 1);
+      const texts = (await fullHistory(cl.l2, general.id)).filter((m) => m.text === params.text);
+      assert.equal(texts.length, 1);
+    } finally {
+      await again.close();
+    }
+  });
+
   test('typing crosses nodes, and is not stored', async () => {
     await cl.l1.call('typing', { channel_id: general.id });
     for (const h of ['l2', 'l3', 'mira']) {
@@ -129,11 +146,35 @@ describe('three nodes, one hive', { skip: !testPg && 'needs RUCHE_TEST_PG (ctest
     assert.equal(received(cl.l1, 'typing').length, 0, 'not to the typist');
   });
 
+  test('presence is the whole cluster\'s: online on any node is online', async () => {
+    const status = async (h) => (await cl.mira.call('presence.list', { hive_id: hive.id })).presence
+      .find((p) => p.user_id === tok[h].user.id).status;
+    for (const h of hive.handles) assert.equal(await status(h), 'online', `${h} on node ${nodeOf[h]}`);
+    // l3 opens a second connection on another node, then closes the first:
+    // still online, and nobody was told otherwise.
+    const other = nodes[(nodeOf.l3 + 1) % NODES];
+    const second = await chatClient(other, tok.l3.token);
+    const offline = (c) => received(c, 'presence').filter((m) => m.data.user_id === tok.l3.user.id && m.data.status === 'offline');
+    await cl.l3.close();
+    second.log.unshift(...cl.l3.log); // one person's story, for the tests after
+    cl.l3 = second;
+    nodeOf.l3 = (nodeOf.l3 + 1) % NODES;
+    await sleep(800);
+    assert.equal(await status('l3'), 'online');
+    assert.equal(offline(cl.mira).length, 0, 'no offline for someone still on another node');
+    // Away on its only connection: away for all, told across nodes.
+    await cl.l3.call('presence.set', { status: 'away' });
+    await cl.l1.waitFor((m) => m.ev === 'presence' && m.data.user_id === tok.l3.user.id && m.data.status === 'away');
+    assert.equal(await status('l3'), 'away');
+    await cl.l3.call('presence.set', { status: 'online' });
+    await cl.l1.waitFor((m) => m.ev === 'presence' && m.data.user_id === tok.l3.user.id && m.data.status === 'online');
+  });
+
   test('a node killed: nothing acknowledged is lost, its people resume elsewhere', async () => {
     const victim = 1;
     const onVictim = hive.handles.filter((h) => nodeOf[h] === victim);
     const last = {};
-    for (const h of onVictim) last[h] = cl[h].log.filter((m) => m.pos).at(-1).pos;
+    for (const h of onVictim) last[h] = cl[h].log.filter((m) => m.pos).at(-1)?.pos ?? cl[h].synced.pos;
     const before = createdIds(cl.mira).length;
     // A message acknowledged by the victim just before it dies.
     const ack = await cl[onVictim[0]].call('msg.send', { channel_id: general.id, text: 'last words', nonce: 'last' });
