@@ -16,6 +16,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+// What stands for NULL in the CSV that goes from SQLite to PostgreSQL.
+const NULL_MARK = '@@null@@';
+
 // The tables the cohort needs, in the order their references allow.
 const TABLES = ['users', 'sessions', 'hives', 'memberships', 'channels'];
 
@@ -39,7 +42,7 @@ function psql(url, sql, input) {
 
 function sqliteCsv(db, sql) {
   return new Promise((resolve, reject) => {
-    const p = spawn('sqlite3', ['-csv', '-cmd', '.nullvalue \\N', db, sql], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('sqlite3', ['-csv', '-cmd', `.nullvalue ${NULL_MARK}`, db, sql], { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks = [];
     let err = '';
     p.stdout.on('data', (d) => chunks.push(d));
@@ -52,14 +55,19 @@ function sqliteCsv(db, sql) {
 // Copies the fixture's people, hives and sessions into PostgreSQL (whose
 // schema a `ruche admin` run made): the same rows, the same ids.
 async function copyFixture(ctx, fx, url) {
+  // A copy of the fixture, brought to this binary's schema first (the
+  // fixture is kept as it was made).
+  const db = ctx.copyFixtureDb(fx);
+  const r = await ctx.run(ctx.ruche, ['admin', 'list-hives', '--db', db], { env: { RUCHE_LOG_LEVEL: 'error' } });
+  if (r.code !== 0) throw new Error(`ruche admin on the fixture: ${r.stderr}`);
   for (const t of TABLES) {
     const cols = (await psql(url, 'SELECT string_agg(column_name || \':\' || data_type, \',\' ORDER BY ordinal_position) ' +
       `FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${t}'`)).split(',')
       .map((c) => c.split(':'));
     const names = cols.map(([n]) => n);
     const select = cols.map(([n, type]) => (type === 'bytea' ? `'\\x' || hex(${n})` : n)).join(', ');
-    const csv = await sqliteCsv(fx.db, `SELECT ${select} FROM ${t}`);
-    await psql(url, `\\copy ${t}(${names.join(', ')}) FROM STDIN WITH (FORMAT csv, NULL '\\N')`, csv);
+    const csv = await sqliteCsv(db, `SELECT ${select} FROM ${t}`);
+    await psql(url, `\\copy ${t}(${names.join(', ')}) FROM STDIN WITH (FORMAT csv, NULL '${NULL_MARK}')`, csv);
     if (names.includes('id')) {
       await psql(url, `SELECT setval(pg_get_serial_sequence('${t}', 'id'), coalesce(max(id), 1)) FROM ${t}`);
     }
