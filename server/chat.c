@@ -1132,60 +1132,28 @@ int chat_history(struct server *srv, struct actor who, int64_t channel_id,
 	return *out ? 0 : RUCHE_ENOMEM;
 }
 
-/*
- * Turns what a person typed into an FTS5 query: each word quoted (so no
- * operator or column filter sneaks in), all of them required, the last
- * one as a prefix.
- */
-static char *fts_query(const char *q)
+/* Whether q holds a word (anything but spaces). */
+static bool has_words(const char *q)
 {
-	size_t n = strlen(q);
-	char *out = malloc(n * 2 + 8), *o = out;
-	bool any = false;
-
-	if (!out)
-		return NULL;
-	while (*q) {
-		while (*q && isspace((unsigned char)*q))
-			q++;
-		if (!*q)
-			break;
-		if (any)
-			*o++ = ' ';
-		*o++ = '"';
-		while (*q && !isspace((unsigned char)*q)) {
-			if (*q == '"')
-				*o++ = '"';
-			*o++ = *q++;
-		}
-		*o++ = '"';
-		any = true;
-	}
-	if (any)
-		*o++ = '*';
-	*o = '\0';
-	if (!any) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	for (; *q; q++)
+		if (!isspace((unsigned char)*q))
+			return true;
+	return false;
 }
 
 int chat_search(struct server *srv, struct actor who, const char *query,
 		int limit, json_t **out)
 {
 	struct store_hit *hits;
-	char *q = fts_query(query);
 	size_t n;
 	json_t *arr;
 	int rc;
 
-	if (!q)
+	if (!has_words(query))
 		return RUCHE_EEMPTY;
 	if (limit < 1 || limit > CHAT_PAGE_MAX)
 		limit = limit < 1 ? 20 : CHAT_PAGE_MAX;
-	rc = store_search(srv->store, who.user_id, q, limit, &hits, &n);
-	free(q);
+	rc = store_search(srv->store, who.user_id, query, limit, &hits, &n);
 	if (rc)
 		return rc;
 	arr = json_array();

@@ -101,7 +101,7 @@
 	STORE_OP(int, event_erase_text, (struct store *st, int64_t message_id, int64_t author_id), (st, message_id, author_id)) \
 	STORE_OP(int, event_first, (struct store *st, int64_t *pos), (st, pos)) \
 	STORE_OP(int, event_prune, (struct store *st, int64_t before_ms, int *deleted), (st, before_ms, deleted)) \
-	STORE_OP(int, search, (struct store *st, int64_t user_id, const char *query, int limit, struct store_hit **out, size_t *n), (st, user_id, query, limit, out, n)) \
+	STORE_OP(int, search, (struct store *st, int64_t user_id, const char *words, int limit, struct store_hit **out, size_t *n), (st, user_id, words, limit, out, n)) \
 	STORE_OP(int, waitlist_insert, (struct store *st, int64_t hive_id, int64_t user_id, int64_t now), (st, hive_id, user_id, now)) \
 	STORE_OP(int, waitlist_delete, (struct store *st, int64_t hive_id, int64_t user_id), (st, hive_id, user_id)) \
 	STORE_OP(int, waitlist_list, (struct store *st, int64_t hive_id, struct store_member **out, size_t *n), (st, hive_id, out, n)) \

@@ -708,20 +708,17 @@ int pgs_search_check(struct store *st)
 }
 
 /*
- * Reads the FTS5 query that chat.c makes ("word" "word"*, a quote inside
- * doubled) into an array literal of its phrases, for
- * ruche_search_query(); *prefix tells whether the last one ends in '*'.
- * A bare word (no quotes) counts as a phrase too.
+ * What a person typed, as an array literal of its words (split at
+ * spaces) for ruche_search_query(): every word required, each as a
+ * phrase of the tokens in it, the last one as a prefix.
  */
-static char *search_phrases(const char *q, bool *prefix)
+static char *search_words(const char *q)
 {
-	size_t n = strlen(q);
-	char *out = malloc(n * 2 + 8), *o = out;
+	char *out = malloc(strlen(q) * 2 + 8), *o = out;
 	bool any = false;
 
 	if (!out)
 		return NULL;
-	*prefix = false;
 	*o++ = '{';
 	while (*q) {
 		while (*q && isspace((unsigned char)*q))
@@ -731,30 +728,12 @@ static char *search_phrases(const char *q, bool *prefix)
 		if (any)
 			*o++ = ',';
 		*o++ = '"';
-		if (*q == '"') {
-			for (q++; *q; q++) {
-				if (*q == '"' && q[1] != '"')
-					break;
-				if (*q == '"')
-					q++;
-				if (*q == '"' || *q == '\\')
-					*o++ = '\\';
-				*o++ = *q;
-			}
-			if (*q == '"')
-				q++;
-		} else {
-			for (; *q && !isspace((unsigned char)*q) &&
-			       *q != '*'; q++) {
-				if (*q == '"' || *q == '\\')
-					*o++ = '\\';
-				*o++ = *q;
-			}
+		for (; *q && !isspace((unsigned char)*q); q++) {
+			if (*q == '"' || *q == '\\')
+				*o++ = '\\';
+			*o++ = *q;
 		}
 		*o++ = '"';
-		*prefix = *q == '*';
-		while (*q == '*')
-			q++;
 		any = true;
 	}
 	*o++ = '}';
@@ -830,20 +809,19 @@ int pgs_search(struct store *st, int64_t user_id, const char *query,
 	       int limit, struct store_hit **out, size_t *n)
 {
 	struct pg_args a = { 0 };
-	bool prefix;
-	char *phrases = search_phrases(query, &prefix);
+	char *words = search_words(query);
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (!phrases)
+	if (!words)
 		return RUCHE_ENOMEM;
 	pg_arg_i64(&a, user_id);
-	pg_arg_text(&a, phrases);
+	pg_arg_text(&a, words);
 	pg_arg_i64(&a, limit);
-	pg_arg_bool(&a, prefix);
+	pg_arg_bool(&a, true);	/* the last word as a prefix */
 	rc = pg_list(st, &q_search, &a, sizeof(**out), read_hit, (void **)out,
 		     n);
-	free(phrases);
+	free(words);
 	return rc;
 }

@@ -5,6 +5,7 @@
  * and (as the store grows) every prepared statement, prepared once and
  * finalized at close.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -3260,11 +3261,51 @@ static int search_way(struct store *st, int64_t user_id, int limit,
 	return rc;
 }
 
-static int sq_search(struct store *st, int64_t user_id, const char *query,
-		 int limit, struct store_hit **out, size_t *n)
+/*
+ * Turns what a person typed into an FTS5 query: each word quoted (so no
+ * operator or column filter sneaks in), all of them required, the last
+ * one as a prefix.  NULL when out of memory, or for no word.
+ */
+static char *fts_query(const char *q)
+{
+	size_t n = strlen(q);
+	char *out = malloc(n * 2 + 8), *o = out;
+	bool any = false;
+
+	if (!out)
+		return NULL;
+	while (*q) {
+		while (*q && isspace((unsigned char)*q))
+			q++;
+		if (!*q)
+			break;
+		if (any)
+			*o++ = ' ';
+		*o++ = '"';
+		while (*q && !isspace((unsigned char)*q)) {
+			if (*q == '"')
+				*o++ = '"';
+			*o++ = *q++;
+		}
+		*o++ = '"';
+		any = true;
+	}
+	if (any)
+		*o++ = '*';
+	*o = '\0';
+	if (!any) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int sq_search(struct store *st, int64_t user_id, const char *words,
+		     int limit, struct store_hit **out, size_t *n)
 {
 	enum stmt_id way;
 	sqlite3_stmt *s;
+	char *query;
 	int rc;
 
 	/* Everything committed is found, and what this turn wrote.  Should
@@ -3277,10 +3318,19 @@ static int sq_search(struct store *st, int64_t user_id, const char *query,
 	s = stmt(st, way);
 	if (!s)
 		return RUCHE_EIO;
+	query = fts_query(words);
+	if (!query) {
+		*out = NULL;
+		*n = 0;
+		/* No word: nothing matches. */
+		return words[strspn(words, " \t\n\v\f\r")] ? RUCHE_ENOMEM : 0;
+	}
 	sqlite3_bind_int64(s, 1, user_id);
 	bind_text(s, 2, query);
 	sqlite3_bind_int(s, 3, limit);
-	return list(st, s, sizeof(**out), read_hit, (void **)out, n);
+	rc = list(st, s, sizeof(**out), read_hit, (void **)out, n);
+	free(query);
+	return rc;
 }
 
 

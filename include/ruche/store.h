@@ -522,8 +522,13 @@ int store_event_first(struct store *st, int64_t *pos);
 int store_event_prune(struct store *st, int64_t before_ms, int *deleted);
 void store_event_list_free(struct store_event *list, size_t n);
 
-/* Full-text search in what user_id can see, newest first. */
-int store_search(struct store *st, int64_t user_id, const char *query,
+/*
+ * Full-text search in what user_id can see, newest first: the messages
+ * that hold every word of `words` (as a person typed them, split at
+ * spaces; the last one may be the start of a word).  Each backend makes
+ * its own query of them: nothing in them is an operator.
+ */
+int store_search(struct store *st, int64_t user_id, const char *words,
 		 int limit, struct store_hit **out, size_t *n);
 void store_hit_list_free(struct store_hit *list, size_t n);
 
