@@ -7,6 +7,7 @@
  * a struct store goes to its backend's operations (store_ops.h).  The
  * rest of this file frees what the store hands out, the same for both.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,19 @@ void store_where_shown(const char *where, char *out, size_t len)
 		}
 		p += n;
 	}
+}
+
+const char *store_next_word(const char **q, size_t *len)
+{
+	const char *w = *q;
+
+	while (*w && isspace((unsigned char)*w))
+		w++;
+	*len = 0;
+	while (w[*len] && !isspace((unsigned char)w[*len]))
+		(*len)++;
+	*q = w + *len;
+	return *len ? w : NULL;
 }
 
 /* A backend's struct store begins with its operations. */

@@ -236,6 +236,13 @@ int sqlite_store_open(const char *path, const struct store_migration *mig,
 int pg_store_open(const char *url, const struct store_migration *mig,
 		  int nmig, struct store **out, char *err, size_t errlen);
 
+/*
+ * The next word of what a person typed for a search (*q moves past it):
+ * its start and *len, or NULL when no word is left.  Words are split at
+ * spaces; each backend makes its own query of them.
+ */
+const char *store_next_word(const char **q, size_t *len);
+
 /* The kind named s ("chat", "announce", "direct"); chat for others. */
 enum channel_kind store_kind_parse(const char *s);
 

@@ -715,23 +715,21 @@ int pgs_search_check(struct store *st)
 static char *search_words(const char *q)
 {
 	char *out = malloc(strlen(q) * 2 + 8), *o = out;
+	const char *w;
+	size_t len;
 	bool any = false;
 
 	if (!out)
 		return NULL;
 	*o++ = '{';
-	while (*q) {
-		while (*q && isspace((unsigned char)*q))
-			q++;
-		if (!*q)
-			break;
+	while ((w = store_next_word(&q, &len))) {
 		if (any)
 			*o++ = ',';
 		*o++ = '"';
-		for (; *q && !isspace((unsigned char)*q); q++) {
-			if (*q == '"' || *q == '\\')
+		for (size_t i = 0; i < len; i++) {
+			if (w[i] == '"' || w[i] == '\\')
 				*o++ = '\\';
-			*o++ = *q;
+			*o++ = w[i];
 		}
 		*o++ = '"';
 		any = true;

@@ -5,7 +5,6 @@
  * and (as the store grows) every prepared statement, prepared once and
  * finalized at close.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -3268,35 +3267,31 @@ static int search_way(struct store *st, int64_t user_id, int limit,
  */
 static char *fts_query(const char *q)
 {
-	size_t n = strlen(q);
-	char *out = malloc(n * 2 + 8), *o = out;
+	char *out = malloc(strlen(q) * 2 + 8), *o = out;
+	const char *w;
+	size_t len;
 	bool any = false;
 
 	if (!out)
 		return NULL;
-	while (*q) {
-		while (*q && isspace((unsigned char)*q))
-			q++;
-		if (!*q)
-			break;
+	while ((w = store_next_word(&q, &len))) {
 		if (any)
 			*o++ = ' ';
 		*o++ = '"';
-		while (*q && !isspace((unsigned char)*q)) {
-			if (*q == '"')
+		for (size_t i = 0; i < len; i++) {
+			if (w[i] == '"')
 				*o++ = '"';
-			*o++ = *q++;
+			*o++ = w[i];
 		}
 		*o++ = '"';
 		any = true;
 	}
-	if (any)
-		*o++ = '*';
-	*o = '\0';
 	if (!any) {
 		free(out);
 		return NULL;
 	}
+	*o++ = '*';
+	*o = '\0';
 	return out;
 }
 
