@@ -423,40 +423,51 @@ void bus_unsubscribe(struct bus *b, const char *name)
 		wake_reader(b);
 }
 
+/* Connects the publisher, unless Redis is known to be away. */
+static bool publisher(struct bus *b)
+{
+	bool up;
+
+	if (b->pub)
+		return true;
+	/* Connecting waits: only once the reader found Redis there. */
+	pthread_mutex_lock(&b->lock);
+	up = b->reader_up;
+	pthread_mutex_unlock(&b->lock);
+	if (!up || now_ms() < b->pub_retry_at)
+		return false;
+	b->pub = connect_redis(b);
+	if (!b->pub)
+		b->pub_retry_at = now_ms() + BUS_PUBLISH_RETRY_MS;
+	return b->pub != NULL;
+}
+
 int bus_publish(struct bus *b, const char *topic, const char *data,
 		size_t len)
 {
-	redisReply *r;
+	/* A connection made before Redis restarted fails at its first use:
+	 * then once more on a new one. */
+	for (int tries = 0; tries < 2 && publisher(b); tries++) {
+		bool fresh = tries > 0;
+		redisReply *r = redisCommand(b->pub, "PUBLISH %s %b", topic,
+					     data, len);
 
-	if (!b->pub) {
-		bool up;
-
-		/* Connecting waits: only once the reader found Redis there. */
-		pthread_mutex_lock(&b->lock);
-		up = b->reader_up;
-		pthread_mutex_unlock(&b->lock);
-		if (!up || now_ms() < b->pub_retry_at)
-			return RUCHE_EIO;
-		b->pub = connect_redis(b);
-		if (!b->pub) {
-			b->pub_retry_at = now_ms() + BUS_PUBLISH_RETRY_MS;
-			return RUCHE_EIO;
+		if (r && !b->pub->err) {
+			freeReplyObject(r);
+			return 0;
 		}
-	}
-	r = redisCommand(b->pub, "PUBLISH %s %b", topic, data, len);
-	if (!r || b->pub->err) {
-		log_warn("bus: cannot publish to redis://%s:%d: %s", b->host,
-			 b->port, b->pub->errstr[0] ? b->pub->errstr :
-			 "no answer");
+		if (fresh)
+			log_warn("bus: cannot publish to redis://%s:%d: %s",
+				 b->host, b->port, b->pub->errstr[0] ?
+				 b->pub->errstr : "no answer");
 		if (r)
 			freeReplyObject(r);
 		redisFree(b->pub);
 		b->pub = NULL;
-		b->pub_retry_at = now_ms() + BUS_PUBLISH_RETRY_MS;
-		return RUCHE_EIO;
+		if (fresh)
+			b->pub_retry_at = now_ms() + BUS_PUBLISH_RETRY_MS;
 	}
-	freeReplyObject(r);
-	return 0;
+	return RUCHE_EIO;
 }
 
 void bus_take(struct bus *b, struct bus_msg **out, size_t *n)

@@ -613,7 +613,9 @@ void server_presence_update(struct server *srv, struct conn *c,
 	const char *after;
 
 	fn(c, arg);
-	if (!user || srv->stopping)
+	/* A node shutting down tells nobody of its own closing connections,
+	 * but a cluster's other nodes must hear who is gone. */
+	if (!user || (srv->stopping && !srv->cluster))
 		return;
 	if (srv->cluster)
 		cluster_presence_put(srv, user, local_presence(srv, user));

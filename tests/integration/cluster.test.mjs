@@ -59,6 +59,7 @@ describe('three nodes, one hive', { skip: !testPg && 'needs RUCHE_TEST_PG (ctest
   const nodes = [];
   const cl = {}; // handle -> client
   const nodeOf = {}; // handle -> node index
+  const fromKilled = new Set(); // those who were on the node killed
   let redisPort;
   let redis;
   let hive;
@@ -200,6 +201,7 @@ describe('three nodes, one hive', { skip: !testPg && 'needs RUCHE_TEST_PG (ctest
       assert.ok(ids.every((id) => !seen.has(id) || id === ack.message.id), `${h}: nothing it already had but maybe the last words`);
       cl[h] = c;
       nodeOf[h] = target;
+      fromKilled.add(h);
     }
     await eventually(() => createdIds(cl.mira).length >= before + 1 + during.length, {
       timeoutMs: 10000, what: 'mira saw the last words and the rest',
@@ -225,6 +227,20 @@ describe('three nodes, one hive', { skip: !testPg && 'needs RUCHE_TEST_PG (ctest
       timeoutMs: 5000, what: 'the message after the bus came back',
     });
     assert.equal(createdIds(cl[to]).filter((id) => id === again.message.id).length, 1);
+  });
+
+  test('a node stopped cleanly: the others hear at once who left with it', async () => {
+    const n = NODES - 1;
+    // Those who came from the killed node still count there until its
+    // rows lapse (20 s): the others are only on this node.
+    const only = hive.handles.filter((h) => nodeOf[h] === n && !fromKilled.has(h));
+    assert.ok(only.length > 0, `someone is on node ${n} only`);
+    await stopOk(nodes[n]);
+    const watcher = hive.handles.find((h) => nodeOf[h] !== n);
+    for (const h of only) {
+      await cl[watcher].waitFor((m) => m.ev === 'presence' && m.data.user_id === tok[h].user.id &&
+        m.data.status === 'offline', 5000);
+    }
   });
 });
 
