@@ -35,7 +35,6 @@ struct cluster {
 	struct bus *bus;	/* borrowed */
 	uint64_t node;		/* this node's id on the bus, random */
 	int64_t mark;		/* the last position delivered */
-	int64_t rung;		/* the last position a bell was rung for */
 	struct bell *bells;	/* owned: topics to ring, n of cap */
 	size_t nbells, capbells;
 	bool runner;		/* it held the runner's lease last time */
@@ -62,7 +61,6 @@ int cluster_start(struct server *srv, struct bus *bus)
 		free(cl);
 		return rc;
 	}
-	cl->rung = cl->mark;
 	srv->cluster = cl;
 	log_info("cluster: node %016" PRIx64 ", events from position %lld",
 		 cl->node, (long long)cl->mark);
@@ -218,7 +216,6 @@ static void bell_for(struct server *srv, const char *t, void *arg)
 
 /* The whole of an event that is not stored, for the other nodes. */
 struct relay {
-	const struct outbox_entry *e;
 	char *msg;
 	size_t len;
 };
@@ -233,7 +230,7 @@ static void publish_to(struct server *srv, const char *t, void *arg)
 void cluster_event(struct server *srv, const struct outbox_entry *e)
 {
 	struct cluster *cl = srv->cluster;
-	struct relay r = { .e = e };
+	struct relay r = { 0 };
 	char head[128];
 	int n;
 
@@ -285,8 +282,7 @@ static void ring(struct server *srv)
 
 	if (!cl->nbells)
 		return;
-	n = snprintf(msg, sizeof(msg), "p %016" PRIx64 " %lld", cl->node,
-		     (long long)cl->rung);
+	n = snprintf(msg, sizeof(msg), "p %016" PRIx64, cl->node);
 	for (size_t i = 0; i < cl->nbells; i++)
 		bus_publish(cl->bus, cl->bells[i].topic, msg, (size_t)n);
 	cl->nbells = 0;
@@ -319,9 +315,15 @@ void cluster_catch_up(struct server *srv)
 		if (n < CATCH_UP_PAGE)
 			break;
 	}
-	if (cl->mark > cl->rung)
-		cl->rung = cl->mark;
 	ring(srv);
+}
+
+/* Whether a bell "p NODE" is this node's own: what it stored, it read. */
+static bool from_self(const struct cluster *cl, const struct bus_msg *m)
+{
+	unsigned long long node;
+
+	return sscanf(m->data, "p %16llx", &node) == 1 && node == cl->node;
 }
 
 /* Parses "e NODE HIVE CHANNEL USER FRAME" and delivers it here. */
@@ -357,7 +359,7 @@ void cluster_woken(struct server *srv)
 		if (v[i].data[0] == 'e')
 			relayed(srv, &v[i]);
 		else if (v[i].data[0] == 'p')
-			bell = true;
+			bell |= !from_self(cl, &v[i]);
 	}
 	bus_msg_list_free(v, n);
 	/* Back after an outage: what was rung meanwhile is in the store. */

@@ -8,6 +8,7 @@
  * rest of this file frees what the store hands out, the same for both.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,15 @@ void store_where_shown(const char *where, char *out, size_t len)
 		}
 		p += n;
 	}
+}
+
+bool store_schema_newer(int have, int known, char *err, size_t errlen)
+{
+	if (have <= known)
+		return false;
+	snprintf(err, errlen, "the database has schema version %d but this "
+		 "ruche only knows up to %d: run a newer ruche", have, known);
+	return true;
 }
 
 const char *store_next_word(const char **q, size_t *len)

@@ -243,6 +243,12 @@ int pg_store_open(const char *url, const struct store_migration *mig,
  */
 const char *store_next_word(const char **q, size_t *len);
 
+/*
+ * Whether a database at schema version `have` is newer than this binary,
+ * which knows up to `known`: then err says so, for both backends alike.
+ */
+bool store_schema_newer(int have, int known, char *err, size_t errlen);
+
 /* The kind named s ("chat", "announce", "direct"); chat for others. */
 enum channel_kind store_kind_parse(const char *s);
 

@@ -96,18 +96,20 @@ void pg_arg_null(struct pg_args *a)
 	arg(a, NULL, 0, 0);
 }
 
+void pg_arg_limit(struct pg_args *a, int limit)
+{
+	if (limit < 0)
+		pg_arg_null(a);
+	else
+		pg_arg_i64(a, limit);
+}
+
 /* ---- Columns --------------------------------------------------------- */
 
 int64_t pg_i64(const PGresult *r, int row, int col)
 {
 	return PQgetisnull(r, row, col) ? 0 :
 	       strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-double pg_f64(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? 0 :
-	       strtod(PQgetvalue(r, row, col), NULL);
 }
 
 bool pg_bool(const PGresult *r, int row, int col)
@@ -251,8 +253,8 @@ static int reconnect(struct store *st)
  * Runs q with a's parameters: its result, or NULL with *rc.  A failure
  * inside a transaction aborts it (lost) until the rollback to its depth.
  */
-PGresult *pg_query(struct store *st, struct pg_sql *q, struct pg_args *a,
-		   int *rc)
+static PGresult *run_once(struct store *st, struct pg_sql *q,
+			  struct pg_args *a, int *rc)
 {
 	char name[16];
 	PGresult *r;
@@ -305,6 +307,25 @@ PGresult *pg_query(struct store *st, struct pg_sql *q, struct pg_args *a,
 		st->lost_depth = st->depth;
 	}
 	return NULL;
+}
+
+/* Whether the connection was found dead outside a transaction. */
+static bool dropped(struct store *st)
+{
+	return !st->depth && PQstatus(st->conn) == CONNECTION_BAD;
+}
+
+PGresult *pg_query(struct store *st, struct pg_sql *q, struct pg_args *a,
+		   int *rc)
+{
+	PGresult *r = run_once(st, q, a, rc);
+
+	/* A connection PostgreSQL dropped (a restart) shows only when used.
+	 * A read runs again on a new one; a write is not repeated, for it
+	 * may have been applied before the answer was lost. */
+	if (!r && dropped(st) && strncmp(q->text, "SELECT", 6) == 0)
+		r = run_once(st, q, a, rc);
+	return r;
 }
 
 int64_t pg_run_count(struct store *st, struct pg_sql *q, struct pg_args *a,
@@ -468,12 +489,8 @@ static int migrate(struct store *st, const struct store_migration *mig,
 		err[strcspn(err, "\n")] = '\0';
 		return RUCHE_EIO;
 	}
-	if (have > known) {
-		snprintf(err, errlen,
-			 "the database has schema version %d but this ruche "
-			 "only knows up to %d: run a newer ruche", have, known);
+	if (store_schema_newer(have, known, err, errlen))
 		return RUCHE_ESCHEMA;
-	}
 	for (int i = 0; i < nmig; i++) {
 		if (mig[i].version <= have)
 			continue;
@@ -564,6 +581,9 @@ int pgs_begin(struct store *st)
 	if (st->depth)
 		rc = command(st, "SAVEPOINT s");
 	else
+		rc = command(st, "BEGIN; " PG_WRITE_LOCK);
+	/* BEGIN on a connection dropped meanwhile: again on a new one. */
+	if (rc && dropped(st) && !(rc = reconnect(st)))
 		rc = command(st, "BEGIN; " PG_WRITE_LOCK);
 	if (rc) {
 		if (!st->depth &&

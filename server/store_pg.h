@@ -93,6 +93,9 @@ void pg_arg_text(struct pg_args *a, const char *v);
 /* Bytes (a BYTEA), not copied. */
 void pg_arg_bytes(struct pg_args *a, const void *v, int len);
 void pg_arg_null(struct pg_args *a);
+/* A LIMIT: SQLite reads a negative one as none; PostgreSQL refuses it,
+ * and reads NULL as none. */
+void pg_arg_limit(struct pg_args *a, int limit);
 
 /*
  * Runs a statement that returns no rows needed.  RUCHE_ENOTFOUND when it
@@ -149,7 +152,6 @@ void pg_read_meetup(const PGresult *r, int row, void *out);
 
 /* Column readers.  NULL reads as 0, false, "" (or NULL for pg_strdup). */
 int64_t pg_i64(const PGresult *r, int row, int col);
-double pg_f64(const PGresult *r, int row, int col);
 bool pg_bool(const PGresult *r, int row, int col);
 bool pg_null(const PGresult *r, int row, int col);
 void pg_text(const PGresult *r, int row, int col, char *out, size_t len);

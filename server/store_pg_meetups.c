@@ -199,17 +199,6 @@ static struct pg_sql q_meetup_past = PG_SQL(
 
 /* ---- Helpers --------------------------------------------------------- */
 
-/* A LIMIT: a negative one is none in SQLite, an error in PostgreSQL,
- * whose LIMIT NULL is none. */
-static void arg_limit(struct pg_args *a, int limit)
-{
-	if (limit < 0)
-		pg_arg_null(a);
-	else
-		pg_arg_i64(a, limit);
-}
-
-
 void pg_read_meetup(const PGresult *r, int row, void *out)
 {
 	struct store_meetup *m = out;
@@ -333,7 +322,7 @@ int pgs_meetup_remind_due(struct store *st, int64_t now, int64_t ahead_ms,
 	pg_arg_i64(&a, now);
 	pg_arg_i64(&a, ahead_ms);
 	pg_arg_i64(&a, bit);
-	arg_limit(&a, limit);
+	pg_arg_limit(&a, limit);
 	return meetup_list(st, &q_meetup_remind_due, &a, out, n);
 }
 
@@ -482,7 +471,7 @@ int pgs_meetup_due_start(struct store *st, int64_t now, int limit,
 	struct pg_args a = { 0 };
 
 	pg_arg_i64(&a, now);
-	arg_limit(&a, limit);
+	pg_arg_limit(&a, limit);
 	return meetup_list(st, &q_meetup_due_start, &a, out, n);
 }
 
@@ -752,7 +741,7 @@ int pgs_meetup_past(struct store *st, int64_t hive_id, int64_t before,
 
 	pg_arg_i64(&a, hive_id);
 	pg_arg_i64(&a, before);
-	arg_limit(&a, limit);
+	pg_arg_limit(&a, limit);
 	return meetup_list(st, &q_meetup_past, &a, out, n);
 }
 

@@ -11,18 +11,6 @@
 #include "ruche/err.h"
 #include "store_pg.h"
 
-/* ---- Shared ---------------------------------------------------------- */
-
-/* A LIMIT: SQLite takes a negative one as none, PostgreSQL takes NULL. */
-static void arg_limit(struct pg_args *a, int limit)
-{
-	if (limit < 0)
-		pg_arg_null(a);
-	else
-		pg_arg_i64(a, limit);
-}
-
-
 /* ---- Supervision ----------------------------------------------------- */
 
 /*
@@ -255,7 +243,7 @@ int pgs_ics_meetups(struct store *st, int64_t user_id, int64_t since,
 
 	pg_arg_i64(&a, user_id);
 	pg_arg_i64(&a, since);
-	arg_limit(&a, limit);
+	pg_arg_limit(&a, limit);
 	rc = pg_list(st, &q_ics_meetups, &a, sizeof(**out), pg_read_meetup,
 		     (void **)out, n);
 	/* A script that could not be copied (out of memory) fails all. */
@@ -335,7 +323,7 @@ static int sched_list(struct store *st, struct pg_sql *q, int64_t key,
 	int rc;
 
 	pg_arg_i64(&a, key);
-	arg_limit(&a, limit);
+	pg_arg_limit(&a, limit);
 	rc = pg_list(st, q, &a, sizeof(**out), read_sched, (void **)out, n);
 	for (size_t i = 0; !rc && i < *n; i++)
 		if (!(*out)[i].text) {
@@ -422,7 +410,7 @@ static int reminder_list(struct store *st, struct pg_sql *q, int64_t key,
 	struct pg_args a = { 0 };
 
 	pg_arg_i64(&a, key);
-	arg_limit(&a, limit);
+	pg_arg_limit(&a, limit);
 	return pg_list(st, q, &a, sizeof(**out), read_reminder, (void **)out,
 		       n);
 }
@@ -586,7 +574,7 @@ int pgs_pairing_due(struct store *st, int64_t now, int limit,
 	int rc;
 
 	pg_arg_i64(&a, now);
-	arg_limit(&a, limit);
+	pg_arg_limit(&a, limit);
 	rc = pg_list(st, &q_pairing_due, &a, sizeof(**out), read_pairing,
 		     (void **)out, n);
 	for (size_t i = 0; !rc && i < *n; i++)
@@ -645,7 +633,7 @@ int pgs_pairing_rounds(struct store *st, int64_t hive_id, int limit,
 	struct pg_args a = { 0 };
 
 	pg_arg_i64(&a, hive_id);
-	arg_limit(&a, limit);
+	pg_arg_limit(&a, limit);
 	return pg_list(st, &q_pairing_rounds, &a, sizeof(**out),
 		       read_pairing_round, (void **)out, n);
 }
@@ -684,7 +672,7 @@ int pgs_pairing_recent(struct store *st, int64_t hive_id, int rounds,
 	struct pg_args a = { 0 };
 
 	pg_arg_i64(&a, hive_id);
-	arg_limit(&a, rounds);
+	pg_arg_limit(&a, rounds);
 	return pg_list(st, &q_pairing_recent, &a, sizeof(**out),
 		       read_pairing_meet, (void **)out, n);
 }

@@ -288,11 +288,7 @@ int pgs_mute_due(struct store *st, int64_t now, int limit,
 	struct pg_args a = { 0 };
 
 	pg_arg_i64(&a, now);
-	/* SQLite reads a negative LIMIT as none; PostgreSQL refuses it. */
-	if (limit < 0)
-		pg_arg_null(&a);
-	else
-		pg_arg_i64(&a, limit);
+	pg_arg_limit(&a, limit);
 	return pg_list(st, &q_mute_due, &a, sizeof(**out), read_mute,
 		       (void **)out, n);
 }
@@ -689,10 +685,7 @@ int pgs_purge_batch(struct store *st, int64_t hive_id, int64_t before_ms,
 	*deleted = 0;
 	pg_arg_i64(&a, hive_id);
 	pg_arg_i64(&a, before_ms);
-	if (limit < 0)
-		pg_arg_null(&a);	/* SQLite: no limit */
-	else
-		pg_arg_i64(&a, limit);
+	pg_arg_limit(&a, limit);
 	rc = pg_list(st, &q_purge_pick, &a, sizeof(*ids), pg_read_i64,
 		     (void **)&ids, &n);
 	if (rc || !n) {

@@ -1173,12 +1173,8 @@ static int migrate(struct store *st, const struct store_migration *mig,
 			 sqlite3_errmsg(st->db));
 		return RUCHE_EIO;
 	}
-	if (have > known) {
-		snprintf(err, errlen,
-			 "the database has schema version %d but this ruche "
-			 "only knows up to %d: run a newer ruche", have, known);
+	if (store_schema_newer(have, known, err, errlen))
 		return RUCHE_ESCHEMA;
-	}
 	for (int i = 0; i < nmig; i++) {
 		if (mig[i].version <= have)
 			continue;

@@ -8,7 +8,7 @@
  * whichever node stored it, and once: so a node delivers stored events
  * only as it reads them back from the store, after the last position it
  * delivered (its mark), its own included.  The bus only rings the bell:
- * after a commit a node publishes "p NODE POS" on the topic of each hive
+ * after a commit a node publishes "p NODE" on the topic of each hive
  * (h<id>) and person (u<id>) the commit's events are for, and the nodes
  * whose clients are there read the store; a lost bell costs at most the
  * second until the next read, which happens anyway.  Events that are not

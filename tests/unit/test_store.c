@@ -260,6 +260,37 @@ static void test_two_stores_one_database(void **state)
 	store_close(b);
 }
 
+/*
+ * PostgreSQL drops the store's connection (a restart): the next read
+ * and the next transaction work on a new one, with the statements
+ * prepared again.  Run on PostgreSQL only: SQLite has no connection to
+ * lose.
+ */
+static void test_pg_connection_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_user u = { .name = "Ada", .pw_hash = "h" }, got;
+	char where[512], err[256] = "";
+	struct store *st;
+
+	snprintf(where, sizeof(where), "%s&application_name=ruche_dropped",
+		 fx->path);
+	assert_int_equal(store_open(where, &st, err, sizeof(err)), 0);
+	strcpy(u.handle, "ada");
+	assert_int_equal(store_user_insert(st, &u), 0);
+	assert_int_equal(store_user_by_handle(st, "ada", &got), 0);
+	test_store_pg_drop("ruche_dropped");
+	assert_int_equal(store_user_by_handle(st, "ada", &got), 0);
+	assert_int_equal(got.id, u.id);
+	test_store_pg_drop("ruche_dropped");
+	assert_int_equal(store_begin(st), 0);
+	strcpy(u.handle, "ben");
+	assert_int_equal(store_user_insert(st, &u), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_user_by_handle(st, "ben", &got), 0);
+	store_close(st);
+}
+
 /* Logs and messages show where the database is, never its password. */
 static void test_where_shown_hides_passwords(void **state)
 {
@@ -309,6 +340,13 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test(test_where_shown_hides_passwords),
 	};
+	const struct CMUnitTest pg_tests[] = {
+		cmocka_unit_test_setup_teardown(test_pg_connection_dropped,
+						setup, teardown),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (test_store_is_pg())
+		failed += cmocka_run_group_tests(pg_tests, NULL, NULL);
+	return failed;
 }

@@ -50,3 +50,32 @@ void test_store_where(const char *dir, const char *file, char *out,
 	snprintf(out, len, "%s%coptions=-csearch_path%%3D%s", base,
 		 strchr(base, '?') ? '&' : '?', schema);
 }
+
+void test_store_pg_drop(const char *app)
+{
+	const char *params[1] = { app };
+	PGconn *c = PQconnectdb(getenv("RUCHE_TEST_PG"));
+	PGresult *r;
+	int left = 1;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("cannot reach PostgreSQL: %s", PQerrorMessage(c));
+	r = PQexecParams(c, "SELECT pg_terminate_backend(pid) FROM "
+			 "pg_stat_activity WHERE application_name = $1", 1,
+			 NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
+		fail_msg("no session named %s to end", app);
+	PQclear(r);
+	for (int i = 0; i < 100 && left; i++) {
+		r = PQexecParams(c, "SELECT count(*) FROM pg_stat_activity "
+				 "WHERE application_name = $1", 1, NULL, params,
+				 NULL, NULL, 0);
+		left = atoi(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		if (left)
+			usleep(20000);
+	}
+	PQfinish(c);
+	if (left)
+		fail_msg("the sessions named %s did not end", app);
+}

@@ -23,4 +23,11 @@ bool test_store_is_pg(void);
 void test_store_where(const char *dir, const char *file, char *out,
 		      size_t len);
 
+/*
+ * PostgreSQL only: ends the sessions of the connections that named
+ * themselves `app` (application_name), as a restart of the server
+ * would, and waits until they are gone.
+ */
+void test_store_pg_drop(const char *app);
+
 #endif
