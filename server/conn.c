@@ -1,4 +1,5 @@
 /* conn.c - message assembly and the outbound queue of one connection. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -10,6 +11,56 @@
 #include "ruche/server.h"
 #include "ruche/utf8.h"
 
+/*
+ * Reads a textual address into its 16 bytes, IPv4 mapped into IPv6 as
+ * the kernel does; false when text is none of them.
+ */
+static bool peer_parse(const char *text, unsigned char out[16])
+{
+	struct in_addr v4;
+
+	if (!text)
+		return false;
+	if (inet_pton(AF_INET6, text, out) == 1)
+		return true;
+	if (inet_pton(AF_INET, text, &v4) != 1)
+		return false;
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, &v4, 4);
+	return true;
+}
+
+const char *conn_peer(const struct conn *c, char buf[CONN_PEER_TEXT])
+{
+	static const unsigned char mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	bool v4 = !memcmp(c->peer, mapped, sizeof(mapped));
+
+	if (!c->peer_known ||
+	    !inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? c->peer + 12 : c->peer,
+		       buf, CONN_PEER_TEXT))
+		snprintf(buf, CONN_PEER_TEXT, "?");
+	return buf;
+}
+
+/* The requests a connection may make: the same for every connection. */
+static struct tbucket_rule rate_rule(const struct server *srv)
+{
+	return (struct tbucket_rule){ srv->cfg->rate_per_conn,
+				      srv->cfg->rate_burst };
+}
+
+/* The refusals it may ignore before it is cut off. */
+static struct tbucket_rule abuse_rule(const struct server *srv)
+{
+	return (struct tbucket_rule){
+		srv->cfg->rate_per_conn,
+		srv->cfg->rate_per_conn * CONN_ABUSE_SECONDS
+	};
+}
+
 struct conn *conn_new(struct server *srv, const char *peer,
 		      void (*wake)(void *arg), void *wake_arg)
 {
@@ -19,16 +70,13 @@ struct conn *conn_new(struct server *srv, const char *peer,
 		return NULL;
 	c->srv = srv;
 	c->id = ++srv->next_conn_id;
-	snprintf(c->peer, sizeof(c->peer), "%s", peer ? peer : "?");
+	c->peer_known = peer_parse(peer, c->peer);
 	c->wake = wake;
 	c->wake_arg = wake_arg;
 	c->opened_ms = conn_now_ms(c);
 	c->last_rx_ms = c->opened_ms;
-	tbucket_init(&c->rate, srv->cfg->rate_per_conn, srv->cfg->rate_burst,
-		     c->opened_ms);
-	tbucket_init(&c->abuse, srv->cfg->rate_per_conn,
-		     srv->cfg->rate_per_conn * CONN_ABUSE_SECONDS,
-		     c->opened_ms);
+	tbucket_init(&c->rate, rate_rule(srv), c->opened_ms);
+	tbucket_init(&c->abuse, abuse_rule(srv), c->opened_ms);
 	c->next = srv->conns;
 	if (srv->conns)
 		srv->conns->prev = c;
@@ -82,7 +130,7 @@ static int rx_reserve(struct conn *c, size_t n)
 	if (!p)
 		return RUCHE_ENOMEM;
 	c->rx = p;
-	c->rx_cap = cap;
+	c->rx_cap = (uint32_t)cap;
 	return 0;
 }
 
@@ -124,7 +172,7 @@ int conn_receive(struct conn *c, const void *in, size_t len, bool final,
 			return CONN_CLOSE_TOO_BIG;
 		}
 		memcpy(c->rx + c->rx_len, in, len);
-		c->rx_len += len;
+		c->rx_len += (uint32_t)len;
 	}
 	if (!final)
 		return 0;
@@ -143,14 +191,14 @@ int conn_send(struct conn *c, struct frame *f)
 		return 0;
 	if (c->out_count == CONN_OUTQ_MAX_FRAMES ||
 	    c->out_bytes + f->len > c->srv->cfg->max_outq_bytes) {
-		log_warn("conn %llu: outbound queue full (%zu frames, %zu "
+		log_warn("conn %llu: outbound queue full (%u frames, %u "
 			 "bytes), cutting it off", (unsigned long long)c->id,
-			 c->out_count, c->out_bytes);
+			 (unsigned)c->out_count, (unsigned)c->out_bytes);
 		conn_close(c, CONN_CLOSE_SLOW, "too slow: resume");
 		return RUCHE_EBUSY;
 	}
 	if (c->out_count == c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap * 2 : 8;
+		uint32_t cap = c->out_cap ? c->out_cap * 2 : 8;
 		struct frame **q = malloc(cap * sizeof(*q));
 
 		if (!q) {
@@ -162,12 +210,12 @@ int conn_send(struct conn *c, struct frame *f)
 			q[i] = c->outq[(c->out_head + i) % c->out_cap];
 		free(c->outq);
 		c->outq = q;
-		c->out_cap = cap;
+		c->out_cap = (uint16_t)cap;
 		c->out_head = 0;
 	}
 	c->outq[(c->out_head + c->out_count) % c->out_cap] = frame_ref(f);
 	c->out_count++;
-	c->out_bytes += f->len;
+	c->out_bytes += (uint32_t)f->len;
 	if (c->out_count == 1 && c->wake)
 		c->wake(c->wake_arg);
 	return 0;
@@ -187,7 +235,7 @@ void conn_pop(struct conn *c)
 	f = c->outq[c->out_head];
 	c->out_head = (c->out_head + 1) % c->out_cap;
 	c->out_count--;
-	c->out_bytes -= f->len;
+	c->out_bytes -= (uint32_t)f->len;
 	frame_unref(f);
 	/* Drained: most connections sit idle most of the time, so they
 	 * keep no queue between bursts. */
@@ -224,14 +272,17 @@ int conn_rate_take(struct conn *c, int64_t *retry_ms)
 {
 	int64_t now = conn_now_ms(c);
 
-	*retry_ms = tbucket_take(&c->rate, now);
+	*retry_ms = tbucket_take(&c->rate, rate_rule(c->srv), now);
 	if (!*retry_ms)
 		return 0;
 	/* Refusals drain a second bucket: running out of it means the
 	 * client ignores retry_after_ms, so stop reading it. */
-	if (tbucket_take(&c->abuse, now)) {
+	if (tbucket_take(&c->abuse, abuse_rule(c->srv), now)) {
+		char peer[CONN_PEER_TEXT];
+
 		log_warn("conn %llu from %s: far over the request rate, "
-			 "closing", (unsigned long long)c->id, c->peer);
+			 "closing", (unsigned long long)c->id,
+			 conn_peer(c, peer));
 		conn_close(c, CONN_CLOSE_POLICY, "too many requests");
 	}
 	return RUCHE_ERATE;
@@ -248,13 +299,14 @@ void conn_tick(struct conn *c, int64_t now_ms)
 	const struct config *cfg = c->srv->cfg;
 	int64_t idle_ms = (int64_t)cfg->idle_timeout_s * 1000;
 	int64_t silent = now_ms - c->last_rx_ms;
+	char peer[CONN_PEER_TEXT];
 
 	if (c->close_code)
 		return;
 	if (!c->user_id && cfg->auth_timeout_s &&
 	    now_ms - c->opened_ms >= (int64_t)cfg->auth_timeout_s * 1000) {
 		log_info("conn %llu from %s: not logged in in time, closing",
-			 (unsigned long long)c->id, c->peer);
+			 (unsigned long long)c->id, conn_peer(c, peer));
 		conn_close(c, CONN_CLOSE_TIMEOUT, "log in sooner");
 		return;
 	}
@@ -262,7 +314,7 @@ void conn_tick(struct conn *c, int64_t now_ms)
 		return;
 	if (silent >= idle_ms) {
 		log_info("conn %llu from %s: silent for %llds, closing",
-			 (unsigned long long)c->id, c->peer,
+			 (unsigned long long)c->id, conn_peer(c, peer),
 			 (long long)(silent / 1000));
 		conn_close(c, CONN_CLOSE_TIMEOUT, "idle");
 	} else if (silent >= idle_ms / 2 && !c->pinged) {
@@ -275,9 +327,12 @@ void conn_tick(struct conn *c, int64_t now_ms)
 
 size_t conn_count_peer(const struct server *srv, const char *peer)
 {
+	unsigned char addr[16];
 	size_t n = 0;
 
+	if (!peer_parse(peer, addr))
+		return 0;
 	for (const struct conn *c = srv->conns; c; c = c->next)
-		n += strcmp(c->peer, peer) == 0;
+		n += c->peer_known && !memcmp(c->peer, addr, sizeof(addr));
 	return n;
 }

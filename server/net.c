@@ -127,9 +127,11 @@ static void on_signal(int sig)
  * ~500 bytes less, but the cohort benchmark's server fell behind at 24
  * messages per second per member, where 1,024 and 4,096 kept up at 32
  * (docs/performance.md).  Control frames (ping, close: up to 125 bytes)
- * must fit whole, or lws would split a ping's payload.
+ * must fit whole, or lws would split a ping's payload.  996 is 1 KiB less
+ * the 20 bytes lws adds (LWS_PRE and 4): its buffer is then one 1,024-
+ * byte block of the C library's, not one of 1,056.
  */
-#define WS_RX_CHUNK 1024
+#define WS_RX_CHUNK 996
 _Static_assert(WS_RX_CHUNK >= 125, "a control frame must fit in one chunk");
 
 /*

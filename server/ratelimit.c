@@ -179,28 +179,34 @@ void ratelimit_clear(struct ratelimit *rl, const char *key)
 	rl->nentries--;
 }
 
-void tbucket_init(struct tbucket *b, int rate, int burst, int64_t now_ms)
+/* The most thousandths of a token a bucket under rule holds. */
+static int64_t tbucket_full(struct tbucket_rule rule)
 {
-	b->rate = rate > 0 ? rate : 0;
-	b->burst = burst > 0 ? burst : 1;
-	b->milli = (int64_t)b->burst * 1000;
+	return (int64_t)(rule.burst > 0 ? rule.burst : 1) * 1000;
+}
+
+void tbucket_init(struct tbucket *b, struct tbucket_rule rule,
+		  int64_t now_ms)
+{
+	b->milli = tbucket_full(rule);
 	b->last_ms = now_ms;
 }
 
-int64_t tbucket_take(struct tbucket *b, int64_t now_ms)
+int64_t tbucket_take(struct tbucket *b, struct tbucket_rule rule,
+		     int64_t now_ms)
 {
-	int64_t full = (int64_t)b->burst * 1000;
+	int64_t full = tbucket_full(rule), rate = rule.rate;
 
-	if (!b->rate)
+	if (rate <= 0)
 		return 0;
 	/* rate tokens a second is rate thousandths a millisecond.  A gap
 	 * of days cannot overflow: it is capped before it is multiplied. */
 	if (now_ms > b->last_ms) {
 		int64_t gap = now_ms - b->last_ms;
 
-		if (gap > full / b->rate + 1)
-			gap = full / b->rate + 1;
-		b->milli += gap * b->rate;
+		if (gap > full / rate + 1)
+			gap = full / rate + 1;
+		b->milli += gap * rate;
 		if (b->milli > full)
 			b->milli = full;
 		b->last_ms = now_ms;
@@ -211,5 +217,5 @@ int64_t tbucket_take(struct tbucket *b, int64_t now_ms)
 		b->milli -= 1000;
 		return 0;
 	}
-	return (1000 - b->milli + b->rate - 1) / b->rate;
+	return (1000 - b->milli + rate - 1) / rate;
 }

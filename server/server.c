@@ -315,6 +315,28 @@ struct conn *const *server_hive_conns(const struct server *srv,
 	return *n ? s->conns : NULL;
 }
 
+/* Forgets c's list of hives, freeing it unless it is the one in place. */
+static void hives_drop(struct conn *c)
+{
+	if (c->hives != &c->hive_one)
+		free(c->hives);
+	c->hives = NULL;
+	c->nhives = 0;
+}
+
+/*
+ * Room for n hives, to become c's list: the place in c for one when the
+ * current list does not use it, else a new array (NULL when out of
+ * memory).  Nothing is written to it yet, so the current list still is
+ * what it was.
+ */
+static int64_t *hives_room(struct conn *c, size_t n)
+{
+	if (n <= 1 && (c->hives != &c->hive_one || !c->nhives))
+		return &c->hive_one;
+	return malloc(n * sizeof(int64_t));
+}
+
 void server_unsubscribe(struct server *srv, struct conn *c)
 {
 	if (c->watched) {
@@ -323,9 +345,7 @@ void server_unsubscribe(struct server *srv, struct conn *c)
 	}
 	for (size_t i = 0; i < c->nhives; i++)
 		subs_del(srv, c->hives[i], c);
-	free(c->hives);
-	c->hives = NULL;
-	c->nhives = 0;
+	hives_drop(c);
 }
 
 static bool conn_in_hive(const struct conn *c, int64_t hive_id)
@@ -626,13 +646,14 @@ void server_presence_update(struct server *srv, struct conn *c,
 
 int conn_subscribe(struct conn *c, const int64_t *hives, size_t n)
 {
-	int64_t *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+	/* The place in c may hold the old list: it is written only once
+	 * the old list is no longer needed. */
+	int64_t *copy = n > 1 ? malloc(n * sizeof(*copy)) :
+			n ? &c->hive_one : NULL;
 	size_t added = 0;
 
 	if (n && !copy)
 		return RUCHE_ENOMEM;
-	if (n)
-		memcpy(copy, hives, n * sizeof(*copy));
 	for (size_t i = 0; i < c->nhives; i++)
 		subs_del(c->srv, c->hives[i], c);
 	while (added < n && !subs_add(c->srv, hives[added], c))
@@ -643,12 +664,16 @@ int conn_subscribe(struct conn *c, const int64_t *hives, size_t n)
 			subs_del(c->srv, hives[i], c);
 		for (size_t i = 0; i < c->nhives; i++)
 			subs_add(c->srv, c->hives[i], c);
-		free(copy);
+		if (copy != &c->hive_one)
+			free(copy);
 		return RUCHE_ENOMEM;
 	}
-	free(c->hives);
+	if (n)
+		memcpy(copy, hives, n * sizeof(*copy));
+	if (c->hives != copy)
+		hives_drop(c);
 	c->hives = copy;
-	c->nhives = n;
+	c->nhives = (uint32_t)n;
 	c->synced = true;
 	if (!c->watched) {
 		cluster_watch(c->srv, 'u', c->user_id, true);
@@ -661,17 +686,26 @@ void server_user_joined(struct server *srv, int64_t user_id, int64_t hive_id)
 {
 	for (struct conn *c = srv->conns; c; c = c->next) {
 		int64_t *p;
+		uint32_t n;
 
 		if (c->user_id != user_id || !c->synced ||
 		    conn_in_hive(c, hive_id))
 			continue;
-		p = realloc(c->hives, (c->nhives + 1) * sizeof(*p));
+		p = hives_room(c, c->nhives + 1);
 		if (!p)
 			continue;
-		c->hives = p;
-		if (subs_add(srv, hive_id, c))
+		if (subs_add(srv, hive_id, c)) {
+			if (p != &c->hive_one)
+				free(p);
 			continue;
-		p[c->nhives++] = hive_id;
+		}
+		if (c->nhives)
+			memcpy(p, c->hives, c->nhives * sizeof(*p));
+		p[c->nhives] = hive_id;
+		n = c->nhives + 1;
+		hives_drop(c);
+		c->hives = p;
+		c->nhives = n;
 	}
 }
 

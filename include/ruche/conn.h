@@ -42,22 +42,26 @@ enum conn_close {
 struct conn {
 	struct server *srv;	/* borrowed; outlives the conn */
 	uint64_t id;		/* unique for the life of the process */
-	char peer[64];		/* remote address, for log lines */
 
 	/* The transport's "call me when you can write", and its argument. */
 	void (*wake)(void *arg);
 	void *wake_arg;
 
+	/*
+	 * Every open connection pays for each byte below, so counts are 32
+	 * bits or fewer (a message is at most 16 MiB, a queue at most 1 GiB
+	 * and CONN_OUTQ_MAX_FRAMES frames: config.c), the flags are bits,
+	 * and the rate limits' rules are the server's (conn.c).
+	 */
+
 	/* Inbound message being assembled across fragments. */
 	char *rx;		/* owned; rx_len bytes used of rx_cap */
-	size_t rx_len, rx_cap;
+	uint32_t rx_len, rx_cap;
 
 	/* Outbound queue: a ring of frame references. */
 	struct frame **outq;	/* owned array of out_cap slots */
-	size_t out_head;	/* index of the oldest frame */
-	size_t out_count;	/* frames queued */
-	size_t out_cap;
-	size_t out_bytes;	/* payload bytes queued */
+	uint32_t out_count;	/* frames queued */
+	uint32_t out_bytes;	/* payload bytes queued */
 
 	/* The id of the request being handled (borrowed), for deferring. */
 	void *req_id;
@@ -65,36 +69,50 @@ struct conn {
 	/* Who is on the other end: 0 until authenticated. */
 	int64_t user_id;
 	int64_t session_id;
-	bool is_admin;
 
-	/* Live events: on once the client has synced ("sync"). */
-	bool synced;
-	bool watched;		/* its person's bus topic counts it */
-	bool away;		/* the client said its person is away */
+	/* Live events, once the client has synced ("sync"). */
 	int64_t last_pos;	/* position of the last event it was sent */
-	int64_t *hives;		/* owned: the hives whose events it gets */
-	size_t nhives;
+	/* The hives whose events it gets: &hive_one when there is one (most
+	 * people are in one hive), else an owned array. */
+	int64_t *hives;
+	int64_t hive_one;
+	uint32_t nhives;
+
+	/* Close requested: sent once the queue drains.  0 when open.  The
+	 * reason is a string literal (conn_close), not a copy. */
+	int close_code;
+	const char *close_reason;
 
 	/* Limits (docs/limits.md), in conn_now_ms() time. */
 	struct tbucket rate;	/* requests it may make */
 	struct tbucket abuse;	/* refusals tolerated before a 1008 */
 	int64_t opened_ms;	/* when it opened */
 	int64_t last_rx_ms;	/* when the peer last sent anything */
-	bool pinged;		/* a ping went out since then */
-	bool ping_due;		/* the transport should send a ping */
-
-	/* Close requested: sent once the queue drains.  0 when open.  The
-	 * reason is a string literal (conn_close), not a copy: one pointer
-	 * is what every open connection pays for it. */
-	int close_code;
-	const char *close_reason;
 
 	struct conn *prev, *next; /* the server's list of connections */
+
+	/* The remote address, for log lines and --max-conns-per-ip: its 16
+	 * bytes (IPv4 as ::ffff:a.b.c.d), not its text; see conn_peer(). */
+	unsigned char peer[16];
+
+	uint16_t out_head;	/* the outbound queue's oldest frame */
+	uint16_t out_cap;	/* its slots, at most CONN_OUTQ_MAX_FRAMES */
+
+	bool peer_known : 1;	/* false: the transport gave no address */
+
+	bool is_admin : 1;
+	bool synced : 1;	/* sent live events (it said "sync") */
+	bool watched : 1;	/* its person's bus topic counts it */
+	bool away : 1;		/* the client said its person is away */
+	bool pinged : 1;	/* a ping went out since last_rx_ms */
+	bool ping_due : 1;	/* the transport should send a ping */
 };
 
 /* Limits of the outbound queue, past which a consumer is cut off; the
  * bytes are the server's --max-outq-bytes. */
 #define CONN_OUTQ_MAX_FRAMES 4096
+_Static_assert(CONN_OUTQ_MAX_FRAMES <= UINT16_MAX,
+	       "struct conn counts its queue's slots in 16 bits");
 
 /* The most bytes of a close reason that fit in a close frame (RFC 6455:
  * 125 bytes of payload, two of them the code). */
@@ -181,5 +199,9 @@ void conn_tick(struct conn *c, int64_t now_ms);
 
 /* Open connections from peer (an address), for --max-conns-per-ip. */
 size_t conn_count_peer(const struct server *srv, const char *peer);
+
+/* The remote address of c as text ("?" when unknown), in buf. */
+#define CONN_PEER_TEXT 46	/* INET6_ADDRSTRLEN */
+const char *conn_peer(const struct conn *c, char buf[CONN_PEER_TEXT]);
 
 #endif

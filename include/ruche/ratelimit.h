@@ -47,23 +47,30 @@ void ratelimit_clear(struct ratelimit *rl, const char *key);
  * A token bucket: `rate` tokens a second flow in, up to `burst` held; each
  * request takes one.  It lets a client bunch up to `burst` requests (a
  * reconnect that loads several channels) and holds it to `rate` over
- * time.  Plain data, embedded in its owner (a connection); time is passed
- * in, so tests drive it with any clock.
+ * time.  Plain data, embedded in its owner (a connection); the rule is
+ * kept once by the owner's owner (every connection has the same), and
+ * time is passed in, so tests drive it with any clock.
  */
+struct tbucket_rule {
+	int rate;		/* tokens a second; 0 or less: no limit */
+	int burst;		/* most tokens held (whole tokens), at least 1 */
+};
+
 struct tbucket {
 	int64_t milli;		/* tokens held, in thousandths */
 	int64_t last_ms;	/* when milli was last topped up */
-	int rate;		/* tokens a second; 0: no limit */
-	int burst;		/* most tokens held (whole tokens) */
 };
 
-/* Sets b up full, at now_ms.  rate 0 lets everything through. */
-void tbucket_init(struct tbucket *b, int rate, int burst, int64_t now_ms);
+/* Sets b up full under rule, at now_ms. */
+void tbucket_init(struct tbucket *b, struct tbucket_rule rule,
+		  int64_t now_ms);
 
 /*
  * Takes one token: returns 0 when there was one, else the milliseconds
- * until there will be (at least 1), and takes nothing.
+ * until there will be (at least 1), and takes nothing.  rule is the one
+ * b was set up with.
  */
-int64_t tbucket_take(struct tbucket *b, int64_t now_ms);
+int64_t tbucket_take(struct tbucket *b, struct tbucket_rule rule,
+		     int64_t now_ms);
 
 #endif

@@ -365,6 +365,40 @@ static void test_auth_timeout(void **state)
 	conn_free(user);
 }
 
+/*
+ * A connection keeps its address as 16 bytes: the same address counts
+ * the same whichever way it was written, prints as it came for IPv4, and
+ * a transport that gave no address counts for nobody.
+ */
+static void test_peer_addresses(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn *v4 = conn_new(&fx->srv, "192.0.2.7", count_wake, fx);
+	struct conn *v6 = conn_new(&fx->srv, "2001:db8::1", count_wake, fx);
+	struct conn *mapped = conn_new(&fx->srv, "::ffff:192.0.2.7",
+				       count_wake, fx);
+	struct conn *none = conn_new(&fx->srv, NULL, count_wake, fx);
+	struct conn *junk = conn_new(&fx->srv, "192.0.2.7; drop", count_wake,
+				     fx);
+	char text[CONN_PEER_TEXT];
+
+	assert_string_equal(conn_peer(v4, text), "192.0.2.7");
+	assert_string_equal(conn_peer(mapped, text), "192.0.2.7");
+	assert_string_equal(conn_peer(v6, text), "2001:db8::1");
+	assert_string_equal(conn_peer(none, text), "?");
+	assert_string_equal(conn_peer(junk, text), "?");
+	assert_int_equal(conn_count_peer(&fx->srv, "192.0.2.7"), 2);
+	assert_int_equal(conn_count_peer(&fx->srv, "::ffff:192.0.2.7"), 2);
+	assert_int_equal(conn_count_peer(&fx->srv, "2001:0db8:0::1"), 1);
+	assert_int_equal(conn_count_peer(&fx->srv, "192.0.2.8"), 0);
+	assert_int_equal(conn_count_peer(&fx->srv, "?"), 0);
+	conn_free(junk);
+	conn_free(none);
+	conn_free(mapped);
+	conn_free(v6);
+	conn_free(v4);
+}
+
 static void test_shutdown_closes_all(void **state)
 {
 	struct fixture *fx = *state;
@@ -473,6 +507,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_consumer_cut_off,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bytes_bound, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_peer_addresses, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_closes_all, setup,
 						teardown),

@@ -76,25 +76,27 @@ static void test_many_keys(void **state)
 static void test_bucket_burst_then_rate(void **state)
 {
 	struct tbucket b;
+	struct tbucket_rule r;
 	int64_t t = 5000;
 
-	tbucket_init(&b, 20, 40, t);
+	r = (struct tbucket_rule){ 20, 40 };
+	tbucket_init(&b, r, t);
 	for (int i = 0; i < 40; i++)
-		assert_int_equal(tbucket_take(&b, t), 0);
+		assert_int_equal(tbucket_take(&b, r, t), 0);
 	/* Empty: the next token is 1000 / 20 = 50 ms away. */
-	assert_int_equal(tbucket_take(&b, t), 50);
-	assert_int_equal(tbucket_take(&b, t + 20), 30);
-	assert_int_equal(tbucket_take(&b, t + 50), 0);
-	assert_int_equal(tbucket_take(&b, t + 50), 50);
+	assert_int_equal(tbucket_take(&b, r, t), 50);
+	assert_int_equal(tbucket_take(&b, r, t + 20), 30);
+	assert_int_equal(tbucket_take(&b, r, t + 50), 0);
+	assert_int_equal(tbucket_take(&b, r, t + 50), 50);
 	/* One second of sending at the rate is all let through... */
 	for (int i = 1; i <= 20; i++)
-		assert_int_equal(tbucket_take(&b, t + 50 + i * 50), 0);
+		assert_int_equal(tbucket_take(&b, r, t + 50 + i * 50), 0);
 	/* ...and twice the rate for a second is refused half the time. */
 	t += 1050;
 	int refused = 0;
 
 	for (int i = 1; i <= 40; i++)
-		refused += tbucket_take(&b, t + i * 25) != 0;
+		refused += tbucket_take(&b, r, t + i * 25) != 0;
 	assert_int_equal(refused, 20);
 }
 
@@ -102,35 +104,40 @@ static void test_bucket_burst_then_rate(void **state)
 static void test_bucket_refill_caps(void **state)
 {
 	struct tbucket b;
+	struct tbucket_rule r;
 
-	tbucket_init(&b, 3, 5, 0);
+	r = (struct tbucket_rule){ 3, 5 };
+	tbucket_init(&b, r, 0);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(tbucket_take(&b, 0), 0);
-	assert_true(tbucket_take(&b, 0) > 0);
+		assert_int_equal(tbucket_take(&b, r, 0), 0);
+	assert_true(tbucket_take(&b, r, 0) > 0);
 	/* A week later: 5 tokens, not 3 * 604800. */
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(tbucket_take(&b, 604800000LL), 0);
-	assert_int_equal(tbucket_take(&b, 604800000LL), 334);
+		assert_int_equal(tbucket_take(&b, r, 604800000LL), 0);
+	assert_int_equal(tbucket_take(&b, r, 604800000LL), 334);
 	/* A rate that does not divide 1000: rounded up, never 0 early. */
-	assert_int_equal(tbucket_take(&b, 604800000LL + 333), 1);
-	assert_int_equal(tbucket_take(&b, 604800000LL + 334), 0);
+	assert_int_equal(tbucket_take(&b, r, 604800000LL + 333), 1);
+	assert_int_equal(tbucket_take(&b, r, 604800000LL + 334), 0);
 }
 
 /* A clock that goes back refills nothing; rate 0 is no limit at all. */
 static void test_bucket_clock_back_and_off(void **state)
 {
 	struct tbucket b;
+	struct tbucket_rule r;
 
-	tbucket_init(&b, 10, 1, 10000);
-	assert_int_equal(tbucket_take(&b, 10000), 0);
-	assert_int_equal(tbucket_take(&b, 9000), 100);
+	r = (struct tbucket_rule){ 10, 1 };
+	tbucket_init(&b, r, 10000);
+	assert_int_equal(tbucket_take(&b, r, 10000), 0);
+	assert_int_equal(tbucket_take(&b, r, 9000), 100);
 	/* Back at 10000 + 50 ms: half a token, not 1050 ms worth. */
-	assert_int_equal(tbucket_take(&b, 10050), 50);
-	assert_int_equal(tbucket_take(&b, 10100), 0);
+	assert_int_equal(tbucket_take(&b, r, 10050), 50);
+	assert_int_equal(tbucket_take(&b, r, 10100), 0);
 
-	tbucket_init(&b, 0, 1, 0);
+	r = (struct tbucket_rule){ 0, 1 };
+	tbucket_init(&b, r, 0);
 	for (int i = 0; i < 100000; i++)
-		assert_int_equal(tbucket_take(&b, 0), 0);
+		assert_int_equal(tbucket_take(&b, r, 0), 0);
 }
 
 int main(void)

@@ -144,6 +144,50 @@ static void test_index_follows_subscriptions(void **state)
 	conn_free(ada);
 }
 
+/*
+ * One hive is kept in the conn itself, more in an array: the list moves
+ * between the two as a person joins, leaves and syncs again, and stays
+ * right (ASan sees any slip in who frees what).
+ */
+static void test_hive_list_in_place(void **state)
+{
+	struct fixture *fx = *state;
+	const int64_t one[] = { 4 }, two[] = { 5, 6 }, other[] = { 8 };
+	struct conn *c = conn_of(fx, 40, one, 1, true);
+
+	assert_ptr_equal(c->hives, &c->hive_one);
+	/* Syncing again with one hive while the place holds the old one. */
+	assert_int_equal(conn_subscribe(c, other, 1), 0);
+	assert_int_equal(c->nhives, 1);
+	assert_int_equal(c->hives[0], 8);
+	assert_true(in_audience(fx, 8, c, NULL));
+	assert_false(in_audience(fx, 4, c, NULL));
+	server_user_joined(&fx->srv, 40, 9);
+	assert_int_equal(c->nhives, 2);
+	assert_true(c->hives != &c->hive_one);
+	assert_int_equal(c->hives[0], 8);
+	assert_int_equal(c->hives[1], 9);
+	server_user_left(&fx->srv, 40, 8);
+	server_user_left(&fx->srv, 40, 9);
+	assert_int_equal(c->nhives, 0);
+	server_user_joined(&fx->srv, 40, 4);
+	assert_ptr_equal(c->hives, &c->hive_one);
+	assert_int_equal(c->hives[0], 4);
+	assert_true(in_audience(fx, 4, c, NULL));
+	assert_int_equal(conn_subscribe(c, two, 2), 0);
+	assert_int_equal(c->nhives, 2);
+	assert_int_equal(c->hives[1], 6);
+	assert_false(in_audience(fx, 4, c, NULL));
+	assert_int_equal(conn_subscribe(c, one, 1), 0);
+	assert_ptr_equal(c->hives, &c->hive_one);
+	assert_true(in_audience(fx, 4, c, NULL));
+	assert_false(in_audience(fx, 5, c, NULL));
+	assert_int_equal(conn_subscribe(c, NULL, 0), 0);
+	assert_int_equal(c->nhives, 0);
+	assert_false(in_audience(fx, 4, c, NULL));
+	conn_free(c);
+}
+
 static void test_event_reaches_audience_only(void **state)
 {
 	struct fixture *fx = *state;
@@ -232,6 +276,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_index_follows_subscriptions),
+		T(test_hive_list_in_place),
 		T(test_event_reaches_audience_only),
 		T(test_many_hives),
 	};
