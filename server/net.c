@@ -127,11 +127,13 @@ static void on_signal(int sig)
  * ~500 bytes less, but the cohort benchmark's server fell behind at 24
  * messages per second per member, where 1,024 and 4,096 kept up at 32
  * (docs/performance.md).  Control frames (ping, close: up to 125 bytes)
- * must fit whole, or lws would split a ping's payload.  996 is 1 KiB less
- * the 20 bytes lws adds (LWS_PRE and 4): its buffer is then one 1,024-
- * byte block of the C library's, not one of 1,056.
+ * must fit whole, or lws would split a ping's payload.  868 is 7/8 KiB
+ * less the 20 bytes lws adds (LWS_PRE and 4): its buffer is then one
+ * 896-byte block of the C library's, and an idle connection costs less
+ * than InspIRCd's; at 1,024 the block was 1,056 bytes and it cost more.
+ * The cohort steps 1,024 passed, 868 passes (docs/performance.md).
  */
-#define WS_RX_CHUNK 996
+#define WS_RX_CHUNK 868
 _Static_assert(WS_RX_CHUNK >= 125, "a control frame must fit in one chunk");
 
 /*
@@ -145,7 +147,7 @@ _Static_assert(WS_RX_CHUNK >= 125, "a control frame must fit in one chunk");
  * shows a client with more to read (ws_rx_pass_more), the turn goes on
  * without waiting: up to 4 KiB per client per commit, as before.
  */
-#define PASSES_PER_TURN (4096 / WS_RX_CHUNK)
+#define PASSES_PER_TURN ((4096 + WS_RX_CHUNK - 1) / WS_RX_CHUNK)
 
 static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, sizeof(struct http_session), 0, 0, NULL, 0 },

@@ -1,5 +1,5 @@
 // libwebsockets hands Ruche a WebSocket message in pieces no larger than
-// its per-connection receive buffer (996 bytes, kept small so that idle
+// its per-connection receive buffer (868 bytes, kept small so that idle
 // connections cost little), whatever frames the client sent.
 // Ruche pieces them together: a long message of multi-byte text arrives
 // exactly as sent, in one frame or in fragments cut inside characters,
