@@ -714,7 +714,11 @@ int pgs_search_check(struct store *st)
  */
 static char *search_words(const char *q)
 {
-	char *out = malloc(strlen(q) * 2 + 8), *o = out;
+	/* Each byte once, a quote or backslash twice, and 3 more a word
+	 * (its quotes and a comma), with the braces: a word is a byte and a
+	 * space at the least, so 3 x the length and 4 cover a query of
+	 * quotes alone. */
+	char *out = malloc(strlen(q) * 3 + 4), *o = out;
 	const char *w;
 	size_t len;
 	bool any = false;

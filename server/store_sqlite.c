@@ -58,7 +58,9 @@ enum stmt_id {
 	S_MENTION_INSERT, S_UNREAD_MENTIONS, S_THREAD_READ_SET,
 	S_THREAD_READ_GET,
 	S_EVENTS_SINCE, S_EVENTS_AFTER, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
-	S_SEARCH_FEW, S_SEARCH_VISIBLE, S_SEARCH_SPAN,
+	S_SEARCH_FEW, S_SEARCH_VISIBLE, S_SEARCH_SPAN, S_SEARCH_PROBE,
+	S_SEARCH_RARE, S_HITS_BEGIN, S_HITS_PUT, S_HITS_MATCH, S_HITS_UNDO,
+	S_HITS_END,
 	/* Moderation (the last section of this file). */
 	S_MUTE_SET, S_MUTE_GET, S_MUTE_DELETE, S_MUTE_DUE, S_MUTE_LIST,
 	S_BAN_INSERT, S_BAN_DELETE, S_BAN_EXISTS, S_BAN_LIST, S_CHAN_MOD,
@@ -131,6 +133,16 @@ enum stmt_id {
 	"SELECT id FROM channels WHERE hive_id IN " \
 	"(SELECT hive_id FROM memberships WHERE user_id = ?1) " \
 	"UNION ALL SELECT channel_id FROM channel_members WHERE user_id = ?1"
+
+/* The matches of ?2 that user ?1 can see, through the set of the ids of
+ * what they can see (S_SEARCH_FEW, S_SEARCH_RARE), newest first. */
+#define SEARCH_FEW_MATCHES \
+	"FROM messages_fts CROSS JOIN messages m " \
+	"ON m.id = messages_fts.rowid " \
+	"WHERE messages_fts MATCH ?2 AND +messages_fts.rowid IN (" \
+	"SELECT id FROM messages WHERE channel_id IN (" \
+	SEARCH_CHANNELS ")) AND m.deleted_at IS NULL " \
+	"ORDER BY messages_fts.rowid DESC"
 
 static const char *const sql_text[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -409,18 +421,40 @@ static const char *const sql_text[S_COUNT] = {
 		"SELECT m.id, m.channel_id, m.author_id, m.created_at, "
 		"snippet(messages_fts, 0, '[', ']', '…', 16), "
 		"coalesce(m.thread_id, 0) "
-		"FROM messages_fts CROSS JOIN messages m "
-		"ON m.id = messages_fts.rowid "
-		"WHERE messages_fts MATCH ?2 AND +messages_fts.rowid IN ("
-		"SELECT id FROM messages WHERE channel_id IN ("
-		SEARCH_CHANNELS ")) AND m.deleted_at IS NULL "
-		"ORDER BY messages_fts.rowid DESC LIMIT ?3",
+		SEARCH_FEW_MATCHES " LIMIT ?3",
 	/* How many messages the user can see, counted up to ?2. */
 	[S_SEARCH_VISIBLE] =
 		"SELECT count(*) FROM (SELECT 1 FROM messages "
 		"WHERE channel_id IN (" SEARCH_CHANNELS ") LIMIT ?2)",
 	/* About how many messages there are (ids grow by one). */
 	[S_SEARCH_SPAN] = "SELECT coalesce(max(id), 0) FROM messages",
+	/*
+	 * The rare way of a search (search_rare()): how many messages a
+	 * word matches, counted up to ?2; the messages the user can see
+	 * that hold the rarest word, newest first, with their text; and the
+	 * whole query run on those, a chunk at a time, in a table of this
+	 * connection's own (search_hits, made at open) with the tokenizer of
+	 * messages_fts and the snippet() of S_SEARCH_FEW, so that it finds
+	 * and marks exactly what S_SEARCH_FEW would.  The chunk goes in
+	 * inside a savepoint and rolling back to it empties the table, on
+	 * every path, whatever transaction is open around it.
+	 */
+	[S_SEARCH_PROBE] =
+		"SELECT count(*) FROM (SELECT 1 FROM messages_fts "
+		"WHERE messages_fts MATCH ?1 LIMIT ?2)",
+	[S_SEARCH_RARE] =
+		"SELECT m.id, m.channel_id, m.author_id, m.created_at, m.body, "
+		"coalesce(m.thread_id, 0) "
+		SEARCH_FEW_MATCHES,
+	[S_HITS_BEGIN] = "SAVEPOINT search_hits",
+	[S_HITS_PUT] =
+		"INSERT INTO temp.search_hits(rowid, body) VALUES (?1, ?2)",
+	[S_HITS_MATCH] =
+		"SELECT rowid, snippet(search_hits, 0, '[', ']', '…', 16) "
+		"FROM temp.search_hits WHERE search_hits MATCH ?1 "
+		"ORDER BY rowid DESC LIMIT ?2",
+	[S_HITS_UNDO] = "ROLLBACK TO search_hits",
+	[S_HITS_END] = "RELEASE search_hits",
 	/* Moderation */
 	[S_MUTE_SET] =
 		"INSERT INTO mutes(hive_id, user_id, until, by_id, reason, "
@@ -943,6 +977,13 @@ struct store {
 	 * again. */
 	unsigned unindexed;
 	bool indexed_in_tx;
+	/* A word of a search that matches fewer messages than this is
+	 * rare (0: SEARCH_RARE_MAX; tests change it), whether the table
+	 * the rare way checks candidates in (search_hits) was made, and
+	 * how many searches the rare way answered, for tests. */
+	int64_t search_rare_max;
+	bool hits_ready;
+	unsigned rare_answered;
 	struct checkpointer *ckpt;	/* owned; NULL: SQLite's own */
 };
 
@@ -1189,6 +1230,34 @@ static int migrate(struct store *st, const struct store_migration *mig,
 static unsigned count_pending(struct store *st);
 static bool in_wal_mode(struct store *st);
 
+/*
+ * The table in which the rare way of a search checks its candidates
+ * (S_HITS_PUT), this connection's own: made here, outside any
+ * transaction, so that no rollback can take it away.  Its tokenizer is
+ * messages_fts's (migration 0011): the two must stay the same, or the
+ * two ways of a search would find different messages.  It holds a chunk
+ * of messages for the time of one check and must never reach a file:
+ * temporary tables stay in memory (temp_store).  That also keeps the
+ * temporary B-trees and sorts of the store's own queries in memory;
+ * theirs are small (the largest, the set of ids a learner can see, is
+ * tens of thousands of ids at most), and the migrations, which may sort
+ * millions of rows to build an index, have run before.  Without the
+ * table, searches take the usual way.
+ */
+static void make_search_hits(struct store *st)
+{
+	char err[128];
+
+	st->hits_ready =
+		exec(st, "PRAGMA temp_store = MEMORY; "
+			 "CREATE VIRTUAL TABLE temp.search_hits USING fts5("
+			 "body, tokenize = 'unicode61 remove_diacritics 2')",
+			 err, sizeof(err)) == 0;
+	if (!st->hits_ready)
+		log_warn("store: no table for rare words in searches: %s",
+			 err);
+}
+
 int sqlite_store_open(const char *path, const struct store_migration *mig,
 		      int nmig, struct store **out, char *err, size_t errlen)
 {
@@ -1228,6 +1297,7 @@ int sqlite_store_open(const char *path, const struct store_migration *mig,
 	rc = migrate(st, mig, nmig, err, errlen);
 	if (rc)
 		goto err;
+	make_search_hits(st);
 	st->unindexed = count_pending(st);
 	if (in_wal_mode(st))
 		checkpointer_start(st, path);
@@ -3257,38 +3327,299 @@ static int search_way(struct store *st, int64_t user_id, int limit,
 }
 
 /*
- * Turns what a person typed into an FTS5 query: each word quoted (so no
- * operator or column filter sneaks in), all of them required, the last
- * one as a prefix.  NULL when out of memory, or for no word.
+ * Writes to o one word of what a person typed as an FTS5 term: quoted
+ * (so no operator or column filter sneaks in), as a prefix when it is the
+ * last word.  o needs room for len x 2 + 3 bytes; returns where it ends.
+ */
+static char *fts_term(char *o, const char *w, size_t len, bool last)
+{
+	*o++ = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (w[i] == '"')
+			*o++ = '"';
+		*o++ = w[i];
+	}
+	*o++ = '"';
+	if (last)
+		*o++ = '*';
+	return o;
+}
+
+/*
+ * Turns what a person typed into an FTS5 query: each word a term, all of
+ * them required, the last one as a prefix.  NULL when out of memory, or
+ * for no word.
  */
 static char *fts_query(const char *q)
 {
-	char *out = malloc(strlen(q) * 2 + 8), *o = out;
-	const char *w;
-	size_t len;
-	bool any = false;
+	/* Each byte once, a quote twice, and 3 more a word (its quotes and
+	 * a space or the star): a word is a byte and a space at the least,
+	 * so 3 x the length and a little cover a query of quotes alone. */
+	char *out = malloc(strlen(q) * 3 + 4), *o = out;
+	const char *w, *next;
+	size_t len, next_len;
 
 	if (!out)
 		return NULL;
-	while ((w = store_next_word(&q, &len))) {
-		if (any)
-			*o++ = ' ';
-		*o++ = '"';
-		for (size_t i = 0; i < len; i++) {
-			if (w[i] == '"')
-				*o++ = '"';
-			*o++ = w[i];
-		}
-		*o++ = '"';
-		any = true;
-	}
-	if (!any) {
+	w = store_next_word(&q, &len);
+	if (!w) {
 		free(out);
 		return NULL;
 	}
-	*o++ = '*';
+	for (; w; w = next, len = next_len) {
+		next = store_next_word(&q, &next_len);
+		o = fts_term(o, w, len, !next);
+		if (next)
+			*o++ = ' ';
+	}
 	*o = '\0';
 	return out;
+}
+
+/*
+ * A word that matches fewer messages than this is rare enough to answer
+ * a search of several words from its messages alone (search_rare()).
+ * Counting a word's matches walks its list, ~0.08 µs an entry, and stops
+ * here: finding a word common costs ~4 ms at most.  Walking the rare
+ * word's list for candidates, each checked against the set of what the
+ * reader may see, costs ~0.45 µs an entry: ~20 ms for a word just under
+ * the bound, a few ms for most, plus the check of the few the reader
+ * sees.  The intersection of FTS5 that this replaces walks or seeks the
+ * common word's list, millions of entries: 60-130 ms at 10 million
+ * messages when fewer than `limit` of the matches are the reader's.  A
+ * higher bound would make the worst rare word cost as much as that.
+ */
+#define SEARCH_RARE_MAX 50000
+
+/* Candidates checked together: one savepoint, one query, a chunk. */
+#define SEARCH_CHUNK 64
+
+/* What the rare way keeps of a candidate until the check (its text goes
+ * into search_hits). */
+struct rare_candidate {
+	int64_t id, channel_id, author_id, created_at, thread_id;
+};
+
+/* Runs a statement of the rare way that returns no row: 0 or -1. */
+static int hits_run(struct store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The term of the word that matches the fewest messages, fewer than
+ * below (counted up to that, or to the fewest so far), into rare; false
+ * when there is none or only one word.  A word that matches nothing is
+ * left out: it may be one FTS5 takes no token from ("?"), and then the
+ * query ignores it.  rare has room for strlen(words) x 2 + 4 bytes.
+ */
+static bool rarest_word(struct store *st, const char *words, int64_t below,
+			char *rare)
+{
+	sqlite3_stmt *s = stmt(st, S_SEARCH_PROBE);
+	char *term = malloc(strlen(words) * 2 + 4), *end;
+	const char *w, *next;
+	size_t len, next_len;
+	int64_t count, fewest = below;
+	int nwords = 0;
+	bool found = false;
+
+	if (!s || !term)
+		goto out;
+	for (w = store_next_word(&words, &len); w; w = next, len = next_len) {
+		next = store_next_word(&words, &next_len);
+		end = fts_term(term, w, len, !next);
+		*end = '\0';
+		nwords++;
+		bind_text(s, 1, term);
+		sqlite3_bind_int64(s, 2, fewest);
+		if (one(st, s, read_int, &count)) {
+			found = false;
+			break;
+		}
+		if (count > 0 && count < fewest) {
+			fewest = count;
+			memcpy(rare, term, (size_t)(end - term) + 1);
+			found = true;
+		}
+	}
+out:
+	free(term);
+	return found && nwords > 1;
+}
+
+/*
+ * Checks a chunk of candidates, already in search_hits, with the whole
+ * query: appends those that match, newest first, up to limit in all.
+ * 0, or -1 when out of memory or the query fails.
+ */
+static int check_chunk(struct store *st, const char *query, int limit,
+		       const struct rare_candidate *cand, size_t ncand,
+		       struct store_hit **hits, size_t *n, size_t *cap)
+{
+	sqlite3_stmt *s = stmt(st, S_HITS_MATCH);
+	size_t c = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, query);
+	sqlite3_bind_int(s, 2, limit - (int)*n);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		const unsigned char *ex = sqlite3_column_text(s, 1);
+		struct store_hit *h;
+
+		/* Both newest first: the match is at or after the last. */
+		while (c < ncand && cand[c].id != id)
+			c++;
+		if (c == ncand)
+			break;
+		if (*n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 8;
+			struct store_hit *p = realloc(*hits,
+						      ncap * sizeof(*p));
+
+			if (!p)
+				break;
+			*hits = p;
+			*cap = ncap;
+		}
+		h = &(*hits)[*n];
+		h->message_id = id;
+		h->channel_id = cand[c].channel_id;
+		h->author_id = cand[c].author_id;
+		h->created_at = cand[c].created_at;
+		h->thread_id = cand[c].thread_id;
+		h->excerpt = strdup(ex ? (const char *)ex : "");
+		if (!h->excerpt)
+			break;
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The rare way of a search, for a reader who sees few messages (the FEW
+ * way of search_way()) and two words or more, one of them rare: the
+ * messages of the rare word that the user can see, newest first, are the
+ * candidates, and FTS5 itself checks the whole query on them, a chunk at
+ * a time, in search_hits.  Same tokenizer, same query, same snippet():
+ * the same messages, in the same order, with the same excerpts as
+ * S_SEARCH_FEW, found without walking the common words' lists.
+ *
+ * True when it answered (*out and *n set, the caller frees *out).  False
+ * when the search is not for this way, or when anything failed, having
+ * left nothing behind: the usual query then answers, or says what is
+ * wrong.  The writes to search_hits are undone before this returns and
+ * do not count as changes of the caller's open transaction
+ * (store_dirty()).
+ */
+static bool search_rare(struct store *st, int64_t user_id, const char *words,
+			const char *query, int limit, struct store_hit **out,
+			size_t *n)
+{
+	struct rare_candidate cand[SEARCH_CHUNK];
+	sqlite3_stmt *rare_s, *put;
+	struct store_hit *hits = NULL;
+	size_t nhits = 0, cap = 0, ncand;
+	sqlite3_int64 changes, rowid;
+	char *rare;
+	bool ok = false, more = true, undone;
+	int rc = SQLITE_ROW;
+
+	if (!st->hits_ready || st->lost || limit < 1)
+		return false;
+	rare = malloc(strlen(words) * 2 + 4);
+	if (!rare || !rarest_word(st, words, st->search_rare_max ?
+				   st->search_rare_max : SEARCH_RARE_MAX,
+				   rare)) {
+		free(rare);
+		return false;
+	}
+	rare_s = stmt(st, S_SEARCH_RARE);
+	put = stmt(st, S_HITS_PUT);
+	if (!rare_s || !put) {
+		free(rare);
+		return false;
+	}
+	changes = sqlite3_total_changes64(st->db);
+	rowid = sqlite3_last_insert_rowid(st->db);
+	sqlite3_bind_int64(rare_s, 1, user_id);
+	bind_text(rare_s, 2, rare);
+	while (more && nhits < (size_t)limit) {
+		ok = false;
+		/* Opened before the first candidate is read: inside the
+		 * caller's transaction, FTS5 writes out what it gathered for
+		 * messages_fts here, once, rather than under the open query
+		 * at the first insert. */
+		if (hits_run(st, S_HITS_BEGIN))
+			break;
+		for (ncand = 0; ncand < SEARCH_CHUNK; ncand++) {
+			struct rare_candidate *c = &cand[ncand];
+
+			rc = sqlite3_step(rare_s);
+			if (rc != SQLITE_ROW)
+				break;
+
+			c->id = sqlite3_column_int64(rare_s, 0);
+			c->channel_id = sqlite3_column_int64(rare_s, 1);
+			c->author_id = sqlite3_column_int64(rare_s, 2);
+			c->created_at = sqlite3_column_int64(rare_s, 3);
+			c->thread_id = sqlite3_column_int64(rare_s, 5);
+			sqlite3_bind_int64(put, 1, c->id);
+			/* Valid until rare_s steps again: put is done by then. */
+			sqlite3_bind_text(put, 2, (const char *)
+					  sqlite3_column_text(rare_s, 4),
+					  sqlite3_column_bytes(rare_s, 4),
+					  SQLITE_STATIC);
+			if (sqlite3_step(put) != SQLITE_DONE) {
+				rc = SQLITE_ERROR;
+				break;
+			}
+			sqlite3_reset(put);
+		}
+		sqlite3_reset(put);
+		sqlite3_clear_bindings(put);
+		more = rc == SQLITE_ROW;
+		ok = (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
+		     (!ncand || check_chunk(st, query, limit, cand, ncand,
+					    &hits, &nhits, &cap) == 0);
+		/* Both, whatever happened: the table empty again, the
+		 * savepoint gone. */
+		undone = hits_run(st, S_HITS_UNDO) == 0;
+		if (hits_run(st, S_HITS_END) || !undone)
+			ok = false;
+		if (!ok)
+			break;
+	}
+	sqlite3_reset(rare_s);
+	sqlite3_clear_bindings(rare_s);
+	free(rare);
+	/* A connection left in a transaction of its own would refuse the
+	 * next BEGIN. */
+	if (!st->depth && !sqlite3_get_autocommit(st->db))
+		hits_run(st, S_ROLLBACK);
+	if (st->depth)
+		st->changes_at_begin += sqlite3_total_changes64(st->db) -
+					changes;
+	sqlite3_set_last_insert_rowid(st->db, rowid);
+	if (!ok) {
+		store_hit_list_free(hits, nhits);
+		return false;
+	}
+	*out = hits;
+	*n = nhits;
+	return true;
 }
 
 static int sq_search(struct store *st, int64_t user_id, const char *words,
@@ -3306,15 +3637,23 @@ static int sq_search(struct store *st, int64_t user_id, const char *words,
 	rc = search_way(st, user_id, limit, &way);
 	if (rc)
 		return rc;
-	s = stmt(st, way);
-	if (!s)
-		return RUCHE_EIO;
 	query = fts_query(words);
 	if (!query) {
 		*out = NULL;
 		*n = 0;
 		/* No word: nothing matches. */
 		return words[strspn(words, " \t\n\v\f\r")] ? RUCHE_ENOMEM : 0;
+	}
+	if (way == S_SEARCH_FEW &&
+	    search_rare(st, user_id, words, query, limit, out, n)) {
+		st->rare_answered++;
+		free(query);
+		return 0;
+	}
+	s = stmt(st, way);
+	if (!s) {
+		free(query);
+		return RUCHE_EIO;
 	}
 	sqlite3_bind_int64(s, 1, user_id);
 	bind_text(s, 2, query);
@@ -3324,6 +3663,18 @@ static int sq_search(struct store *st, int64_t user_id, const char *words,
 	return rc;
 }
 
+unsigned store_test_search_rare(struct store *st, int64_t below)
+{
+	unsigned answered;
+
+	/* Another backend's store: nothing of this kind to set. */
+	if (st->ops != &store_sqlite_ops)
+		return 0;
+	st->search_rare_max = below;
+	answered = st->rare_answered;
+	st->rare_answered = 0;
+	return answered;
+}
 
 static int sq_msg_by_author(struct store *st, int64_t author_id,
 			struct store_message **out, size_t *n)

@@ -544,6 +544,12 @@ static void test_search(void **state)
 	assert_int_equal(chat_search(&fx->srv, as(fx->bob), "body:\"x OR",
 				     10, &res), 0);
 	json_decref(res);
+	/* Quotes alone: each one doubled and quoted, more than twice
+	 * what was typed. */
+	assert_int_equal(chat_search(&fx->srv, as(fx->bob),
+				     "\" \" \" \" \" \" \" \" \" \"", 10, &res),
+			 0);
+	json_decref(res);
 	assert_int_equal(chat_search(&fx->srv, as(fx->outsider), "cafe", 10,
 				     &res), 0);
 	assert_int_equal(json_array_size(json_object_get(res, "results")), 0);
@@ -560,6 +566,35 @@ static int64_t stored(struct fixture *fx, int64_t ch, int64_t author,
 
 	assert_int_equal(store_msg_insert(fx->st, &m), 0);
 	return m.id;
+}
+
+/*
+ * A second hive with the outsider as its learner, and a conversation of
+ * bob's and the outsider's (*dm), in a transaction left open: returns
+ * the new hive's first channel.
+ */
+static int64_t other_hive_and_dm(struct fixture *fx, struct store_channel *dm)
+{
+	struct store_hive h;
+	struct store_channel *chans;
+	int64_t other;
+	size_t n;
+
+	*dm = (struct store_channel){ .kind = CHANNEL_DIRECT,
+				      .created_at = 1800000000000 };
+	assert_int_equal(hives_create(&fx->srv, ACTOR_OPERATOR, "Other", "",
+				      0, &h), 0);
+	assert_int_equal(hives_add_member(&fx->srv, ACTOR_OPERATOR, h.id,
+					  fx->outsider, ROLE_LEARNER), 0);
+	assert_int_equal(store_channel_list(fx->st, h.id, &chans, &n), 0);
+	other = chans[0].id;
+	free(chans);
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_channel_insert(fx->st, dm), 0);
+	assert_int_equal(store_direct_add_member(fx->st, dm->id, fx->bob), 0);
+	assert_int_equal(store_direct_add_member(fx->st, dm->id,
+						 fx->outsider), 0);
+	return other;
 }
 
 /* The ids and channels of what a search finds, newest first. */
@@ -593,25 +628,10 @@ static size_t search_ids(struct fixture *fx, int64_t who, const char *q,
 static void test_search_either_way(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_hive h;
-	struct store_channel dm = { .kind = CHANNEL_DIRECT,
-				    .created_at = 1800000000000 };
-	struct store_channel *chans;
+	struct store_channel dm;
 	int64_t ids[20], in[20], last = 0, other, theirs[6], gone;
-	size_t n;
 
-	assert_int_equal(hives_create(&fx->srv, ACTOR_OPERATOR, "Other", "",
-				      0, &h), 0);
-	assert_int_equal(hives_add_member(&fx->srv, ACTOR_OPERATOR, h.id,
-					  fx->outsider, ROLE_LEARNER), 0);
-	assert_int_equal(store_channel_list(fx->st, h.id, &chans, &n), 0);
-	other = chans[0].id;
-	free(chans);
-	assert_int_equal(store_begin(fx->st), 0);
-	assert_int_equal(store_channel_insert(fx->st, &dm), 0);
-	assert_int_equal(store_direct_add_member(fx->st, dm.id, fx->bob), 0);
-	assert_int_equal(store_direct_add_member(fx->st, dm.id,
-						 fx->outsider), 0);
+	other = other_hive_and_dm(fx, &dm);
 	for (int i = 0; i < 300; i++) {
 		last = stored(fx, fx->general, fx->ada, "common words here");
 		if (i == 100)
@@ -647,6 +667,210 @@ static void test_search_either_way(void **state)
 	assert_int_equal(ids[0], theirs[0]);
 	assert_int_equal(search_ids(fx, fx->bob, "common hive", 10, ids, in),
 			 0);
+}
+
+/* Rare enough for the rare way of search_both(): the test's filler has
+ * more of "the", fewer of "zephyr". */
+#define TEST_RARE 1000
+
+/*
+ * Searches as who both ways the store has for a reader who sees few
+ * messages: from the rare word's messages, checked with the whole query
+ * (no word matches more than TEST_RARE messages), and by the index's
+ * intersection of the words (the rare way off).  Both must find the same
+ * messages, in the same order, with the same excerpts.  Returns what the
+ * rare way found, its ids in ids; *rare says whether it took that way.
+ */
+static size_t search_both(struct fixture *fx, int64_t who, const char *q,
+			  int limit, int64_t *ids, bool *rare)
+{
+	struct store_hit *and, *hits;
+	size_t nand, n;
+
+	store_test_search_rare(fx->st, 1);
+	assert_int_equal(store_search(fx->st, who, q, limit, &and, &nand), 0);
+	assert_int_equal(store_test_search_rare(fx->st, TEST_RARE), 0);
+	assert_int_equal(store_search(fx->st, who, q, limit, &hits, &n), 0);
+	*rare = store_test_search_rare(fx->st, 0) == 1;
+	assert_int_equal(n, nand);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(hits[i].message_id, and[i].message_id);
+		assert_int_equal(hits[i].channel_id, and[i].channel_id);
+		assert_int_equal(hits[i].author_id, and[i].author_id);
+		assert_int_equal(hits[i].created_at, and[i].created_at);
+		assert_int_equal(hits[i].thread_id, and[i].thread_id);
+		assert_string_equal(hits[i].excerpt, and[i].excerpt);
+		ids[i] = hits[i].message_id;
+	}
+	store_hit_list_free(and, nand);
+	store_hit_list_free(hits, n);
+	return n;
+}
+
+/* Asserts that ids[0..n) are want[0..n). */
+static void same_ids(const int64_t *ids, size_t n, const int64_t *want,
+		     size_t nwant)
+{
+	assert_int_equal(n, nwant);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(ids[i], want[i]);
+}
+
+/*
+ * A rare word with a common one, for a reader who sees few messages: the
+ * store answers from the rare word's messages that the reader may see,
+ * checked against the whole query 64 at a time (store_sqlite.c,
+ * search_rare()).  It finds what the index's own intersection finds,
+ * excerpts included: accents and case, the last word as a prefix, a
+ * word that is no word, a deleted message, a hive the reader is not in,
+ * a conversation they are in, more candidates than one chunk, a limit
+ * reached in the middle of one, inside a transaction that wrote, and
+ * when temporary writes fail (the usual way answers).
+ */
+static void test_search_rare_word(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_channel dm;
+	int64_t want[20], ids[40], other, cafe, fresh;
+	size_t n, nwant = 0;
+	bool pg = test_store_is_pg(), rare;
+	json_t *m = NULL;
+	char text[64];
+
+	other = other_hive_and_dm(fx, &dm);
+	/*
+	 * The outsider sees ~150 of ~3,150 messages: few enough for the
+	 * set of their ids (search_way()) at a limit of 4 or more.  "the"
+	 * is in 3,000 of them, "zephyr" in ~430: rare under TEST_RARE.
+	 * Their 130 with "zephyr" hold "the" at i = 5, 21, ..., 117; the
+	 * hive's 300 are not theirs.
+	 */
+	for (int i = 0; i < 3000; i++) {
+		stored(fx, fx->general, fx->ada,
+		       i % 10 ? "the filler" : "zephyr the filler");
+		if (i % 23 == 0 && i / 23 < 130) {
+			int k = i / 23;
+
+			snprintf(text, sizeof(text), k % 16 == 5 ?
+				 "zephyr and the plan %d" : "zephyr plan %d",
+				 k);
+			ids[0] = stored(fx, other, fx->outsider, text);
+			if (k % 16 == 5)
+				want[7 - k / 16 + 3] = ids[0];
+		}
+	}
+	/* Long enough for an excerpt of 16 words, with a word only the
+	 * index's tokenizer folds ("ệ": remove_diacritics 2). */
+	want[2] = stored(fx, other, fx->outsider,
+			 "Việt zephyr then a long story of many words, one "
+			 "two three four five six seven eight nine ten eleven "
+			 "twelve thirteen fourteen and in the end the end");
+	for (int i = 0; i < 20; i++)
+		stored(fx, other, fx->outsider, "the other plan");
+	cafe = stored(fx, other, fx->outsider, "Zéphyr met THE Café crowd");
+	ids[0] = stored(fx, other, fx->outsider, "zephyr the deleted");
+	assert_int_equal(store_msg_tombstone(fx->st, ids[0], 1800000000001),
+			 0);
+	want[0] = stored(fx, dm.id, fx->bob, "the zephyr between us");
+	want[1] = cafe;
+	nwant = 11;
+	assert_int_equal(store_commit(fx->st), 0);
+
+	/* Eleven: the conversation, the accented one, the long one, then
+	 * eight of the hive's 130 candidates (the first chunk of 64 holds
+	 * four, the second four, a third is looked at); none of the
+	 * others. */
+	n = search_both(fx, fx->outsider, "zephyr the", 20, ids, &rare);
+	assert_true(rare || pg);
+	same_ids(ids, n, want, nwant);
+	n = search_both(fx, fx->outsider, "ZÉPHYR the", 20, ids, &rare);
+	same_ids(ids, n, want, nwant);
+	/* The last word as a prefix, the rare one or the common one. */
+	n = search_both(fx, fx->outsider, "the zeph", 20, ids, &rare);
+	assert_true(rare || pg);
+	same_ids(ids, n, want, nwant);
+	n = search_both(fx, fx->outsider, "zephyr th", 20, ids, &rare);
+	assert_true(rare || pg);
+	same_ids(ids, n, want, nwant);
+	/* A limit reached in the first chunk, and in the second. */
+	n = search_both(fx, fx->outsider, "zephyr the", 4, ids, &rare);
+	assert_true(rare || pg);
+	same_ids(ids, n, want, 4);
+	n = search_both(fx, fx->outsider, "zephyr the", 9, ids, &rare);
+	assert_true(rare || pg);
+	same_ids(ids, n, want, 9);
+	n = search_both(fx, fx->outsider, "viet zephyr", 9, ids, &rare);
+	assert_true(rare || pg);
+	same_ids(ids, n, &want[2], 1);
+	/* Accents and case, in the excerpt as written. */
+	n = search_both(fx, fx->outsider, "cafe ZEPHYR", 20, ids, &rare);
+	assert_true(rare || pg);
+	same_ids(ids, n, &cafe, 1);
+	/* A word that gives FTS5 no token is left out by both; one that
+	 * is nowhere leaves nothing. */
+	if (!pg) {
+		n = search_both(fx, fx->outsider, "zephyr ? the", 20, ids,
+				&rare);
+		assert_true(rare);
+		same_ids(ids, n, want, nwant);
+	}
+	n = search_both(fx, fx->outsider, "zephyr nowhere", 20, ids, &rare);
+	assert_int_equal(n, 0);
+	/* One word, or a reader who sees most messages: the usual way. */
+	n = search_both(fx, fx->outsider, "zephyr", 20, ids, &rare);
+	assert_false(rare);
+	assert_int_equal(n, 20);
+	n = search_both(fx, fx->bob, "zephyr the", 5, ids, &rare);
+	assert_false(rare);
+	assert_int_equal(ids[0], want[0]);
+	assert_int_equal(n, 5);
+
+	/* Inside a transaction: a search writes nothing of it (a reply
+	 * still leaves before the commit), and finds what it wrote. */
+	assert_int_equal(store_begin(fx->st), 0);
+	n = search_both(fx, fx->outsider, "zephyr the", 20, ids, &rare);
+	assert_true(rare || pg);
+	same_ids(ids, n, want, nwant);
+	assert_false(store_dirty(fx->st));
+	fresh = stored(fx, other, fx->outsider, "fresh zephyr for the test");
+	n = search_both(fx, fx->outsider, "zephyr the", 20, ids, &rare);
+	assert_true(rare || pg);
+	assert_int_equal(n, nwant + 1);
+	assert_int_equal(ids[0], fresh);
+	same_ids(ids + 1, n - 1, want, nwant);
+	store_rollback(fx->st);
+	n = search_both(fx, fx->outsider, "zephyr the", 20, ids, &rare);
+	same_ids(ids, n, want, nwant);
+	assert_int_equal(store_search_check(fx->st), 0);
+
+	/* Temporary writes refused: the usual way answers, the same. */
+	if (!pg) {
+		assert_int_equal(store_test_fault(fx->st,
+						  STORE_FAULT_READ_ONLY), 0);
+		n = search_both(fx, fx->outsider, "zephyr the", 20, ids,
+				&rare);
+		assert_false(rare);
+		same_ids(ids, n, want, nwant);
+		assert_int_equal(store_test_fault(fx->st, STORE_FAULT_NONE),
+				 0);
+	}
+	/* The same through chat_search(), excerpts marked, the long one
+	 * cut. */
+	assert_int_equal(chat_search(&fx->srv, as(fx->outsider), "cafe zeph",
+				     10, &m), 0);
+	assert_int_equal(json_array_size(json_object_get(m, "results")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(m, "results"), 0), "excerpt")),
+		"[Zéphyr] met THE [Café] crowd");
+	json_decref(m);
+	assert_int_equal(chat_search(&fx->srv, as(fx->outsider), "viet zeph",
+				     10, &m), 0);
+	assert_int_equal(json_array_size(json_object_get(m, "results")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(m, "results"), 0), "excerpt")),
+		"[Việt] [zephyr] then a long story of many words, one two "
+		"three four five six seven…");
+	json_decref(m);
 }
 
 static void test_emoji(void **state)
@@ -884,6 +1108,7 @@ int main(void)
 		T(test_direct_conversations),
 		T(test_search),
 		T(test_search_either_way),
+		T(test_search_rare_word),
 		T(test_search_indexes_at_commit),
 		T(test_emoji),
 		T(test_channel_management),
