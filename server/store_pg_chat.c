@@ -109,11 +109,12 @@ static struct pg_sql q_react_add = PG_SQL(
 static struct pg_sql q_react_remove = PG_SQL(
 	"DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 "
 	"AND emoji = $3");
-/* Ties (reactions of the same millisecond) in SQLite's group order. */
+/* Ties (reactions of the same millisecond) in the order they were made
+ * (seq, 0005), as SQLite's rowid gives them. */
 static struct pg_sql q_react_counts = PG_SQL(
 	"SELECT emoji, count(*), bool_or(user_id = $2) FROM reactions "
 	"WHERE message_id = $1 GROUP BY emoji "
-	"ORDER BY min(created_at), emoji COLLATE \"C\"");
+	"ORDER BY min(created_at), min(seq)");
 
 static struct pg_sql q_read_set = PG_SQL(
 	"INSERT INTO read_markers(user_id, channel_id, message_id) "

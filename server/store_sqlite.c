@@ -329,7 +329,8 @@ static const char *const sql_text[S_COUNT] = {
 		"AND emoji = ?3",
 	[S_REACT_COUNTS] =
 		"SELECT emoji, count(*), max(user_id = ?2) FROM reactions "
-		"WHERE message_id = ?1 GROUP BY emoji ORDER BY min(created_at)",
+		"WHERE message_id = ?1 GROUP BY emoji "
+		"ORDER BY min(created_at), min(rowid)",
 	[S_READ_SET] =
 		"INSERT INTO read_markers(user_id, channel_id, message_id) "
 		"VALUES (?1, ?2, ?3) ON CONFLICT (user_id, channel_id) "

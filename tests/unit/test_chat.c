@@ -873,6 +873,38 @@ static void test_search_rare_word(void **state)
 	json_decref(m);
 }
 
+/*
+ * A message's reactions come in the order they were first made, two of
+ * the same millisecond too (the second's emoji sorting first, so that
+ * neither the time nor the emoji orders them).
+ */
+static void test_reactions_in_order_made(void **state)
+{
+	struct fixture *fx = *state;
+	const char *const made[] = { "\xf0\x9f\x87\xab\xf0\x9f\x87\xb7",
+				     "1\xef\xb8\x8f\xe2\x83\xa3", "a",
+				     "\xe2\x9d\xa4" };
+	int64_t id = stored(fx, fx->general, fx->ada, "react to me");
+	struct store_reaction_count *r;
+	size_t n;
+
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(store_reaction_add(fx->st, id, fx->bob,
+						    made[i], 1800000000000 +
+						    (i == 3)), 0);
+	assert_int_equal(store_reaction_add(fx->st, id, fx->ada, made[1],
+					    1800000000000), 0);
+	assert_int_equal(store_reaction_counts(fx->st, id, fx->ada, &r, &n),
+			 0);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(r[i].emoji, made[i]);
+	assert_int_equal(r[1].count, 2);
+	assert_true(r[1].mine);
+	assert_false(r[0].mine);
+	free(r);
+}
+
 static void test_emoji(void **state)
 {
 	static const char *const yes[] = {
@@ -1110,6 +1142,7 @@ int main(void)
 		T(test_search_either_way),
 		T(test_search_rare_word),
 		T(test_search_indexes_at_commit),
+		T(test_reactions_in_order_made),
 		T(test_emoji),
 		T(test_channel_management),
 		T(test_presence),
