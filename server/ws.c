@@ -88,7 +88,8 @@ static int ws_open(struct server *srv, struct ws_session *s, struct lws *wsi)
 		return -1;
 	http_request_token(wsi, token, sizeof(token));
 	http_client_address(srv, wsi, peer, sizeof(peer));
-	others = conn_count_peer(srv, peer);
+	/* A walk over every open connection: only when there is a limit. */
+	others = max_per_ip ? conn_count_peer(srv, peer) : 0;
 	s->wsi = wsi;
 	s->conn = conn_new(srv, peer, ws_wake, s);
 	if (!s->conn)
