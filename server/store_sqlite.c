@@ -3664,13 +3664,10 @@ static int sq_search(struct store *st, int64_t user_id, const char *words,
 	return rc;
 }
 
-unsigned store_test_search_rare(struct store *st, int64_t below)
+static unsigned sq_test_search_rare(struct store *st, int64_t below)
 {
 	unsigned answered;
 
-	/* Another backend's store: nothing of this kind to set. */
-	if (st->ops != &store_sqlite_ops)
-		return 0;
 	st->search_rare_max = below;
 	answered = st->rare_answered;
 	st->rare_answered = 0;
