@@ -202,7 +202,8 @@ async function writeMessages(out, h, channels, authors, tEnd, log) {
 // The SQL that loads the rows of `fifo` as messages.  The indexes of
 // messages and the trigger that indexes each new text are dropped first
 // and made again, from their own text in sqlite_master, after the load:
-// the schema ends as Ruche's migrations left it.
+// the schema ends as Ruche's migrations left it.  The search index is
+// made in the order of its keys and optimized as migration 0013 makes it.
 function loadSql(fifo, schema, h, tEnd) {
   const since = tEnd - h.eventDays * 86400e3;
   return `
@@ -219,7 +220,8 @@ INSERT INTO messages(id, channel_id, author_id, body, created_at)
   SELECT rowid, channel_id, author_id, body, created_at FROM temp.raw ORDER BY rowid;
 DROP TABLE temp.raw;
 ${schema.map((s) => `${s.sql};`).join('\n')}
-INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+INSERT INTO messages_fts(rowid, body) SELECT key, body FROM messages_fts_source ORDER BY key;
+INSERT INTO messages_fts(messages_fts) VALUES ('optimize');
 INSERT INTO events(hive_id, channel_id, kind, data, created_at)
   SELECT c.hive_id, NULL, 'msg.created',
     json_object('message', json_object('id', m.id, 'channel_id', m.channel_id,

@@ -25,7 +25,6 @@
 	STORE_OP(int, search_index, (struct store *st), (st)) \
 	STORE_OP(int, search_check, (struct store *st), (st)) \
 	STORE_OP(int, test_fault, (struct store *st, enum store_fault fault), (st, fault)) \
-	STORE_OP(unsigned, test_search_rare, (struct store *st, int64_t below), (st, below)) \
 	STORE_OP(int, user_insert, (struct store *st, struct store_user *u), (st, u)) \
 	STORE_OP(int, user_get, (struct store *st, int64_t id, struct store_user *out), (st, id, out)) \
 	STORE_OP(int, user_by_handle, (struct store *st, const char *handle, struct store_user *out), (st, handle, out)) \

@@ -758,14 +758,6 @@ int pgs_test_fault(struct store *st, enum store_fault fault)
 			       "SET default_transaction_read_only = off");
 }
 
-/* Searches have one way here (the tsvector index): nothing to set. */
-unsigned pgs_test_search_rare(struct store *st, int64_t below)
-{
-	(void)st;
-	(void)below;
-	return 0;
-}
-
 const struct store_ops store_pg_ops = {
 	.name = "postgres",
 	.close = pgs_close,

@@ -5,6 +5,7 @@
  * and (as the store grows) every prepared statement, prepared once and
  * finalized at close.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -57,10 +58,8 @@ enum stmt_id {
 	S_EVENT_ERASE_AUTHOR,
 	S_MENTION_INSERT, S_UNREAD_MENTIONS, S_THREAD_READ_SET,
 	S_THREAD_READ_GET,
-	S_EVENTS_SINCE, S_EVENTS_AFTER, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE, S_SEARCH,
-	S_SEARCH_FEW, S_SEARCH_VISIBLE, S_SEARCH_SPAN, S_SEARCH_PROBE,
-	S_SEARCH_RARE, S_HITS_BEGIN, S_HITS_PUT, S_HITS_MATCH, S_HITS_UNDO,
-	S_HITS_END,
+	S_EVENTS_SINCE, S_EVENTS_AFTER, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE,
+	S_SEARCH_SCOPE, S_SEARCH_IN,
 	/* Moderation (the last section of this file). */
 	S_MUTE_SET, S_MUTE_GET, S_MUTE_DELETE, S_MUTE_DUE, S_MUTE_LIST,
 	S_BAN_INSERT, S_BAN_DELETE, S_BAN_EXISTS, S_BAN_LIST, S_CHAN_MOD,
@@ -128,21 +127,14 @@ enum stmt_id {
 	"coalesce(edited_at, 0), coalesce(deleted_at, 0), reply_count, " \
 	"coalesce(last_reply_at, 0)"
 
-/* The channels a user (?1) can read: their hives', their conversations. */
-#define SEARCH_CHANNELS \
-	"SELECT id FROM channels WHERE hive_id IN " \
-	"(SELECT hive_id FROM memberships WHERE user_id = ?1) " \
-	"UNION ALL SELECT channel_id FROM channel_members WHERE user_id = ?1"
-
-/* The matches of ?2 that user ?1 can see, through the set of the ids of
- * what they can see (S_SEARCH_FEW, S_SEARCH_RARE), newest first. */
-#define SEARCH_FEW_MATCHES \
-	"FROM messages_fts CROSS JOIN messages m " \
-	"ON m.id = messages_fts.rowid " \
-	"WHERE messages_fts MATCH ?2 AND +messages_fts.rowid IN (" \
-	"SELECT id FROM messages WHERE channel_id IN (" \
-	SEARCH_CHANNELS ")) AND m.deleted_at IS NULL " \
-	"ORDER BY messages_fts.rowid DESC"
+/*
+ * A message's place in the search index (migration 0013): its channel,
+ * then its id, so that each channel is one range of the index.  The SQL
+ * below and the migration's triggers compute the same.
+ */
+#define SEARCH_KEY_BITS 40
+#define SEARCH_KEY_TEXT(chan, id) "((" chan ") << 40 | (" id "))"
+#define SEARCH_ID_MASK ((INT64_C(1) << SEARCH_KEY_BITS) - 1)
 
 static const char *const sql_text[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -153,8 +145,10 @@ static const char *const sql_text[S_COUNT] = {
 	[S_ROLLBACK_TO] = "ROLLBACK TO nested",
 	/* Messages are indexed for search in batches (0012). */
 	[S_SEARCH_INDEX] =
-		"INSERT INTO messages_fts(rowid, body) SELECT m.id, m.body "
-		"FROM messages_fts_pending p JOIN messages m ON m.id = p.id",
+		"INSERT INTO messages_fts(rowid, body) SELECT "
+		SEARCH_KEY_TEXT("m.channel_id", "m.id") " AS key, m.body "
+		"FROM messages_fts_pending p JOIN messages m ON m.id = p.id "
+		"ORDER BY key",
 	[S_SEARCH_INDEXED] = "DELETE FROM messages_fts_pending",
 	[S_SEARCH_COUNT_PENDING] = "SELECT count(*) FROM messages_fts_pending",
 	[S_JOURNAL_MODE] = "PRAGMA journal_mode",
@@ -398,64 +392,29 @@ static const char *const sql_text[S_COUNT] = {
 		"DELETE FROM events WHERE created_at < ?1 "
 		"AND pos < (SELECT max(pos) FROM events)",
 	/*
-	 * Search, newest first: the index gives the matches in rowid (id)
-	 * order, newest first, and the query stops at the limit instead of
-	 * sorting every match.  The index knows nothing of who may read a
-	 * message, so each match is checked against the channels the user
-	 * can see, in one of two ways (sq_search() picks): through the
-	 * message's row (S_SEARCH), or through the set of the ids of every
-	 * message the user can see, made once (S_SEARCH_FEW), which is
-	 * cheaper when those are few among many, as for a learner of one
-	 * hive among hundreds.  CROSS JOIN keeps the index as the outer
-	 * loop, and the unary + keeps the checks out of its constraints.
+	 * Search (sq_search()): the channels a user (?1) can read, their
+	 * hives' and their conversations'; then, for each, the newest
+	 * matches of ?1 between the keys ?2 and ?3 (one channel, ?4, with
+	 * ids above a bound), at most ?5, each with its text for the
+	 * excerpt.  The index gives them newest first and the query stops at
+	 * the limit.  CROSS JOIN keeps the index as the outer loop; the
+	 * channel is checked on the message's row too, so that only what
+	 * the reader may see is ever returned, whatever the index holds.
 	 */
-	[S_SEARCH] =
-		"SELECT m.id, m.channel_id, m.author_id, m.created_at, "
-		"snippet(messages_fts, 0, '[', ']', '…', 16), "
-		"coalesce(m.thread_id, 0) "
-		"FROM messages_fts CROSS JOIN messages m "
-		"ON m.id = messages_fts.rowid "
-		"WHERE messages_fts MATCH ?2 AND m.deleted_at IS NULL "
-		"AND +m.channel_id IN (" SEARCH_CHANNELS ") "
-		"ORDER BY messages_fts.rowid DESC LIMIT ?3",
-	[S_SEARCH_FEW] =
-		"SELECT m.id, m.channel_id, m.author_id, m.created_at, "
-		"snippet(messages_fts, 0, '[', ']', '…', 16), "
-		"coalesce(m.thread_id, 0) "
-		SEARCH_FEW_MATCHES " LIMIT ?3",
-	/* How many messages the user can see, counted up to ?2. */
-	[S_SEARCH_VISIBLE] =
-		"SELECT count(*) FROM (SELECT 1 FROM messages "
-		"WHERE channel_id IN (" SEARCH_CHANNELS ") LIMIT ?2)",
-	/* About how many messages there are (ids grow by one). */
-	[S_SEARCH_SPAN] = "SELECT coalesce(max(id), 0) FROM messages",
-	/*
-	 * The rare way of a search (search_rare()): how many messages a
-	 * word matches, counted up to ?2; the messages the user can see
-	 * that hold the rarest word, newest first, with their text; and the
-	 * whole query run on those, a chunk at a time, in a table of this
-	 * connection's own (search_hits, made at open) with the tokenizer of
-	 * messages_fts and the snippet() of S_SEARCH_FEW, so that it finds
-	 * and marks exactly what S_SEARCH_FEW would.  The chunk goes in
-	 * inside a savepoint and rolling back to it empties the table, on
-	 * every path, whatever transaction is open around it.
-	 */
-	[S_SEARCH_PROBE] =
-		"SELECT count(*) FROM (SELECT 1 FROM messages_fts "
-		"WHERE messages_fts MATCH ?1 LIMIT ?2)",
-	[S_SEARCH_RARE] =
+	[S_SEARCH_SCOPE] =
+		"SELECT id FROM channels WHERE hive_id IN "
+		"(SELECT hive_id FROM memberships WHERE user_id = ?1) "
+		"UNION SELECT channel_id FROM channel_members WHERE user_id = ?1",
+	[S_SEARCH_IN] =
 		"SELECT m.id, m.channel_id, m.author_id, m.created_at, m.body, "
 		"coalesce(m.thread_id, 0) "
-		SEARCH_FEW_MATCHES,
-	[S_HITS_BEGIN] = "SAVEPOINT search_hits",
-	[S_HITS_PUT] =
-		"INSERT INTO temp.search_hits(rowid, body) VALUES (?1, ?2)",
-	[S_HITS_MATCH] =
-		"SELECT rowid, snippet(search_hits, 0, '[', ']', '…', 16) "
-		"FROM temp.search_hits WHERE search_hits MATCH ?1 "
-		"ORDER BY rowid DESC LIMIT ?2",
-	[S_HITS_UNDO] = "ROLLBACK TO search_hits",
-	[S_HITS_END] = "RELEASE search_hits",
+		/* The id is the key's low 40 bits (SEARCH_ID_MASK). */
+		"FROM messages_fts CROSS JOIN messages m "
+		"ON m.id = messages_fts.rowid & 1099511627775 "
+		"WHERE messages_fts MATCH ?1 "
+		"AND messages_fts.rowid BETWEEN ?2 AND ?3 "
+		"AND m.channel_id = ?4 AND m.deleted_at IS NULL "
+		"ORDER BY messages_fts.rowid DESC LIMIT ?5",
 	/* Moderation */
 	[S_MUTE_SET] =
 		"INSERT INTO mutes(hive_id, user_id, until, by_id, reason, "
@@ -978,13 +937,10 @@ struct store {
 	 * again. */
 	unsigned unindexed;
 	bool indexed_in_tx;
-	/* A word of a search that matches fewer messages than this is
-	 * rare (0: SEARCH_RARE_MAX; tests change it), whether the table
-	 * the rare way checks candidates in (search_hits) was made, and
-	 * how many searches the rare way answered, for tests. */
-	int64_t search_rare_max;
-	bool hits_ready;
-	unsigned rare_answered;
+	/* Where search excerpts are made (search_excerpts()): a
+	 * database in memory of its own, its table and statements; NULL
+	 * when it could not be made. */
+	struct excerpter *excerpter;
 	struct checkpointer *ckpt;	/* owned; NULL: SQLite's own */
 };
 
@@ -1231,33 +1187,9 @@ static int migrate(struct store *st, const struct store_migration *mig,
 static unsigned count_pending(struct store *st);
 static bool in_wal_mode(struct store *st);
 
-/*
- * The table in which the rare way of a search checks its candidates
- * (S_HITS_PUT), this connection's own: made here, outside any
- * transaction, so that no rollback can take it away.  Its tokenizer is
- * messages_fts's (migration 0011): the two must stay the same, or the
- * two ways of a search would find different messages.  It holds a chunk
- * of messages for the time of one check and must never reach a file:
- * temporary tables stay in memory (temp_store).  That also keeps the
- * temporary B-trees and sorts of the store's own queries in memory;
- * theirs are small (the largest, the set of ids a learner can see, is
- * tens of thousands of ids at most), and the migrations, which may sort
- * millions of rows to build an index, have run before.  Without the
- * table, searches take the usual way.
- */
-static void make_search_hits(struct store *st)
-{
-	char err[128];
-
-	st->hits_ready =
-		exec(st, "PRAGMA temp_store = MEMORY; "
-			 "CREATE VIRTUAL TABLE temp.search_hits USING fts5("
-			 "body, tokenize = 'unicode61 remove_diacritics 2')",
-			 err, sizeof(err)) == 0;
-	if (!st->hits_ready)
-		log_warn("store: no table for rare words in searches: %s",
-			 err);
-}
+struct excerpter;
+static struct excerpter *excerpter_new(void);
+static void excerpter_free(struct excerpter *ex);
 
 int sqlite_store_open(const char *path, const struct store_migration *mig,
 		      int nmig, struct store **out, char *err, size_t errlen)
@@ -1298,7 +1230,7 @@ int sqlite_store_open(const char *path, const struct store_migration *mig,
 	rc = migrate(st, mig, nmig, err, errlen);
 	if (rc)
 		goto err;
-	make_search_hits(st);
+	st->excerpter = excerpter_new();
 	st->unindexed = count_pending(st);
 	if (in_wal_mode(st))
 		checkpointer_start(st, path);
@@ -1319,6 +1251,7 @@ static void sq_close(struct store *st)
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmts[i]);
 	sqlite3_close(st->db);
+	excerpter_free(st->excerpter);
 	free(st);
 }
 
@@ -1702,6 +1635,19 @@ static void check_rows(sqlite3 *db, const char *sql, const char *what,
 	sqlite3_finalize(s);
 }
 
+/* Whether the search index places messages by channel (0013). */
+static bool keyed_by_channel(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	bool keyed = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema "
+					"WHERE name = 'messages_fts_source'",
+					-1, &s, NULL) == SQLITE_OK &&
+		     sqlite3_step(s) == SQLITE_ROW;
+
+	sqlite3_finalize(s);
+	return keyed;
+}
+
 /*
  * Whether the search index holds exactly the messages' text: FTS5 checks
  * its index, and with rank 1 that it matches the messages.  Messages that
@@ -1714,11 +1660,19 @@ static int check_search(sqlite3 *db)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	/* Before 0012 every message is indexed as it is written. */
+	/* Before 0012 every message is indexed as it is written; before
+	 * 0013 a message's place in the index is its id. */
 	if (sqlite3_table_column_metadata(db, NULL, "messages_fts_pending",
 					  "id", NULL, NULL, NULL, NULL,
 					  NULL) == SQLITE_OK)
 		rc = sqlite3_exec(db,
+				  keyed_by_channel(db) ?
+				  "INSERT INTO messages_fts(rowid, body) "
+				  "SELECT " SEARCH_KEY_TEXT("m.channel_id",
+							    "m.id")
+				  " AS key, m.body "
+				  "FROM messages_fts_pending p "
+				  "JOIN messages m ON m.id = p.id ORDER BY key" :
 				  "INSERT INTO messages_fts(rowid, body) "
 				  "SELECT m.id, m.body "
 				  "FROM messages_fts_pending p "
@@ -3270,63 +3224,6 @@ static int sq_event_prune(struct store *st, int64_t before_ms, int *deleted)
 }
 
 
-static void read_hit(sqlite3_stmt *s, void *row)
-{
-	struct store_hit *h = row;
-	const unsigned char *ex = sqlite3_column_text(s, 4);
-
-	h->message_id = sqlite3_column_int64(s, 0);
-	h->channel_id = sqlite3_column_int64(s, 1);
-	h->author_id = sqlite3_column_int64(s, 2);
-	h->created_at = sqlite3_column_int64(s, 3);
-	h->thread_id = sqlite3_column_int64(s, 5);
-	h->excerpt = strdup(ex ? (const char *)ex : "");
-}
-
-static int64_t isqrt64(int64_t x)
-{
-	int64_t r = x, y;
-
-	if (x < 2)
-		return x;
-	for (y = (r + 1) / 2; y < r; y = (r + x / r) / 2)
-		r = y;
-	return r;
-}
-
-/*
- * Which way a search checks who may read a match (see S_SEARCH).  Making
- * the set of the V messages a user can see costs about V half-
- * microseconds, whatever the query; checking matches through their rows
- * costs about a microsecond a match, and to find `limit` readable ones
- * among N messages takes about limit x N / V matches when the words are
- * common.  The set is cheaper while V^2 < 2 x limit x N: for a search of
- * 20 among 10 million messages, up to 20,000 messages to see.
- */
-static int search_way(struct store *st, int64_t user_id, int limit,
-		      enum stmt_id *way)
-{
-	sqlite3_stmt *s = stmt(st, S_SEARCH_SPAN);
-	int64_t total = 0, most, visible = 0;
-	int rc;
-
-	if (!s)
-		return RUCHE_EIO;
-	rc = one(st, s, read_int, &total);
-	if (rc)
-		return rc;
-	most = isqrt64(2 * (int64_t)limit * total);
-	s = stmt(st, S_SEARCH_VISIBLE);
-	if (!s)
-		return RUCHE_EIO;
-	sqlite3_bind_int64(s, 1, user_id);
-	sqlite3_bind_int64(s, 2, most + 1);
-	rc = one(st, s, read_int, &visible);
-	if (!rc)
-		*way = visible <= most ? S_SEARCH_FEW : S_SEARCH;
-	return rc;
-}
-
 /*
  * Writes to o one word of what a person typed as an FTS5 term: quoted
  * (so no operator or column filter sneaks in), as a prefix when it is the
@@ -3347,11 +3244,43 @@ static char *fts_term(char *o, const char *w, size_t len, bool last)
 }
 
 /*
- * Turns what a person typed into an FTS5 query: each word a term, all of
- * them required, the last one as a prefix.  NULL when out of memory, or
- * for no word.
+ * The longest last word that the index answers from its prefixes
+ * (migration 0011: prefixes of 1 to 4 characters).  For a longer one,
+ * FTS5 merges, whole, the lists of every word it starts, in each
+ * channel's query: 10-50 ms each for a common word such as "thank" (which
+ * starts "thanks") at 10 million messages.  A search cuts such a word to
+ * its first characters for the index, which then finds a few more
+ * messages than the search asks for, and checks those with the whole
+ * word (search_channel()).
  */
-static char *fts_query(const char *q)
+#define SEARCH_PREFIX_MAX 4
+
+/*
+ * The bytes of w (len bytes) up to SEARCH_PREFIX_MAX characters of
+ * UTF-8, not counting leading punctuation or spaces of ASCII (which make
+ * no token); len when w is no longer.
+ */
+static size_t prefix_cut(const char *w, size_t len)
+{
+	size_t i = 0, chars = 0;
+
+	while (i < len && (unsigned char)w[i] < 0x80 &&
+	       !isalnum((unsigned char)w[i]))
+		i++;
+	for (; i < len; i++)
+		if (((unsigned char)w[i] & 0xc0) != 0x80 &&
+		    chars++ == SEARCH_PREFIX_MAX)
+			return i;
+	return len;
+}
+
+/*
+ * Turns what a person typed into an FTS5 query: each word a term, all of
+ * them required, the last one as a prefix; with cut, the last word cut
+ * by prefix_cut() (*was_cut says whether it was).  NULL when out of
+ * memory, or for no word.
+ */
+static char *fts_query(const char *q, bool cut, bool *was_cut)
 {
 	/* Each byte once, a quote twice, and 3 more a word (its quotes and
 	 * a space or the star): a word is a byte and a space at the least,
@@ -3360,6 +3289,8 @@ static char *fts_query(const char *q)
 	const char *w, *next;
 	size_t len, next_len;
 
+	if (was_cut)
+		*was_cut = false;
 	if (!out)
 		return NULL;
 	w = store_next_word(&q, &len);
@@ -3369,6 +3300,12 @@ static char *fts_query(const char *q)
 	}
 	for (; w; w = next, len = next_len) {
 		next = store_next_word(&q, &next_len);
+		if (!next && cut) {
+			size_t keep = prefix_cut(w, len);
+
+			*was_cut = keep < len;
+			len = keep;
+		}
 		o = fts_term(o, w, len, !next);
 		if (next)
 			*o++ = ' ';
@@ -3378,300 +3315,311 @@ static char *fts_query(const char *q)
 }
 
 /*
- * A word that matches fewer messages than this is rare enough to answer
- * a search of several words from its messages alone (search_rare()).
- * Counting a word's matches walks its list, ~0.08 µs an entry, and stops
- * here: finding a word common costs ~4 ms at most.  Walking the rare
- * word's list for candidates, each checked against the set of what the
- * reader may see, costs ~0.45 µs an entry: ~20 ms for a word just under
- * the bound, a few ms for most, plus the check of the few the reader
- * sees.  The intersection of FTS5 that this replaces walks or seeks the
- * common word's list, millions of entries: 60-130 ms at 10 million
- * messages when fewer than `limit` of the matches are the reader's.  A
- * higher bound would make the worst rare word cost as much as that.
+ * Where a search makes its excerpts, and checks the messages found with
+ * a cut word (SEARCH_PREFIX_MAX): a database in memory, with a connection
+ * of its own, so that nothing of it touches the store's transactions,
+ * its changes or its read-only state.  Its table's tokenizer is
+ * messages_fts's (migrations 0011, 0013): the two must stay the same, or
+ * an excerpt would not mark the words that were found.
  */
-#define SEARCH_RARE_MAX 50000
-
-/* Candidates checked together: one savepoint, one query, a chunk. */
-#define SEARCH_CHUNK 64
-
-/* What the rare way keeps of a candidate until the check (its text goes
- * into search_hits). */
-struct rare_candidate {
-	int64_t id, channel_id, author_id, created_at, thread_id;
+struct excerpter {
+	sqlite3 *db;
+	sqlite3_stmt *put, *match;
 };
 
-/* Runs a statement of the rare way that returns no row: 0 or -1. */
-static int hits_run(struct store *st, enum stmt_id id)
+static void excerpter_free(struct excerpter *ex)
 {
-	sqlite3_stmt *s = stmt(st, id);
-	int rc;
+	if (!ex)
+		return;
+	sqlite3_finalize(ex->put);
+	sqlite3_finalize(ex->match);
+	sqlite3_close(ex->db);
+	free(ex);
+}
 
-	if (!s)
-		return -1;
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+/* NULL when out of memory (logged: searches then fail). */
+static struct excerpter *excerpter_new(void)
+{
+	struct excerpter *ex = calloc(1, sizeof(*ex));
+
+	if (ex &&
+	    sqlite3_open_v2(":memory:", &ex->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+	    sqlite3_exec(ex->db, "CREATE VIRTUAL TABLE hits USING fts5("
+			 "body, tokenize = 'unicode61 remove_diacritics 2')",
+			 NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v3(ex->db,
+			       "INSERT INTO hits(rowid, body) VALUES (?1, ?2)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &ex->put,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v3(ex->db,
+			       "SELECT rowid, snippet(hits, 0, '[', ']', '…', "
+			       "16) FROM hits WHERE hits MATCH ?1",
+			       -1, SQLITE_PREPARE_PERSISTENT, &ex->match,
+			       NULL) == SQLITE_OK)
+		return ex;
+	log_error("store: no database for search excerpts: %s",
+		  ex && ex->db ? sqlite3_errmsg(ex->db) : "out of memory");
+	excerpter_free(ex);
+	return NULL;
+}
+
+/* What a search keeps of a message it found: the hit (its excerpt NULL
+ * until made), and its text until then. */
+struct search_found {
+	struct store_hit hit;
+	char *body;
+};
+
+static void found_free(struct search_found *f)
+{
+	free(f->body);
+	free(f->hit.excerpt);
 }
 
 /*
- * The term of the word that matches the fewest messages, fewer than
- * below (counted up to that, or to the fewest so far), into rare; false
- * when there is none or only one word.  A word that matches nothing is
- * left out: it may be one FTS5 takes no token from ("?"), and then the
- * query ignores it.  rare has room for strlen(words) x 2 + 4 bytes.
+ * Marks query's words in each message of f[0..n) that has no excerpt
+ * yet, with FTS5's snippet(): they go into the excerpter's table and come
+ * out again (a transaction rolled back).  A message that query does not
+ * match is left without one.  0, or a Ruche error.
  */
-static bool rarest_word(struct store *st, const char *words, int64_t below,
-			char *rare)
+static int excerpts(struct excerpter *ex, const char *query,
+		    struct search_found *f, size_t n)
 {
-	sqlite3_stmt *s = stmt(st, S_SEARCH_PROBE);
-	char *term = malloc(strlen(words) * 2 + 4), *end;
-	const char *w, *next;
-	size_t len, next_len;
-	int64_t count, fewest = below;
-	int nwords = 0;
-	bool found = false;
+	int rc = SQLITE_DONE;
 
-	if (!s || !term)
-		goto out;
-	for (w = store_next_word(&words, &len); w; w = next, len = next_len) {
-		next = store_next_word(&words, &next_len);
-		end = fts_term(term, w, len, !next);
-		*end = '\0';
-		nwords++;
-		bind_text(s, 1, term);
-		sqlite3_bind_int64(s, 2, fewest);
-		if (one(st, s, read_int, &count)) {
-			found = false;
-			break;
-		}
-		if (count > 0 && count < fewest) {
-			fewest = count;
-			memcpy(rare, term, (size_t)(end - term) + 1);
-			found = true;
-		}
+	if (!ex || sqlite3_exec(ex->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return RUCHE_EIO;
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		if (f[i].hit.excerpt)
+			continue;
+		sqlite3_bind_int64(ex->put, 1, f[i].hit.message_id);
+		bind_text(ex->put, 2, f[i].body);
+		rc = sqlite3_step(ex->put);
+		sqlite3_reset(ex->put);
 	}
-out:
-	free(term);
-	return found && nwords > 1;
-}
+	sqlite3_clear_bindings(ex->put);
+	if (rc == SQLITE_DONE) {
+		bind_text(ex->match, 1, query);
+		while ((rc = sqlite3_step(ex->match)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(ex->match, 0);
+			const unsigned char *t = sqlite3_column_text(ex->match,
+								     1);
 
-/*
- * Checks a chunk of candidates, already in search_hits, with the whole
- * query: appends those that match, newest first, up to limit in all.
- * 0, or -1 when out of memory or the query fails.
- */
-static int check_chunk(struct store *st, const char *query, int limit,
-		       const struct rare_candidate *cand, size_t ncand,
-		       struct store_hit **hits, size_t *n, size_t *cap)
-{
-	sqlite3_stmt *s = stmt(st, S_HITS_MATCH);
-	size_t c = 0;
-	int rc;
+			for (size_t i = 0; i < n; i++) {
+				struct store_hit *h = &f[i].hit;
 
-	if (!s)
-		return -1;
-	bind_text(s, 1, query);
-	sqlite3_bind_int(s, 2, limit - (int)*n);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
-		const unsigned char *ex = sqlite3_column_text(s, 1);
-		struct store_hit *h;
-
-		/* Both newest first: the match is at or after the last. */
-		while (c < ncand && cand[c].id != id)
-			c++;
-		if (c == ncand)
-			break;
-		if (*n == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 8;
-			struct store_hit *p = realloc(*hits,
-						      ncap * sizeof(*p));
-
-			if (!p)
-				break;
-			*hits = p;
-			*cap = ncap;
-		}
-		h = &(*hits)[*n];
-		h->message_id = id;
-		h->channel_id = cand[c].channel_id;
-		h->author_id = cand[c].author_id;
-		h->created_at = cand[c].created_at;
-		h->thread_id = cand[c].thread_id;
-		h->excerpt = strdup(ex ? (const char *)ex : "");
-		if (!h->excerpt)
-			break;
-		(*n)++;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/*
- * The rare way of a search, for a reader who sees few messages (the FEW
- * way of search_way()) and two words or more, one of them rare: the
- * messages of the rare word that the user can see, newest first, are the
- * candidates, and FTS5 itself checks the whole query on them, a chunk at
- * a time, in search_hits.  Same tokenizer, same query, same snippet():
- * the same messages, in the same order, with the same excerpts as
- * S_SEARCH_FEW, found without walking the common words' lists.
- *
- * True when it answered (*out and *n set, the caller frees *out).  False
- * when the search is not for this way, or when anything failed, having
- * left nothing behind: the usual query then answers, or says what is
- * wrong.  The writes to search_hits are undone before this returns and
- * do not count as changes of the caller's open transaction
- * (store_dirty()).
- */
-static bool search_rare(struct store *st, int64_t user_id, const char *words,
-			const char *query, int limit, struct store_hit **out,
-			size_t *n)
-{
-	struct rare_candidate cand[SEARCH_CHUNK];
-	sqlite3_stmt *rare_s, *put;
-	struct store_hit *hits = NULL;
-	size_t nhits = 0, cap = 0, ncand;
-	sqlite3_int64 changes, rowid;
-	char *rare;
-	bool ok = false, more = true, undone;
-	int rc = SQLITE_ROW;
-
-	if (!st->hits_ready || st->lost || limit < 1)
-		return false;
-	rare = malloc(strlen(words) * 2 + 4);
-	if (!rare || !rarest_word(st, words, st->search_rare_max ?
-				   st->search_rare_max : SEARCH_RARE_MAX,
-				   rare)) {
-		free(rare);
-		return false;
-	}
-	rare_s = stmt(st, S_SEARCH_RARE);
-	put = stmt(st, S_HITS_PUT);
-	if (!rare_s || !put) {
-		free(rare);
-		return false;
-	}
-	changes = sqlite3_total_changes64(st->db);
-	rowid = sqlite3_last_insert_rowid(st->db);
-	sqlite3_bind_int64(rare_s, 1, user_id);
-	bind_text(rare_s, 2, rare);
-	while (more && nhits < (size_t)limit) {
-		ok = false;
-		/* Opened before the first candidate is read: inside the
-		 * caller's transaction, FTS5 writes out what it gathered for
-		 * messages_fts here, once, rather than under the open query
-		 * at the first insert. */
-		if (hits_run(st, S_HITS_BEGIN))
-			break;
-		for (ncand = 0; ncand < SEARCH_CHUNK; ncand++) {
-			struct rare_candidate *c = &cand[ncand];
-
-			rc = sqlite3_step(rare_s);
-			if (rc != SQLITE_ROW)
-				break;
-
-			c->id = sqlite3_column_int64(rare_s, 0);
-			c->channel_id = sqlite3_column_int64(rare_s, 1);
-			c->author_id = sqlite3_column_int64(rare_s, 2);
-			c->created_at = sqlite3_column_int64(rare_s, 3);
-			c->thread_id = sqlite3_column_int64(rare_s, 5);
-			sqlite3_bind_int64(put, 1, c->id);
-			/* Valid until rare_s steps again: put is done by then. */
-			sqlite3_bind_text(put, 2, (const char *)
-					  sqlite3_column_text(rare_s, 4),
-					  sqlite3_column_bytes(rare_s, 4),
-					  SQLITE_STATIC);
-			if (sqlite3_step(put) != SQLITE_DONE) {
-				rc = SQLITE_ERROR;
+				if (h->message_id != id || h->excerpt)
+					continue;
+				h->excerpt = strdup(t ? (const char *)t : "");
+				if (!h->excerpt)
+					rc = SQLITE_NOMEM;
 				break;
 			}
-			sqlite3_reset(put);
+			if (rc == SQLITE_NOMEM)
+				break;
 		}
-		sqlite3_reset(put);
-		sqlite3_clear_bindings(put);
-		more = rc == SQLITE_ROW;
-		ok = (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
-		     (!ncand || check_chunk(st, query, limit, cand, ncand,
-					    &hits, &nhits, &cap) == 0);
-		/* Both, whatever happened: the table empty again, the
-		 * savepoint gone. */
-		undone = hits_run(st, S_HITS_UNDO) == 0;
-		if (hits_run(st, S_HITS_END) || !undone)
-			ok = false;
-		if (!ok)
-			break;
+		sqlite3_reset(ex->match);
+		sqlite3_clear_bindings(ex->match);
 	}
-	sqlite3_reset(rare_s);
-	sqlite3_clear_bindings(rare_s);
-	free(rare);
-	/* A connection left in a transaction of its own would refuse the
-	 * next BEGIN. */
-	if (!st->depth && !sqlite3_get_autocommit(st->db))
-		hits_run(st, S_ROLLBACK);
-	if (st->depth)
-		st->changes_at_begin += sqlite3_total_changes64(st->db) -
-					changes;
-	sqlite3_set_last_insert_rowid(st->db, rowid);
-	if (!ok) {
-		store_hit_list_free(hits, nhits);
-		return false;
-	}
-	*out = hits;
-	*n = nhits;
-	return true;
+	if (rc != SQLITE_DONE && rc != SQLITE_NOMEM)
+		log_error("store: search excerpts: %s", sqlite3_errmsg(ex->db));
+	sqlite3_exec(ex->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc == SQLITE_DONE ? 0 :
+	       rc == SQLITE_NOMEM ? RUCHE_ENOMEM : RUCHE_EIO;
 }
 
+/* A search: its query for the index, and, when that query's last word
+ * was cut, the whole one that each message found is checked with. */
+struct search_query {
+	char *index, *whole;
+	bool cut;
+};
+
+/* The newest `limit` matches found so far, newest first. */
+struct search_set {
+	struct search_found *f;
+	size_t n, limit;
+};
+
+/* The id a message must be above to enter the set. */
+static int64_t search_bound(const struct search_set *set)
+{
+	return set->n == set->limit ? set->f[set->n - 1].hit.message_id : 0;
+}
+
+/*
+ * Takes f into the set at its place, newest first, leaving out the oldest
+ * when the set is full; f is freed instead when it is older than all of a
+ * full set.
+ */
+static void search_keep(struct search_set *set, struct search_found *f)
+{
+	size_t at;
+
+	if (f->hit.message_id <= search_bound(set)) {
+		found_free(f);
+		return;
+	}
+	if (set->n == set->limit)
+		found_free(&set->f[--set->n]);
+	for (at = set->n;
+	     at > 0 && set->f[at - 1].hit.message_id < f->hit.message_id;
+	     at--)
+		;
+	memmove(&set->f[at + 1], &set->f[at], (set->n - at) * sizeof(*f));
+	set->f[at] = *f;
+	set->n++;
+}
+
+/* Messages of a channel read from the index at a time. */
+#define SEARCH_CHUNK 64
+
+/*
+ * Up to `want` (at most SEARCH_CHUNK) of the newest matches of the index
+ * query in one channel, with ids from `from` to `to`, into cand; *n says
+ * how many.  0, or a Ruche error.
+ */
+static int search_read(struct store *st, const char *query, int64_t chan,
+		       int64_t from, int64_t to, size_t want,
+		       struct search_found *cand, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_SEARCH_IN);
+	int rc;
+
+	*n = 0;
+	if (!s)
+		return RUCHE_EIO;
+	bind_text(s, 1, query);
+	sqlite3_bind_int64(s, 2, chan << SEARCH_KEY_BITS | from);
+	sqlite3_bind_int64(s, 3, chan << SEARCH_KEY_BITS | to);
+	sqlite3_bind_int64(s, 4, chan);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)want);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *text = sqlite3_column_text(s, 4);
+		struct search_found *f = &cand[*n];
+
+		*f = (struct search_found){
+			.hit = {
+				.message_id = sqlite3_column_int64(s, 0),
+				.channel_id = sqlite3_column_int64(s, 1),
+				.author_id = sqlite3_column_int64(s, 2),
+				.created_at = sqlite3_column_int64(s, 3),
+				.thread_id = sqlite3_column_int64(s, 5),
+			},
+			.body = strdup(text ? (const char *)text : ""),
+		};
+		if (!f->body) {
+			finish(st, s, SQLITE_DONE);
+			return RUCHE_ENOMEM;
+		}
+		++*n;
+	}
+	return finish(st, s, rc);
+}
+
+/*
+ * The newest matches of a search in one channel that enter the set: all
+ * of them while it has room, then only those newer than its oldest.
+ * Given the channel's range of keys, FTS5 reads only the channel's part
+ * of each word's list.  With a cut word, each message the index gives is
+ * checked with the whole word (its excerpt made on the way), and the
+ * channel read on until enough pass.  0, or a Ruche error.
+ */
+static int search_channel(struct store *st, const struct search_query *q,
+			  int64_t chan, struct search_set *set)
+{
+	struct search_found cand[SEARCH_CHUNK];
+	int64_t to = SEARCH_ID_MASK;
+	/* Without a check, no more than the set holds can enter it. */
+	size_t want = q->cut || set->limit > SEARCH_CHUNK ? SEARCH_CHUNK :
+							    set->limit;
+	size_t n = want, i;
+	int rc = 0;
+
+	/* Keys are 63 bits: no channel beyond has any (0013's triggers). */
+	if (chan <= 0 || chan >= INT64_C(1) << (63 - SEARCH_KEY_BITS))
+		return 0;
+	while (!rc && n == want && search_bound(set) < to) {
+		rc = search_read(st, q->index, chan, search_bound(set) + 1, to,
+				 want, cand, &n);
+		if (!rc && n && q->cut)
+			rc = excerpts(st->excerpter, q->whole, cand, n);
+		for (i = 0; i < n; i++) {
+			if (!rc && (!q->cut || cand[i].hit.excerpt))
+				search_keep(set, &cand[i]);
+			else
+				found_free(&cand[i]);
+		}
+		if (n)
+			to = cand[n - 1].hit.message_id - 1;
+	}
+	return rc;
+}
+
+/*
+ * Search, newest first, among what the user may read: the newest matches
+ * of each channel they see, from the channel's own range of the index
+ * (migration 0013), merged.  Each channel after the set is full asks
+ * only for what is newer than its oldest.
+ */
 static int sq_search(struct store *st, int64_t user_id, const char *words,
 		     int limit, struct store_hit **out, size_t *n)
 {
-	enum stmt_id way;
-	sqlite3_stmt *s;
-	char *query;
+	struct search_set set = { .limit = limit > 0 ? (size_t)limit : 0 };
+	struct search_query q = { 0 };
+	int64_t *chans = NULL;
+	size_t nchans = 0, i;
 	int rc;
 
+	*out = NULL;
+	*n = 0;
 	/* Everything committed is found, and what this turn wrote.  Should
 	 * indexing fail (a full disk), the search still answers from what
 	 * is indexed. */
 	sq_search_index(st);
-	rc = search_way(st, user_id, limit, &way);
-	if (rc)
-		return rc;
-	query = fts_query(words);
-	if (!query) {
-		*out = NULL;
-		*n = 0;
+	q.whole = fts_query(words, false, NULL);
+	q.index = fts_query(words, true, &q.cut);
+	if (!q.whole || !q.index) {
+		free(q.whole);
+		free(q.index);
 		/* No word: nothing matches. */
 		return words[strspn(words, " \t\n\v\f\r")] ? RUCHE_ENOMEM : 0;
 	}
-	if (way == S_SEARCH_FEW &&
-	    search_rare(st, user_id, words, query, limit, out, n)) {
-		st->rare_answered++;
-		free(query);
-		return 0;
+	rc = list_by(st, S_SEARCH_SCOPE, user_id, sizeof(*chans), read_int,
+		     (void **)&chans, &nchans);
+	if (!rc && set.limit) {
+		set.f = calloc(set.limit, sizeof(*set.f));
+		if (!set.f)
+			rc = RUCHE_ENOMEM;
 	}
-	s = stmt(st, way);
-	if (!s) {
-		free(query);
-		return RUCHE_EIO;
+	for (i = 0; !rc && set.f && i < nchans; i++)
+		rc = search_channel(st, &q, chans[i], &set);
+	/* With a cut word, each has its excerpt already. */
+	if (!rc && set.n && !q.cut)
+		rc = excerpts(st->excerpter, q.whole, set.f, set.n);
+	/* Each matched again for its excerpt; an excerpt of nothing were
+	 * one not to. */
+	for (i = 0; !rc && i < set.n; i++)
+		if (!set.f[i].hit.excerpt &&
+		    !(set.f[i].hit.excerpt = strdup("")))
+			rc = RUCHE_ENOMEM;
+	if (!rc && set.n && !(*out = malloc(set.n * sizeof(**out))))
+		rc = RUCHE_ENOMEM;
+	for (i = 0; i < set.n; i++) {
+		free(set.f[i].body);
+		if (rc)
+			free(set.f[i].hit.excerpt);
+		else
+			(*out)[i] = set.f[i].hit;
 	}
-	sqlite3_bind_int64(s, 1, user_id);
-	bind_text(s, 2, query);
-	sqlite3_bind_int(s, 3, limit);
-	rc = list(st, s, sizeof(**out), read_hit, (void **)out, n);
-	free(query);
+	*n = rc ? 0 : set.n;
+	free(set.f);
+	free(chans);
+	free(q.index);
+	free(q.whole);
 	return rc;
-}
-
-static unsigned sq_test_search_rare(struct store *st, int64_t below)
-{
-	unsigned answered;
-
-	st->search_rare_max = below;
-	answered = st->rare_answered;
-	st->rare_answered = 0;
-	return answered;
 }
 
 static int sq_msg_by_author(struct store *st, int64_t author_id,

@@ -185,17 +185,6 @@ enum store_fault {
 int store_test_fault(struct store *st, enum store_fault fault);
 
 /*
- * For tests only: a word of a search that matches fewer than `below`
- * messages counts as rare (store_sqlite.c, SEARCH_RARE_MAX: 50,000), so
- * that a small database is searched either way, from its rare word or by
- * the index's own intersection; 1 turns the rare way off, 0 puts the
- * default back.  Returns how many searches the rare way answered since
- * the last call.  SQLite only: another backend's store is left as is
- * (0).
- */
-unsigned store_test_search_rare(struct store *st, int64_t below);
-
-/*
  * Row types.  Lists come back as arrays the caller frees with free().
  * Getters return RUCHE_ENOTFOUND when there is no such row; inserts and
  * updates return RUCHE_EEXIST when a unique name is taken; everything

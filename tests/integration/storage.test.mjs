@@ -69,6 +69,27 @@ describe('storage', () => {
     assert.doesNotMatch(second.stderr, /applied schema migration/, 'no migration the second time');
   });
 
+  // A message's place in the search index is its channel, then its id
+  // (migration 0013), in 63 bits: the database itself refuses ids that
+  // would not fit, rather than index a message where no search looks.
+  test('channel ids below 2^23 and message ids below 2^40, refused beyond', async () => {
+    const s = await startServer();
+    await stopOk(s);
+    sqlite(s.dbPath, "INSERT INTO hives(id, name, capacity, created_at) VALUES (9001, 'Keys', 12, 1)");
+    assert.throws(() => sqlite(s.dbPath,
+      "INSERT INTO channels(id, hive_id, kind, name, created_at) VALUES (8388608, 9001, 'chat', 'far', 1)"),
+    /channel ids must stay below 2\^23/);
+    sqlite(s.dbPath, "INSERT INTO channels(id, hive_id, kind, name, created_at) VALUES (8388607, 9001, 'chat', 'last', 1)");
+    sqlite(s.dbPath, "INSERT INTO users(id, handle, display_name, pw_hash, created_at) VALUES (9001, 'keys', 'Keys', 'x', 1)");
+    assert.throws(() => sqlite(s.dbPath,
+      'INSERT INTO messages(id, channel_id, author_id, body, created_at) VALUES (1099511627776, 8388607, 9001, \'far\', 1)'),
+    /message ids must stay below 2\^40/);
+    sqlite(s.dbPath, "INSERT INTO messages(id, channel_id, author_id, body, created_at) VALUES (1099511627775, 8388607, 9001, 'last', 1)");
+    // The largest key, 2^63 - 1 (compared in SQL: past 2^53 for JSON).
+    assert.deepEqual(sqlite(s.dbPath, 'SELECT key = 9223372036854775807 AS top, body FROM messages_fts_source'),
+      [{ top: 1, body: 'last' }]);
+  });
+
   test('a database from a newer ruche is refused with a clear message', async () => {
     const s = await startServer();
     await stopOk(s);

@@ -307,6 +307,97 @@ static void test_check_older_schema(void **state)
 	assert_int_equal(res.version, 11);
 }
 
+/* A message of channel c by author a, written as msg.send does. */
+static int64_t message(struct store *st, int64_t c, int64_t a,
+		       const char *body)
+{
+	struct store_message m = { .channel_id = c, .author_id = a,
+				   .body = (char *)body,
+				   .created_at = 1800000000000 };
+
+	assert_int_equal(store_msg_insert(st, &m), 0);
+	return m.id;
+}
+
+/* The ids a search as who finds, newest first, into ids. */
+static size_t found(struct store *st, int64_t who, const char *q,
+		    int64_t *ids)
+{
+	struct store_hit *hits;
+	size_t n;
+
+	assert_int_equal(store_search(st, who, q, 50, &hits, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = hits[i].message_id;
+	store_hit_list_free(hits, n);
+	return n;
+}
+
+/*
+ * A database from before search read channel by channel (0013) is
+ * migrated with its messages searchable: the index made again under the
+ * new keys, those that waited to be indexed included, edits and
+ * deletions kept, the result checks sound.
+ */
+static void test_search_keys_migrated(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_hive h = { .capacity = 12, .created_at = 1 };
+	struct store_channel c[2];
+	struct store_user u;
+	struct store *old;
+	int64_t ids[50], alpha[4], edited, gone;
+	char path[400], err[512] = "";
+	int n = 0;
+
+	while (n < store_nmigrations && store_migrations[n].version < 13)
+		n++;
+	snprintf(path, sizeof(path), "%s/old.db", fx->dir);
+	assert_int_equal(store_open_with(path, store_migrations, n, &old, err,
+					 sizeof(err)), 0);
+	assert_int_equal(add_user(old, "learner"), 0);
+	assert_int_equal(store_user_by_handle(old, "learner", &u), 0);
+	snprintf(h.name, sizeof(h.name), "Old hive");
+	assert_int_equal(store_hive_insert(old, &h), 0);
+	assert_int_equal(store_member_insert(old, h.id, u.id, ROLE_LEARNER, 1),
+			 0);
+	for (int i = 0; i < 2; i++) {
+		c[i] = (struct store_channel){ .hive_id = h.id,
+					       .kind = CHANNEL_CHAT,
+					       .position = i, .created_at = 1 };
+		snprintf(c[i].name, sizeof(c[i].name), "chan-%d", i);
+		assert_int_equal(store_channel_insert(old, &c[i]), 0);
+	}
+	/* 300 in one transaction are indexed at its commit; the last two
+	 * outside one still wait. */
+	assert_int_equal(store_begin(old), 0);
+	alpha[3] = message(old, c[0].id, u.id, "alpha in the first");
+	for (int i = 0; i < 300; i++)
+		message(old, c[i % 2].id, u.id, "filler words");
+	edited = message(old, c[1].id, u.id, "beta before its edit");
+	gone = message(old, c[0].id, u.id, "alpha to be deleted");
+	alpha[2] = message(old, c[1].id, u.id, "alpha in the second");
+	assert_int_equal(store_end(old, 0), 0);
+	assert_int_equal(store_msg_edit(old, edited, "alpha after its edit",
+					1800000000001), 0);
+	assert_int_equal(store_msg_tombstone(old, gone, 1800000000001), 0);
+	alpha[1] = message(old, c[1].id, u.id, "waiting alpha");
+	alpha[0] = message(old, c[0].id, u.id, "alpha waiting too");
+	store_close(old);
+
+	assert_int_equal(store_open(path, &old, err, sizeof(err)), 0);
+	assert_int_equal(found(old, u.id, "alpha", ids), 5);
+	assert_int_equal(ids[0], alpha[0]);
+	assert_int_equal(ids[1], alpha[1]);
+	assert_int_equal(ids[2], alpha[2]);
+	assert_int_equal(ids[3], edited);
+	assert_int_equal(ids[4], alpha[3]);
+	assert_int_equal(found(old, u.id, "before", ids), 0);
+	assert_int_equal(found(old, u.id, "filler", ids), 50);
+	assert_int_equal(store_search_check(old), 0);
+	store_close(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +410,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_restore_check,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_older_schema,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_keys_migrated,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints_bound_the_log,
 						setup, teardown),

@@ -669,40 +669,24 @@ static void test_search_either_way(void **state)
 			 0);
 }
 
-/* Rare enough for the rare way of search_both(): the test's filler has
- * more of "the", fewer of "zephyr". */
-#define TEST_RARE 1000
-
 /*
- * Searches as who both ways the store has for a reader who sees few
- * messages: from the rare word's messages, checked with the whole query
- * (no word matches more than TEST_RARE messages), and by the index's
- * intersection of the words (the rare way off).  Both must find the same
- * messages, in the same order, with the same excerpts.  Returns what the
- * rare way found, its ids in ids; *rare says whether it took that way.
+ * Searches as who through the store: the ids found, newest first, into
+ * ids.  Every hit's excerpt marks a word of the query.
  */
-static size_t search_both(struct fixture *fx, int64_t who, const char *q,
-			  int limit, int64_t *ids, bool *rare)
+static size_t search_found(struct fixture *fx, int64_t who, const char *q,
+			   int limit, int64_t *ids)
 {
-	struct store_hit *and, *hits;
-	size_t nand, n;
+	struct store_hit *hits;
+	size_t n;
 
-	store_test_search_rare(fx->st, 1);
-	assert_int_equal(store_search(fx->st, who, q, limit, &and, &nand), 0);
-	assert_int_equal(store_test_search_rare(fx->st, TEST_RARE), 0);
 	assert_int_equal(store_search(fx->st, who, q, limit, &hits, &n), 0);
-	*rare = store_test_search_rare(fx->st, 0) == 1;
-	assert_int_equal(n, nand);
 	for (size_t i = 0; i < n; i++) {
-		assert_int_equal(hits[i].message_id, and[i].message_id);
-		assert_int_equal(hits[i].channel_id, and[i].channel_id);
-		assert_int_equal(hits[i].author_id, and[i].author_id);
-		assert_int_equal(hits[i].created_at, and[i].created_at);
-		assert_int_equal(hits[i].thread_id, and[i].thread_id);
-		assert_string_equal(hits[i].excerpt, and[i].excerpt);
+		assert_non_null(strchr(hits[i].excerpt, '['));
+		if (i)
+			assert_true(hits[i].message_id <
+				    hits[i - 1].message_id);
 		ids[i] = hits[i].message_id;
 	}
-	store_hit_list_free(and, nand);
 	store_hit_list_free(hits, n);
 	return n;
 }
@@ -717,33 +701,28 @@ static void same_ids(const int64_t *ids, size_t n, const int64_t *want,
 }
 
 /*
- * A rare word with a common one, for a reader who sees few messages: the
- * store answers from the rare word's messages that the reader may see,
- * checked against the whole query 64 at a time (store_sqlite.c,
- * search_rare()).  It finds what the index's own intersection finds,
- * excerpts included: accents and case, the last word as a prefix, a
- * word that is no word, a deleted message, a hive the reader is not in,
- * a conversation they are in, more candidates than one chunk, a limit
- * reached in the middle of one, inside a transaction that wrote, and
- * when temporary writes fail (the usual way answers).
+ * Words rare and common, for a reader who sees few messages among many:
+ * the store reads each channel they see from its own range of the index
+ * (store_sqlite.c, sq_search()) and keeps the newest.  It finds what
+ * they may read and nothing else, with accents and case, the last word
+ * as a prefix, a word that is no word, a deleted message, a hive the
+ * reader is not in, a conversation they are in, a limit reached, inside
+ * a transaction that wrote, and on a database that takes no writes.
  */
-static void test_search_rare_word(void **state)
+static void test_search_words(void **state)
 {
 	struct fixture *fx = *state;
 	struct store_channel dm;
-	int64_t want[20], ids[40], other, cafe, fresh;
+	int64_t want[20], ids[100], plans[130], other, cafe, fresh;
 	size_t n, nwant = 0;
-	bool pg = test_store_is_pg(), rare;
 	json_t *m = NULL;
 	char text[64];
 
 	other = other_hive_and_dm(fx, &dm);
 	/*
-	 * The outsider sees ~150 of ~3,150 messages: few enough for the
-	 * set of their ids (search_way()) at a limit of 4 or more.  "the"
-	 * is in 3,000 of them, "zephyr" in ~430: rare under TEST_RARE.
-	 * Their 130 with "zephyr" hold "the" at i = 5, 21, ..., 117; the
-	 * hive's 300 are not theirs.
+	 * The outsider sees ~150 of ~3,150 messages.  "the" is in 3,000 of
+	 * them, "zephyr" in ~430.  Their 130 with "zephyr" hold "the" at
+	 * i = 5, 21, ..., 117; the hive's 300 are not theirs.
 	 */
 	for (int i = 0; i < 3000; i++) {
 		stored(fx, fx->general, fx->ada,
@@ -755,10 +734,14 @@ static void test_search_rare_word(void **state)
 				 "zephyr and the plan %d" : "zephyr plan %d",
 				 k);
 			ids[0] = stored(fx, other, fx->outsider, text);
+			plans[k] = ids[0];
 			if (k % 16 == 5)
 				want[7 - k / 16 + 3] = ids[0];
 		}
 	}
+	/* Newer: 150 that "zeph" starts and "zephyr" does not. */
+	for (int i = 0; i < 150; i++)
+		stored(fx, other, fx->outsider, "zephir plan");
 	/* Long enough for an excerpt of 16 words, with a word only the
 	 * index's tokenizer folds ("ệ": remove_diacritics 2). */
 	want[2] = stored(fx, other, fx->outsider,
@@ -775,85 +758,84 @@ static void test_search_rare_word(void **state)
 	want[1] = cafe;
 	nwant = 11;
 	assert_int_equal(store_commit(fx->st), 0);
+	/* The index checked with a message still waiting to be indexed
+	 * (written outside a transaction): the check indexes it where a
+	 * search would. */
+	stored(fx, other, fx->outsider, "waiting to be indexed");
+	assert_int_equal(store_search_check(fx->st), 0);
 
 	/* Eleven: the conversation, the accented one, the long one, then
-	 * eight of the hive's 130 candidates (the first chunk of 64 holds
-	 * four, the second four, a third is looked at); none of the
-	 * others. */
-	n = search_both(fx, fx->outsider, "zephyr the", 20, ids, &rare);
-	assert_true(rare || pg);
+	 * eight of the hive's 130 with both words; none of the others. */
+	n = search_found(fx, fx->outsider, "zephyr the", 20, ids);
 	same_ids(ids, n, want, nwant);
-	n = search_both(fx, fx->outsider, "ZÉPHYR the", 20, ids, &rare);
+	n = search_found(fx, fx->outsider, "ZÉPHYR the", 20, ids);
 	same_ids(ids, n, want, nwant);
 	/* The last word as a prefix, the rare one or the common one. */
-	n = search_both(fx, fx->outsider, "the zeph", 20, ids, &rare);
-	assert_true(rare || pg);
+	n = search_found(fx, fx->outsider, "the zeph", 20, ids);
 	same_ids(ids, n, want, nwant);
-	n = search_both(fx, fx->outsider, "zephyr th", 20, ids, &rare);
-	assert_true(rare || pg);
+	n = search_found(fx, fx->outsider, "zephyr th", 20, ids);
 	same_ids(ids, n, want, nwant);
-	/* A limit reached in the first chunk, and in the second. */
-	n = search_both(fx, fx->outsider, "zephyr the", 4, ids, &rare);
-	assert_true(rare || pg);
+	/* A limit reached in one channel, and in both. */
+	n = search_found(fx, fx->outsider, "zephyr the", 4, ids);
 	same_ids(ids, n, want, 4);
-	n = search_both(fx, fx->outsider, "zephyr the", 9, ids, &rare);
-	assert_true(rare || pg);
+	n = search_found(fx, fx->outsider, "zephyr the", 9, ids);
 	same_ids(ids, n, want, 9);
-	n = search_both(fx, fx->outsider, "viet zephyr", 9, ids, &rare);
-	assert_true(rare || pg);
+	n = search_found(fx, fx->outsider, "viet zephyr", 9, ids);
 	same_ids(ids, n, &want[2], 1);
+	/* A last word longer than the index's prefixes ("zeph"): what the
+	 * index gives is checked with the whole word, chunk after chunk,
+	 * past the 150 newest that only start like it. */
+	n = search_found(fx, fx->outsider, "plan zephyr", 20, ids);
+	assert_int_equal(n, 20);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(ids[i], plans[129 - i]);
+	n = search_found(fx, fx->outsider, "zephir", 100, ids);
+	assert_int_equal(n, 100);
+	/* More than a channel's chunk of 64, without the check. */
+	n = search_found(fx, fx->outsider, "plan", 100, ids);
+	assert_int_equal(n, 100);
+	/* The 20 "the other plan", the long one without, 80 "zephir". */
+	assert_int_equal(ids[20], ids[19] - 2);
+	assert_int_equal(ids[99], ids[0] - 100);
 	/* Accents and case, in the excerpt as written. */
-	n = search_both(fx, fx->outsider, "cafe ZEPHYR", 20, ids, &rare);
-	assert_true(rare || pg);
+	n = search_found(fx, fx->outsider, "cafe ZEPHYR", 20, ids);
 	same_ids(ids, n, &cafe, 1);
-	/* A word that gives FTS5 no token is left out by both; one that
-	 * is nowhere leaves nothing. */
-	if (!pg) {
-		n = search_both(fx, fx->outsider, "zephyr ? the", 20, ids,
-				&rare);
-		assert_true(rare);
+	/* A word that gives FTS5 no token is left out; one that is
+	 * nowhere leaves nothing. */
+	if (!test_store_is_pg()) {
+		n = search_found(fx, fx->outsider, "zephyr ? the", 20, ids);
 		same_ids(ids, n, want, nwant);
 	}
-	n = search_both(fx, fx->outsider, "zephyr nowhere", 20, ids, &rare);
+	n = search_found(fx, fx->outsider, "zephyr nowhere", 20, ids);
 	assert_int_equal(n, 0);
-	/* One word, or a reader who sees most messages: the usual way. */
-	n = search_both(fx, fx->outsider, "zephyr", 20, ids, &rare);
-	assert_false(rare);
+	/* One word; a reader who sees most messages. */
+	n = search_found(fx, fx->outsider, "zephyr", 20, ids);
 	assert_int_equal(n, 20);
-	n = search_both(fx, fx->bob, "zephyr the", 5, ids, &rare);
-	assert_false(rare);
+	n = search_found(fx, fx->bob, "zephyr the", 5, ids);
 	assert_int_equal(ids[0], want[0]);
 	assert_int_equal(n, 5);
 
 	/* Inside a transaction: a search writes nothing of it (a reply
 	 * still leaves before the commit), and finds what it wrote. */
 	assert_int_equal(store_begin(fx->st), 0);
-	n = search_both(fx, fx->outsider, "zephyr the", 20, ids, &rare);
-	assert_true(rare || pg);
+	n = search_found(fx, fx->outsider, "zephyr the", 20, ids);
 	same_ids(ids, n, want, nwant);
 	assert_false(store_dirty(fx->st));
 	fresh = stored(fx, other, fx->outsider, "fresh zephyr for the test");
-	n = search_both(fx, fx->outsider, "zephyr the", 20, ids, &rare);
-	assert_true(rare || pg);
+	n = search_found(fx, fx->outsider, "zephyr the", 20, ids);
 	assert_int_equal(n, nwant + 1);
 	assert_int_equal(ids[0], fresh);
 	same_ids(ids + 1, n - 1, want, nwant);
 	store_rollback(fx->st);
-	n = search_both(fx, fx->outsider, "zephyr the", 20, ids, &rare);
+	n = search_found(fx, fx->outsider, "zephyr the", 20, ids);
 	same_ids(ids, n, want, nwant);
 	assert_int_equal(store_search_check(fx->st), 0);
 
-	/* Temporary writes refused: the usual way answers, the same. */
-	if (!pg) {
-		assert_int_equal(store_test_fault(fx->st,
-						  STORE_FAULT_READ_ONLY), 0);
-		n = search_both(fx, fx->outsider, "zephyr the", 20, ids,
-				&rare);
-		assert_false(rare);
-		same_ids(ids, n, want, nwant);
-		assert_int_equal(store_test_fault(fx->st, STORE_FAULT_NONE),
-				 0);
-	}
+	/* A database that takes no writes: searches go on, the same. */
+	assert_int_equal(store_test_fault(fx->st, STORE_FAULT_READ_ONLY), 0);
+	n = search_found(fx, fx->outsider, "zephyr the", 20, ids);
+	same_ids(ids, n, want, nwant);
+	assert_int_equal(store_test_fault(fx->st, STORE_FAULT_NONE), 0);
 	/* The same through chat_search(), excerpts marked, the long one
 	 * cut. */
 	assert_int_equal(chat_search(&fx->srv, as(fx->outsider), "cafe zeph",
@@ -1140,7 +1122,7 @@ int main(void)
 		T(test_direct_conversations),
 		T(test_search),
 		T(test_search_either_way),
-		T(test_search_rare_word),
+		T(test_search_words),
 		T(test_search_indexes_at_commit),
 		T(test_reactions_in_order_made),
 		T(test_emoji),
