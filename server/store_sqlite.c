@@ -393,7 +393,8 @@ static const char *const sql_text[S_COUNT] = {
 		"AND pos < (SELECT max(pos) FROM events)",
 	/*
 	 * Search (sq_search()): the channels a user (?1) can read, their
-	 * hives' and their conversations'; then, for each, the newest
+	 * hives' and their conversations', each with the id of its newest
+	 * message, the latest first; then, for each, the newest
 	 * matches of ?1 between the keys ?2 and ?3 (one channel, ?4, with
 	 * ids above a bound), at most ?5, each with its text for the
 	 * excerpt.  The index gives them newest first and the query stops at
@@ -402,9 +403,12 @@ static const char *const sql_text[S_COUNT] = {
 	 * the reader may see is ever returned, whatever the index holds.
 	 */
 	[S_SEARCH_SCOPE] =
-		"SELECT id FROM channels WHERE hive_id IN "
+		"SELECT s.id, (SELECT coalesce(max(id), 0) FROM messages "
+		"WHERE channel_id = s.id) AS last FROM "
+		"(SELECT id FROM channels WHERE hive_id IN "
 		"(SELECT hive_id FROM memberships WHERE user_id = ?1) "
-		"UNION SELECT channel_id FROM channel_members WHERE user_id = ?1",
+		"UNION SELECT channel_id FROM channel_members "
+		"WHERE user_id = ?1) AS s ORDER BY last DESC",
 	[S_SEARCH_IN] =
 		"SELECT m.id, m.channel_id, m.author_id, m.created_at, m.body, "
 		"coalesce(m.thread_id, 0) "
@@ -3558,18 +3562,34 @@ static int search_channel(struct store *st, const struct search_query *q,
 	return rc;
 }
 
+/* A channel a search reads, and the id of its newest message. */
+struct search_scope {
+	int64_t channel_id, last;
+};
+
+static void read_scope(sqlite3_stmt *s, void *row)
+{
+	struct search_scope *c = row;
+
+	c->channel_id = sqlite3_column_int64(s, 0);
+	c->last = sqlite3_column_int64(s, 1);
+}
+
 /*
  * Search, newest first, among what the user may read: the newest matches
  * of each channel they see, from the channel's own range of the index
  * (migration 0013), merged.  Each channel after the set is full asks
- * only for what is newer than its oldest.
+ * only for what is newer than its oldest, and the channels are read the
+ * most recently written first: once the set is full of messages newer
+ * than the next channel's newest, the search is done, however many quiet
+ * channels are left.
  */
 static int sq_search(struct store *st, int64_t user_id, const char *words,
 		     int limit, struct store_hit **out, size_t *n)
 {
 	struct search_set set = { .limit = limit > 0 ? (size_t)limit : 0 };
 	struct search_query q = { 0 };
-	int64_t *chans = NULL;
+	struct search_scope *chans = NULL;
 	size_t nchans = 0, i;
 	int rc;
 
@@ -3587,15 +3607,16 @@ static int sq_search(struct store *st, int64_t user_id, const char *words,
 		/* No word: nothing matches. */
 		return words[strspn(words, " \t\n\v\f\r")] ? RUCHE_ENOMEM : 0;
 	}
-	rc = list_by(st, S_SEARCH_SCOPE, user_id, sizeof(*chans), read_int,
+	rc = list_by(st, S_SEARCH_SCOPE, user_id, sizeof(*chans), read_scope,
 		     (void **)&chans, &nchans);
 	if (!rc && set.limit) {
 		set.f = calloc(set.limit, sizeof(*set.f));
 		if (!set.f)
 			rc = RUCHE_ENOMEM;
 	}
-	for (i = 0; !rc && set.f && i < nchans; i++)
-		rc = search_channel(st, &q, chans[i], &set);
+	for (i = 0; !rc && set.f && i < nchans &&
+		    chans[i].last > search_bound(&set); i++)
+		rc = search_channel(st, &q, chans[i].channel_id, &set);
 	/* With a cut word, each has its excerpt already. */
 	if (!rc && set.n && !q.cut)
 		rc = excerpts(st->excerpter, q.whole, set.f, set.n);
