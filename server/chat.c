@@ -145,21 +145,26 @@ static json_t *channel_json(const struct store_channel *c)
 	return o;
 }
 
-static json_t *reactions_json(struct server *srv, int64_t message_id,
-			      int64_t user_id)
+/* "reactions": the message's reactions, as user_id sees them (mine). */
+static void write_reactions(struct server *srv, struct jsonw *w,
+			    int64_t message_id, int64_t user_id)
 {
 	struct store_reaction_count *r = NULL;
 	size_t n = 0;
-	json_t *arr = json_array();
 
-	if (store_reaction_counts(srv->store, message_id, user_id, &r, &n))
-		return arr;
-	for (size_t i = 0; arr && i < n; i++)
-		json_array_append_new(arr, json_pack(
-			"{s:s, s:i, s:b}", "emoji", r[i].emoji, "count",
-			r[i].count, "mine", r[i].mine));
-	free(r);
-	return arr;
+	jsonw_key(w, "reactions");
+	jsonw_array_open(w);
+	if (!store_reaction_counts(srv->store, message_id, user_id, &r, &n)) {
+		for (size_t i = 0; i < n; i++) {
+			jsonw_open(w);
+			jsonw_str(w, "emoji", r[i].emoji);
+			jsonw_int(w, "count", r[i].count);
+			jsonw_bool(w, "mine", r[i].mine);
+			jsonw_close(w);
+		}
+		free(r);
+	}
+	jsonw_array_close(w);
 }
 
 /* A message as the protocol shows it; the nonce, the author's own retry
@@ -190,11 +195,35 @@ static json_t *message_json(const struct store_message *m)
 }
 
 /*
- * {"message": ...} as JSON text, the members of message_json() in the
- * same order (and the nonce for its sender): the data of msg.created and
- * of the reply to msg.send, written directly (jsonw.h says why).  Keep
- * the two in step.
+ * The members of message_json(), in the same order, into w's open
+ * object (and the nonce for its sender), written directly (jsonw.h says
+ * why).  Keep the two in step.
  */
+static void write_message_members(struct jsonw *w,
+				  const struct store_message *m,
+				  bool with_nonce)
+{
+	jsonw_int(w, "id", m->id);
+	jsonw_int(w, "channel_id", m->channel_id);
+	jsonw_int(w, "author_id", m->author_id);
+	jsonw_str(w, "text", m->body);
+	jsonw_int(w, "created_at", m->created_at);
+	jsonw_bool(w, "deleted", m->deleted_at != 0);
+	jsonw_int(w, "reply_count", m->reply_count);
+	if (m->edited_at)
+		jsonw_int(w, "edited_at", m->edited_at);
+	if (m->reply_to)
+		jsonw_int(w, "reply_to", m->reply_to);
+	if (m->thread_id)
+		jsonw_int(w, "thread_id", m->thread_id);
+	if (m->last_reply_at)
+		jsonw_int(w, "last_reply_at", m->last_reply_at);
+	if (with_nonce && m->nonce[0])
+		jsonw_str(w, "nonce", m->nonce);
+}
+
+/* {"message": ...} as JSON text: the data of msg.created and of the
+ * reply to msg.send. */
 static char *message_data_text(const struct store_message *m,
 			       bool with_nonce, size_t *len)
 {
@@ -204,23 +233,7 @@ static char *message_data_text(const struct store_message *m,
 	jsonw_open(&w);
 	jsonw_raw(&w, "\"message\":", 10);
 	jsonw_open(&w);
-	jsonw_int(&w, "id", m->id);
-	jsonw_int(&w, "channel_id", m->channel_id);
-	jsonw_int(&w, "author_id", m->author_id);
-	jsonw_str(&w, "text", m->body);
-	jsonw_int(&w, "created_at", m->created_at);
-	jsonw_bool(&w, "deleted", m->deleted_at != 0);
-	jsonw_int(&w, "reply_count", m->reply_count);
-	if (m->edited_at)
-		jsonw_int(&w, "edited_at", m->edited_at);
-	if (m->reply_to)
-		jsonw_int(&w, "reply_to", m->reply_to);
-	if (m->thread_id)
-		jsonw_int(&w, "thread_id", m->thread_id);
-	if (m->last_reply_at)
-		jsonw_int(&w, "last_reply_at", m->last_reply_at);
-	if (with_nonce && m->nonce[0])
-		jsonw_str(&w, "nonce", m->nonce);
+	write_message_members(&w, m, with_nonce);
 	jsonw_close(&w);
 	jsonw_close(&w);
 	return jsonw_finish(&w, len);
@@ -1018,27 +1031,30 @@ int chat_react(struct server *srv, struct actor who, int64_t message_id,
 
 /* ---- History, search, read state ------------------------------------- */
 
-/* Appends messages (in the given order or reversed) with reactions. */
-static void append_messages(struct server *srv, json_t *arr,
-			    struct store_message *m, size_t n, bool reverse,
-			    int64_t user_id)
+/*
+ * Messages as history shows them to user_id, into w's open array, in
+ * the given order or reversed: each with its reactions, what moderation
+ * adds, and where user_id last read its thread.
+ */
+static void write_messages(struct server *srv, struct jsonw *w,
+			   const struct store_message *m, size_t n,
+			   bool reverse, int64_t user_id)
 {
 	for (size_t k = 0; k < n; k++) {
-		struct store_message *x = &m[reverse ? n - 1 - k : k];
-		json_t *o = message_json(x);
+		const struct store_message *x = &m[reverse ? n - 1 - k : k];
 
-		json_object_set_new(o, "reactions",
-				    reactions_json(srv, x->id, user_id));
-		mod_message_json(srv, o, x, user_id);
+		jsonw_open(w);
+		write_message_members(w, x, false);
+		write_reactions(srv, w, x->id, user_id);
+		mod_message_write(srv, w, x, user_id);
 		if (x->reply_count) {
 			int64_t read = 0;
 
 			store_thread_read_get(srv->store, user_id, x->id,
 					      &read);
-			json_object_set_new(o, "thread_last_read_id",
-					    json_integer(read));
+			jsonw_int(w, "thread_last_read_id", read);
 		}
-		json_array_append_new(arr, o);
+		jsonw_close(w);
 	}
 }
 
@@ -1046,30 +1062,36 @@ json_t *chat_message_json(struct server *srv, int64_t message_id,
 			  int64_t user_id)
 {
 	struct store_message m;
-	json_t *arr = json_array(), *o;
+	struct jsonw w;
+	json_t *o = NULL;
+	char *text;
+	size_t len;
 
-	if (!arr || store_msg_get(srv->store, message_id, &m)) {
-		json_decref(arr);
+	if (store_msg_get(srv->store, message_id, &m))
 		return NULL;
-	}
-	append_messages(srv, arr, &m, 1, false, user_id);
+	jsonw_init(&w);
+	write_messages(srv, &w, &m, 1, false, user_id);
 	store_msg_release(&m);
-	o = json_incref(json_array_get(arr, 0));
-	json_decref(arr);
+	text = jsonw_finish(&w, &len);
+	if (text)
+		o = json_loadb(text, len, 0, NULL);
+	free(text);
 	return o;
 }
 
 int chat_history(struct server *srv, struct actor who, int64_t channel_id,
 		 int64_t thread_id, int64_t before_id, int64_t after_id,
-		 int64_t around_id, int limit, json_t **out)
+		 int64_t around_id, int limit, char **out, size_t *len)
 {
 	struct store_message *older = NULL, *newer = NULL;
 	size_t nolder = 0, nnewer = 0;
 	struct store_channel ch;
 	enum role role;
 	bool more_before = false, more_after = false;
-	json_t *arr;
+	struct jsonw w;
 	int rc = channel_for(srv, who, channel_id, &ch, &role);
+
+	*out = NULL;
 
 	if (rc)
 		return rc;
@@ -1116,13 +1138,18 @@ int chat_history(struct server *srv, struct actor who, int64_t channel_id,
 		if (more_after)
 			nnewer--;
 	}
-	arr = rc ? NULL : json_array();
-	if (arr) {
-		append_messages(srv, arr, older, nolder, true, who.user_id);
-		append_messages(srv, arr, newer, nnewer, false, who.user_id);
-		*out = json_pack("{s:o, s:b, s:b}", "messages", arr,
-				 "more_before", more_before, "more_after",
-				 more_after);
+	if (!rc) {
+		jsonw_init(&w);
+		jsonw_open(&w);
+		jsonw_key(&w, "messages");
+		jsonw_array_open(&w);
+		write_messages(srv, &w, older, nolder, true, who.user_id);
+		write_messages(srv, &w, newer, nnewer, false, who.user_id);
+		jsonw_array_close(&w);
+		jsonw_bool(&w, "more_before", more_before);
+		jsonw_bool(&w, "more_after", more_after);
+		jsonw_close(&w);
+		*out = jsonw_finish(&w, len);
 	}
 	/* Free what was counted off, too. */
 	store_msg_list_free(older, nolder + (more_before ? 1 : 0));

@@ -41,9 +41,13 @@ void jsonw_raw(struct jsonw *w, const char *s, size_t n)
 	w->buf[w->len] = '\0';
 }
 
+/* "{": after another object (an array's elements), a comma first. */
 void jsonw_open(struct jsonw *w)
 {
-	jsonw_raw(w, "{", 1);
+	if (w->len && w->buf[w->len - 1] == '}')
+		jsonw_raw(w, ",{", 2);
+	else
+		jsonw_raw(w, "{", 1);
 }
 
 void jsonw_close(struct jsonw *w)
@@ -66,6 +70,21 @@ static void key(struct jsonw *w, const char *k)
 	w->buf[w->len++] = '"';
 	w->buf[w->len++] = ':';
 	w->buf[w->len] = '\0';
+}
+
+void jsonw_key(struct jsonw *w, const char *k)
+{
+	key(w, k);
+}
+
+void jsonw_array_open(struct jsonw *w)
+{
+	jsonw_raw(w, "[", 1);
+}
+
+void jsonw_array_close(struct jsonw *w)
+{
+	jsonw_raw(w, "]", 1);
 }
 
 void jsonw_int(struct jsonw *w, const char *k, int64_t v)

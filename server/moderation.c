@@ -9,6 +9,7 @@
 #include "ruche/conn.h"
 #include "ruche/err.h"
 #include "ruche/hives.h"
+#include "ruche/jsonw.h"
 #include "ruche/log.h"
 #include "ruche/moderation.h"
 #include "ruche/proto.h"
@@ -409,16 +410,16 @@ int mod_check_edit(struct server *srv, struct actor who,
 	return guard(srv, who, ch, text, false);
 }
 
-void mod_message_json(struct server *srv, json_t *o,
-		      const struct store_message *m, int64_t viewer)
+void mod_message_write(struct server *srv, struct jsonw *w,
+		       const struct store_message *m, int64_t viewer)
 {
 	struct store_removal r;
 
 	if (!m->deleted_at || store_removal_get(srv->store, m->id, &r))
 		return;
-	json_object_set_new(o, "removed_by_mentor", json_true());
+	jsonw_bool(w, "removed_by_mentor", true);
 	if (viewer == m->author_id)
-		json_object_set_new(o, "removal_reason", json_string(r.reason));
+		jsonw_str(w, "removal_reason", r.reason);
 }
 
 bool mod_banned(struct server *srv, int64_t hive_id, int64_t user_id)

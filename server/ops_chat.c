@@ -145,10 +145,14 @@ int op_msg_react(struct conn *c, json_t *params, json_t **data,
 int op_msg_history(struct conn *c, json_t *params, json_t **data,
 		   struct proto_error *err)
 {
-	return chat_history(c->srv, conn_actor(c), num(params, "channel_id"),
+	struct server *srv = c->srv;
+
+	*data = NULL;
+	return chat_history(srv, conn_actor(c), num(params, "channel_id"),
 			    num(params, "thread_id"), num(params, "before"),
 			    num(params, "after"), num(params, "around"),
-			    (int)num(params, "limit"), data);
+			    (int)num(params, "limit"), &srv->reply_text,
+			    &srv->reply_len);
 }
 
 int op_msg_search(struct conn *c, json_t *params, json_t **data,

@@ -93,11 +93,13 @@ json_t *chat_message_json(struct server *srv, int64_t message_id,
 /*
  * A page of history: before_id > 0 pages back, after_id pages forward
  * (after_id 0 and before_id 0: the newest page), around_id centres on a
- * message (jump).  thread_id lists a thread instead.
+ * message (jump).  thread_id lists a thread instead.  The reply's data
+ * as JSON text (*out, *len; the caller frees it), written directly: a
+ * page is the most read reply there is.
  */
 int chat_history(struct server *srv, struct actor who, int64_t channel_id,
 		 int64_t thread_id, int64_t before_id, int64_t after_id,
-		 int64_t around_id, int limit, json_t **out);
+		 int64_t around_id, int limit, char **out, size_t *len);
 
 /* Full-text search in the caller's hives and conversations. */
 int chat_search(struct server *srv, struct actor who, const char *query,

@@ -72,10 +72,11 @@ int mod_check_message(struct server *srv, struct actor who,
 int mod_check_edit(struct server *srv, struct actor who,
 		   const struct store_channel *ch, const char *text);
 
-/* Adds to a deleted message's JSON o, when a mentor removed it,
- * "removed_by_mentor" and, for its author (viewer), the reason. */
-void mod_message_json(struct server *srv, json_t *o,
-		      const struct store_message *m, int64_t viewer);
+/* Adds to a deleted message's open object in w, when a mentor removed
+ * it, "removed_by_mentor" and, for its author (viewer), the reason. */
+struct jsonw;
+void mod_message_write(struct server *srv, struct jsonw *w,
+		       const struct store_message *m, int64_t viewer);
 
 /* True when user_id is banned from hive_id (invites refuse them). */
 bool mod_banned(struct server *srv, int64_t hive_id, int64_t user_id);

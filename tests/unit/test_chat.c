@@ -271,6 +271,26 @@ static void test_text_limit_counts_characters(void **state)
 	free(text);
 }
 
+/* chat_history(), its text read back (NULL on an error). */
+static int history(struct fixture *fx, struct actor who, int64_t chan,
+		   int64_t thread, int64_t before, int64_t after,
+		   int64_t around, int limit, json_t **page)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = chat_history(&fx->srv, who, chan, thread, before, after,
+			      around, limit, &text, &len);
+
+	*page = NULL;
+	if (!rc) {
+		assert_int_equal(strlen(text), len);
+		*page = json_loadb(text, len, 0, NULL);
+		assert_non_null(*page);
+	}
+	free(text);
+	return rc;
+}
+
 static void test_nonce_is_idempotent(void **state)
 {
 	struct fixture *fx = *state;
@@ -281,7 +301,7 @@ static void test_nonce_is_idempotent(void **state)
 	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general, "once",
 				   0, 0, "retry-1", &b), 0);
 	assert_true(json_equal(a, b));
-	assert_int_equal(chat_history(&fx->srv, as(fx->bob), fx->general, 0, 0,
+	assert_int_equal(history(fx, as(fx->bob), fx->general, 0, 0,
 				      0, 0, 50, &page), 0);
 	assert_int_equal(json_array_size(json_object_get(page, "messages")),
 			 1);
@@ -313,7 +333,7 @@ static void test_history_pages(void **state)
 	json_t *page = NULL, *msgs;
 	int64_t last = send_n(fx, 120), first_of_page;
 
-	assert_int_equal(chat_history(&fx->srv, as(fx->bob), fx->general, 0, 0,
+	assert_int_equal(history(fx, as(fx->bob), fx->general, 0, 0,
 				      0, 0, 50, &page), 0);
 	msgs = json_object_get(page, "messages");
 	assert_int_equal(json_array_size(msgs), 50);
@@ -324,21 +344,21 @@ static void test_history_pages(void **state)
 	first_of_page = json_integer_value(json_object_get(
 		json_array_get(msgs, 0), "id"));
 	json_decref(page);
-	assert_int_equal(chat_history(&fx->srv, as(fx->bob), fx->general, 0,
+	assert_int_equal(history(fx, as(fx->bob), fx->general, 0,
 				      first_of_page, 0, 0, 100, &page), 0);
 	assert_int_equal(json_array_size(json_object_get(page, "messages")),
 			 70);
 	assert_false(json_is_true(json_object_get(page, "more_before")));
 	json_decref(page);
 	/* Jump: centred on a message. */
-	assert_int_equal(chat_history(&fx->srv, as(fx->bob), fx->general, 0, 0,
+	assert_int_equal(history(fx, as(fx->bob), fx->general, 0, 0,
 				      0, 60, 10, &page), 0);
 	msgs = json_object_get(page, "messages");
 	assert_int_equal(json_array_size(msgs), 10);
 	assert_int_equal(json_integer_value(json_object_get(
 		json_array_get(msgs, 5), "id")), 60);
 	json_decref(page);
-	assert_int_equal(chat_history(&fx->srv, as(fx->outsider), fx->general,
+	assert_int_equal(history(fx, as(fx->outsider), fx->general,
 				      0, 0, 0, 0, 10, &page), RUCHE_ENOTFOUND);
 }
 
@@ -1041,7 +1061,7 @@ static void test_thread_read_state(void **state)
 	json_decref(m);
 	assert_int_equal(chat_mark_read(&fx->srv, as(fx->ada), fx->general,
 					reply), 0);
-	assert_int_equal(chat_history(&fx->srv, as(fx->ada), fx->general, 0, 0,
+	assert_int_equal(history(fx, as(fx->ada), fx->general, 0, 0,
 				      0, 0, 10, &page), 0);
 	/* The thread's reply is not in the channel's page, its root is. */
 	assert_int_equal(json_array_size(json_object_get(page, "messages")),
@@ -1052,7 +1072,7 @@ static void test_thread_read_state(void **state)
 	assert_int_equal(json_integer_value(json_object_get(root_json,
 			 "thread_last_read_id")), reply);
 	json_decref(page);
-	assert_int_equal(chat_history(&fx->srv, as(fx->ada), fx->general, root,
+	assert_int_equal(history(fx, as(fx->ada), fx->general, root,
 				      0, 0, 0, 10, &page), 0);
 	assert_int_equal(json_array_size(json_object_get(page, "messages")),
 			 1);
@@ -1069,7 +1089,7 @@ static void test_regressions(void **state)
 	size_t n;
 	int64_t id;
 
-	assert_int_equal(chat_history(&fx->srv, as(fx->ada), fx->general,
+	assert_int_equal(history(fx, as(fx->ada), fx->general,
 				      999999, 0, 0, 0, 10, &page),
 			 RUCHE_ENOTFOUND);
 	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,

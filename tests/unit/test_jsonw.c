@@ -84,6 +84,42 @@ static void test_reads_back(void **state)
 	free(text);
 }
 
+/* Arrays of objects, empty or not, inside objects: as jansson. */
+static void test_arrays(void **state)
+{
+	json_t *o = json_pack("{s:[{s:i},{s:i, s:[]}], s:[], s:b}", "list",
+			      "a", 1, "b", 2, "inner", "none", "after", 1);
+	char *want = json_dumps(o, JSON_COMPACT), *got;
+	struct jsonw w;
+
+	(void)state;
+	jsonw_init(&w);
+	jsonw_open(&w);
+	jsonw_key(&w, "list");
+	jsonw_array_open(&w);
+	jsonw_open(&w);
+	jsonw_int(&w, "a", 1);
+	jsonw_close(&w);
+	jsonw_open(&w);
+	jsonw_int(&w, "b", 2);
+	jsonw_key(&w, "inner");
+	jsonw_array_open(&w);
+	jsonw_array_close(&w);
+	jsonw_close(&w);
+	jsonw_array_close(&w);
+	jsonw_key(&w, "none");
+	jsonw_array_open(&w);
+	jsonw_array_close(&w);
+	jsonw_bool(&w, "after", true);
+	jsonw_close(&w);
+	got = jsonw_finish(&w, NULL);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	json_decref(o);
+}
+
 /* A long text grows the buffer as many times as it needs. */
 static void test_grows(void **state)
 {
@@ -115,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_matches_jansson),
 		cmocka_unit_test(test_reads_back),
 		cmocka_unit_test(test_grows),
+		cmocka_unit_test(test_arrays),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
