@@ -1092,7 +1092,6 @@ int chat_history(struct server *srv, struct actor who, int64_t channel_id,
 	int rc = channel_for(srv, who, channel_id, &ch, &role);
 
 	*out = NULL;
-
 	if (rc)
 		return rc;
 	if (thread_id) {

@@ -58,8 +58,8 @@ enum stmt_id {
 	S_EVENT_ERASE_AUTHOR,
 	S_MENTION_INSERT, S_UNREAD_MENTIONS, S_THREAD_READ_SET,
 	S_THREAD_READ_GET,
-	S_EVENTS_SINCE, S_EVENTS_AFTER, S_EVENT_LAST, S_EVENT_FIRST, S_EVENT_PRUNE,
-	S_SEARCH_SCOPE, S_SEARCH_IN,
+	S_EVENTS_SINCE, S_EVENTS_AFTER, S_EVENT_LAST, S_EVENT_FIRST,
+	S_EVENT_PRUNE, S_SEARCH_SCOPE, S_SEARCH_IN,
 	/* Moderation (the last section of this file). */
 	S_MUTE_SET, S_MUTE_GET, S_MUTE_DELETE, S_MUTE_DUE, S_MUTE_LIST,
 	S_BAN_INSERT, S_BAN_DELETE, S_BAN_EXISTS, S_BAN_LIST, S_CHAN_MOD,
@@ -1669,14 +1669,12 @@ static int check_search(sqlite3 *db)
 	if (sqlite3_table_column_metadata(db, NULL, "messages_fts_pending",
 					  "id", NULL, NULL, NULL, NULL,
 					  NULL) == SQLITE_OK)
-		rc = sqlite3_exec(db,
-				  keyed_by_channel(db) ?
-				  "INSERT INTO messages_fts(rowid, body) "
-				  "SELECT " SEARCH_KEY_TEXT("m.channel_id",
-							    "m.id")
-				  " AS key, m.body "
-				  "FROM messages_fts_pending p "
-				  "JOIN messages m ON m.id = p.id ORDER BY key" :
+		rc = sqlite3_exec(db, keyed_by_channel(db) ?
+				  "INSERT INTO messages_fts(rowid, body) SELECT "
+				  SEARCH_KEY_TEXT("m.channel_id", "m.id")
+				  " AS key, m.body FROM messages_fts_pending p "
+				  "JOIN messages m ON m.id = p.id "
+				  "ORDER BY key" :
 				  "INSERT INTO messages_fts(rowid, body) "
 				  "SELECT m.id, m.body "
 				  "FROM messages_fts_pending p "
