@@ -3432,6 +3432,39 @@ static int excerpts(struct excerpter *ex, const char *query,
 	       rc == SQLITE_NOMEM ? RUCHE_ENOMEM : RUCHE_EIO;
 }
 
+/*
+ * Whether the last of words, cut by prefix_cut(), still gives FTS5 a
+ * token: a cut part of punctuation alone ("«»«»" of "«»«»zephyr") gives
+ * none, and FTS5 would then leave the word out of the index's query.
+ * The excerpter answers, with the same tokenizer: the cut part, as a
+ * message, must match itself as a prefix.
+ */
+static bool cut_gives_token(struct excerpter *ex, const char *words)
+{
+	struct search_found f = { 0 };
+	const char *w = NULL, *next;
+	size_t len = 0, next_len;
+	char *term;
+	bool gives;
+
+	while ((next = store_next_word(&words, &next_len))) {
+		w = next;
+		len = next_len;
+	}
+	if (!w)
+		return false;
+	len = prefix_cut(w, len);
+	term = malloc(len * 2 + 4);
+	f.body = strndup(w, len);
+	if (term && f.body)
+		*fts_term(term, w, len, true) = '\0';
+	gives = term && f.body && excerpts(ex, term, &f, 1) == 0 &&
+		f.hit.excerpt;
+	found_free(&f);
+	free(term);
+	return gives;
+}
+
 /* A search: its query for the index, and, when that query's last word
  * was cut, the whole one that each message found is checked with. */
 struct search_query {
@@ -3599,6 +3632,10 @@ static int sq_search(struct store *st, int64_t user_id, const char *words,
 	sq_search_index(st);
 	q.whole = fts_query(words, false, NULL);
 	q.index = fts_query(words, true, &q.cut);
+	if (q.cut && !cut_gives_token(st->excerpter, words)) {
+		free(q.index);
+		q.index = fts_query(words, false, &q.cut);
+	}
 	if (!q.whole || !q.index) {
 		free(q.whole);
 		free(q.index);
