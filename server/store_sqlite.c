@@ -941,7 +941,7 @@ struct store {
 	 * again. */
 	unsigned unindexed;
 	bool indexed_in_tx;
-	/* Where search excerpts are made (search_excerpts()): a
+	/* Where search excerpts are made (excerpts()): a
 	 * database in memory of its own, its table and statements; NULL
 	 * when it could not be made. */
 	struct excerpter *excerpter;

@@ -20,7 +20,7 @@
 -- The index takes its text through a view that gives each message its
 -- key.  FTS5 reads that view only to check the index (`ruche check`) and
 -- never during a search: excerpts are made by the store on the few
--- messages found (store_sqlite.c, search_excerpts()).  The index is made
+-- messages found (store_sqlite.c, excerpts()).  The index is made
 -- again from the messages, in key order so that FTS5 writes each word's
 -- list once (minutes for millions of messages).
 DROP TABLE messages_fts;
