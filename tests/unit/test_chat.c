@@ -302,7 +302,7 @@ static void test_nonce_is_idempotent(void **state)
 				   0, 0, "retry-1", &b), 0);
 	assert_true(json_equal(a, b));
 	assert_int_equal(history(fx, as(fx->bob), fx->general, 0, 0,
-				      0, 0, 50, &page), 0);
+				 0, 0, 50, &page), 0);
 	assert_int_equal(json_array_size(json_object_get(page, "messages")),
 			 1);
 	json_decref(a);
@@ -334,7 +334,7 @@ static void test_history_pages(void **state)
 	int64_t last = send_n(fx, 120), first_of_page;
 
 	assert_int_equal(history(fx, as(fx->bob), fx->general, 0, 0,
-				      0, 0, 50, &page), 0);
+				 0, 0, 50, &page), 0);
 	msgs = json_object_get(page, "messages");
 	assert_int_equal(json_array_size(msgs), 50);
 	assert_true(json_is_true(json_object_get(page, "more_before")));
@@ -345,21 +345,21 @@ static void test_history_pages(void **state)
 		json_array_get(msgs, 0), "id"));
 	json_decref(page);
 	assert_int_equal(history(fx, as(fx->bob), fx->general, 0,
-				      first_of_page, 0, 0, 100, &page), 0);
+				 first_of_page, 0, 0, 100, &page), 0);
 	assert_int_equal(json_array_size(json_object_get(page, "messages")),
 			 70);
 	assert_false(json_is_true(json_object_get(page, "more_before")));
 	json_decref(page);
 	/* Jump: centred on a message. */
 	assert_int_equal(history(fx, as(fx->bob), fx->general, 0, 0,
-				      0, 60, 10, &page), 0);
+				 0, 60, 10, &page), 0);
 	msgs = json_object_get(page, "messages");
 	assert_int_equal(json_array_size(msgs), 10);
 	assert_int_equal(json_integer_value(json_object_get(
 		json_array_get(msgs, 5), "id")), 60);
 	json_decref(page);
 	assert_int_equal(history(fx, as(fx->outsider), fx->general,
-				      0, 0, 0, 0, 10, &page), RUCHE_ENOTFOUND);
+				 0, 0, 0, 0, 10, &page), RUCHE_ENOTFOUND);
 }
 
 static void test_resume_exactly_what_was_missed(void **state)
@@ -1068,7 +1068,7 @@ static void test_thread_read_state(void **state)
 	assert_int_equal(chat_mark_read(&fx->srv, as(fx->ada), fx->general,
 					reply), 0);
 	assert_int_equal(history(fx, as(fx->ada), fx->general, 0, 0,
-				      0, 0, 10, &page), 0);
+				 0, 0, 10, &page), 0);
 	/* The thread's reply is not in the channel's page, its root is. */
 	assert_int_equal(json_array_size(json_object_get(page, "messages")),
 			 1);
@@ -1079,7 +1079,7 @@ static void test_thread_read_state(void **state)
 			 "thread_last_read_id")), reply);
 	json_decref(page);
 	assert_int_equal(history(fx, as(fx->ada), fx->general, root,
-				      0, 0, 0, 10, &page), 0);
+				 0, 0, 0, 10, &page), 0);
 	assert_int_equal(json_array_size(json_object_get(page, "messages")),
 			 1);
 	json_decref(page);
@@ -1096,7 +1096,7 @@ static void test_regressions(void **state)
 	int64_t id;
 
 	assert_int_equal(history(fx, as(fx->ada), fx->general,
-				      999999, 0, 0, 0, 10, &page),
+				 999999, 0, 0, 0, 10, &page),
 			 RUCHE_ENOTFOUND);
 	assert_int_equal(chat_send(&fx->srv, as(fx->ada), fx->general,
 				   "a secret I regret", 0, 0, NULL, &m), 0);
