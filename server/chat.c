@@ -167,37 +167,11 @@ static void write_reactions(struct server *srv, struct jsonw *w,
 	jsonw_array_close(w);
 }
 
-/* A message as the protocol shows it; the nonce, the author's own retry
- * key, only in replies to the author. */
-static json_t *message_json(const struct store_message *m)
-{
-	json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:I, s:b, s:i}",
-			      "id", (json_int_t)m->id,
-			      "channel_id", (json_int_t)m->channel_id,
-			      "author_id", (json_int_t)m->author_id,
-			      "text", m->body,
-			      "created_at", (json_int_t)m->created_at,
-			      "deleted", m->deleted_at != 0,
-			      "reply_count", m->reply_count);
-
-	if (!o)
-		return NULL;
-	if (m->edited_at)
-		json_object_set_new(o, "edited_at", json_integer(m->edited_at));
-	if (m->reply_to)
-		json_object_set_new(o, "reply_to", json_integer(m->reply_to));
-	if (m->thread_id)
-		json_object_set_new(o, "thread_id", json_integer(m->thread_id));
-	if (m->last_reply_at)
-		json_object_set_new(o, "last_reply_at",
-				    json_integer(m->last_reply_at));
-	return o;
-}
-
 /*
- * The members of message_json(), in the same order, into w's open
- * object (and the nonce for its sender), written directly (jsonw.h says
- * why).  Keep the two in step.
+ * A message's members as the protocol shows them, into w's open object,
+ * written directly (jsonw.h says why); the nonce, the author's own retry
+ * key, only in replies to the author (with_nonce).  Every message the
+ * server shows is written here.
  */
 static void write_message_members(struct jsonw *w,
 				  const struct store_message *m,
@@ -237,6 +211,17 @@ static char *message_data_text(const struct store_message *m,
 	jsonw_close(&w);
 	jsonw_close(&w);
 	return jsonw_finish(&w, len);
+}
+
+/* The same, read back, for the replies and events built with jansson. */
+static json_t *message_data_json(const struct store_message *m)
+{
+	size_t len;
+	char *text = message_data_text(m, false, &len);
+	json_t *o = text ? json_loadb(text, len, 0, NULL) : NULL;
+
+	free(text);
+	return o;
 }
 
 /* ---- Channels -------------------------------------------------------- */
@@ -868,13 +853,11 @@ int chat_edit(struct server *srv, struct actor who, int64_t message_id,
 		rc = store_msg_edit(srv->store, m.id, m.body, m.edited_at);
 		if (!rc)
 			rc = emit(srv, audience_hive(&ch), audience_channel(&ch),
-				  "msg.edited",
-				  json_pack("{s:o}", "message",
-					    message_json(&m)));
+				  "msg.edited", message_data_json(&m));
 		rc = server_end(srv, rc);
 	}
 	if (!rc)
-		*out = json_pack("{s:o}", "message", message_json(&m));
+		*out = message_data_json(&m);
 	free(body);
 	store_msg_release(&m);
 	return rc;
