@@ -31,6 +31,7 @@ int ops_authenticate(struct conn *c, const char *token)
 		return rc;
 	c->user_id = user.id;
 	c->session_id = session.id;
+	c->session_read = false;	/* for the session sweep to read */
 	c->is_admin = user.is_admin;
 	log_debug("conn %llu: user %lld", (unsigned long long)c->id,
 		  (long long)user.id);

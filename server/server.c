@@ -104,16 +104,27 @@ void server_close_user(struct server *srv, int64_t user_id,
 void server_sweep_sessions(struct server *srv)
 {
 	int64_t now = clock_wall_ms(srv->clock);
+	bool all = store_changed_elsewhere(srv->store) ||
+		   srv->sessions_expire_at <= now;
+	int64_t soonest = all ? INT64_MAX : srv->sessions_expire_at;
 
 	for (struct conn *c = srv->conns; c; c = c->next) {
 		struct store_session s;
+		int rc;
 
-		if (!c->session_id || c->close_code)
+		if (!c->session_id || c->close_code ||
+		    (c->session_read && !all))
 			continue;
-		if (store_session_get(srv->store, c->session_id, &s) ==
-		    RUCHE_ENOTFOUND || (s.expires_at && s.expires_at <= now))
+		rc = store_session_get(srv->store, c->session_id, &s);
+		/* A store that failed to answer is asked again next time. */
+		c->session_read = !rc || rc == RUCHE_ENOTFOUND;
+		if (rc == RUCHE_ENOTFOUND || (!rc && s.expires_at &&
+					      s.expires_at <= now))
 			conn_close(c, CONN_CLOSE_SESSION_ENDED, "session ended");
+		else if (!rc && s.expires_at && s.expires_at < soonest)
+			soonest = s.expires_at;
 	}
+	srv->sessions_expire_at = soonest;
 }
 
 #define PRUNE_EVERY_MS (3600 * 1000)

@@ -22,6 +22,7 @@
 	STORE_OP_VOID(rollback, (struct store *st), (st)) \
 	STORE_OP(bool, in_transaction, (struct store *st), (st)) \
 	STORE_OP(int, end, (struct store *st, int rc), (st, rc)) \
+	STORE_OP(bool, changed_elsewhere, (struct store *st), (st)) \
 	STORE_OP(int, search_index, (struct store *st), (st)) \
 	STORE_OP(int, search_check, (struct store *st), (st)) \
 	STORE_OP(int, test_fault, (struct store *st, enum store_fault fault), (st, fault)) \

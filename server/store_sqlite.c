@@ -34,7 +34,7 @@ static bool sq_dirty(struct store *st);
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
 	S_SEARCH_INDEX, S_SEARCH_INDEXED, S_SEARCH_COUNT_PENDING,
-	S_JOURNAL_MODE,
+	S_JOURNAL_MODE, S_DATA_VERSION,
 	S_USER_INSERT, S_USER_GET, S_USER_BY_HANDLE, S_USER_SET_NAME,
 	S_USER_SET_PASSWORD, S_USER_SET_ADMIN, S_ADMIN_COUNT, S_USER_ERASE,
 	S_SESSION_INSERT, S_SESSION_BY_DIGEST, S_SESSION_GET, S_SESSION_TOUCH,
@@ -152,6 +152,7 @@ static const char *const sql_text[S_COUNT] = {
 	[S_SEARCH_INDEXED] = "DELETE FROM messages_fts_pending",
 	[S_SEARCH_COUNT_PENDING] = "SELECT count(*) FROM messages_fts_pending",
 	[S_JOURNAL_MODE] = "PRAGMA journal_mode",
+	[S_DATA_VERSION] = "PRAGMA data_version",
 	[S_USER_INSERT] =
 		"INSERT INTO users(handle, display_name, pw_hash, is_admin, "
 		"created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -946,6 +947,9 @@ struct store {
 	 * when it could not be made. */
 	struct excerpter *excerpter;
 	struct checkpointer *ckpt;	/* owned; NULL: SQLite's own */
+	/* PRAGMA data_version at the last sq_changed_elsewhere(); -1
+	 * before the first. */
+	int64_t data_version;
 };
 
 /*
@@ -1211,6 +1215,7 @@ int sqlite_store_open(const char *path, const struct store_migration *mig,
 	if (!st)
 		return RUCHE_ENOMEM;
 	st->ops = &store_sqlite_ops;
+	st->data_version = -1;
 	/* SQLite's count of its memory takes a global mutex on every
 	 * allocation, and nothing reads it.  Only possible before SQLite's
 	 * first use: later opens are refused it, harmlessly. */
@@ -2080,6 +2085,24 @@ static void sq_rollback(struct store *st)
 static bool sq_in_transaction(struct store *st)
 {
 	return st->depth > 0;
+}
+
+/*
+ * PRAGMA data_version moves when another connection commits: another
+ * process (`ruche admin`, the sqlite3 shell) or a thread with a
+ * connection of its own, never this connection's own commits.
+ */
+static bool sq_changed_elsewhere(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, S_DATA_VERSION);
+	int64_t v = -1;
+
+	if (!s || one(st, s, read_int, &v))
+		return true;	/* cannot tell: as if it had */
+	if (v == st->data_version)
+		return false;
+	st->data_version = v;
+	return true;
 }
 
 static int sq_end(struct store *st, int rc)

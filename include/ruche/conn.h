@@ -106,6 +106,7 @@ struct conn {
 	bool away : 1;		/* the client said its person is away */
 	bool pinged : 1;	/* a ping went out since last_rx_ms */
 	bool ping_due : 1;	/* the transport should send a ping */
+	bool session_read : 1;	/* the session sweep read its session */
 };
 
 /* Limits of the outbound queue, past which a consumer is cut off; the

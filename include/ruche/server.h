@@ -56,6 +56,9 @@ struct server {
 
 	bool stopping;			/* shutdown has begun */
 	int64_t last_prune_mono;	/* when old events were last pruned */
+	/* The soonest expiry of the sessions the sweep read, INT64_MAX
+	 * when none (server_sweep_sessions). */
+	int64_t sessions_expire_at;
 	int64_t last_purge_mono;	/* when retention last purged */
 	/* The test clock of --fake-clock (clock is then &fake_clock->clock),
 	 * or NULL; clock.advance moves it. */
@@ -141,7 +144,11 @@ void server_close_user(struct server *srv, int64_t user_id,
 /*
  * Closes the connections whose session has ended behind the server's back
  * (expired, or revoked by `ruche admin` on the same database).  The
- * transport calls it every SERVER_SWEEP_MS.
+ * transport calls it every SERVER_SWEEP_MS.  It reads a connection's
+ * session from the store when the connection is new to it, and every
+ * connection's only when the soonest expiry it read has come or someone
+ * else wrote to the database (store_changed_elsewhere()): an idle server
+ * reads nothing.
  */
 #define SERVER_SWEEP_MS 2000
 void server_sweep_sessions(struct server *srv);

@@ -111,6 +111,14 @@ bool store_dirty(struct store *st);
 int store_end(struct store *st, int rc);
 
 /*
+ * Whether anyone but this store committed to the database since the
+ * last call: another process (`ruche admin`) or, on PostgreSQL, which
+ * cannot tell, always.  True on the first call and when it cannot tell.
+ * The server reads its sessions again only then (server_sweep_sessions).
+ */
+bool store_changed_elsewhere(struct store *st);
+
+/*
  * Backup and check.  These work on database files, not on an open store,
  * and are safe while a server runs on the same file: in WAL mode a
  * reader sees one consistent snapshot and blocks no writer.  Each returns

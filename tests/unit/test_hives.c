@@ -22,6 +22,7 @@
 
 struct fixture {
 	char dir[256];
+	char path[300];		/* the database, for a second store */
 	struct config cfg;
 	struct clock_fake clock;
 	struct store *st;
@@ -33,13 +34,13 @@ static int setup(void **state)
 {
 	struct fixture *fx = test_calloc(1, sizeof(*fx));
 	const char *tmp = getenv("TMPDIR");
-	char path[300], err[256];
+	char err[256];
 
 	snprintf(fx->dir, sizeof(fx->dir), "%s/ruche-hives-XXXXXX",
 		 tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(fx->dir));
-	test_store_where(fx->dir, "t.db", path, sizeof(path));
-	assert_int_equal(store_open(path, &fx->st, err, sizeof(err)), 0);
+	test_store_where(fx->dir, "t.db", fx->path, sizeof(fx->path));
+	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
 	config_defaults(&fx->cfg);
 	clock_fake_init(&fx->clock, 1800000000000);
 	assert_int_equal(server_init(&fx->srv, &fx->cfg, &fx->clock.clock,
@@ -374,14 +375,16 @@ static void test_sessions(void **state)
 	assert_int_equal(c2->close_code, CONN_CLOSE_SESSION_ENDED);
 }
 
-/* A session revoked behind the server's back (by the command line) is
- * noticed by the sweep, which closes its connections. */
+/* A session revoked behind the server's back (by the command line, with a
+ * store of its own) is noticed by the sweep, which closes its
+ * connections. */
 static void test_sweep_closes_revoked_sessions(void **state)
 {
 	struct fixture *fx = *state;
 	int64_t a = user(fx, "aa");
-	char token[AUTH_TOKEN_LEN + 1];
+	char token[AUTH_TOKEN_LEN + 1], err[256];
 	struct store_session s, keep;
+	struct store *cli;
 	struct conn *c1, *c2;
 
 	assert_int_equal(accounts_session_open(&fx->srv, a, token, &s), 0);
@@ -393,10 +396,64 @@ static void test_sweep_closes_revoked_sessions(void **state)
 	c2->session_id = keep.id;
 	server_sweep_sessions(&fx->srv);
 	assert_int_equal(c1->close_code, 0);
-	assert_int_equal(store_session_delete(fx->st, s.id), 0);
+	assert_int_equal(store_open(fx->path, &cli, err, sizeof(err)), 0);
+	assert_int_equal(store_session_delete(cli, s.id), 0);
+	store_close(cli);
 	server_sweep_sessions(&fx->srv);
 	assert_int_equal(c1->close_code, CONN_CLOSE_SESSION_ENDED);
 	assert_int_equal(c2->close_code, 0);
+}
+
+/*
+ * An idle sweep reads no session: what this process ends, it closes at
+ * once (server_close_session()), so the sweep reads a connection's
+ * session when it is new, when the soonest expiry it read comes, or when
+ * another process wrote.  PostgreSQL cannot tell the last, and reads
+ * every time.
+ */
+static void test_sweep_reads_at_expiry(void **state)
+{
+	struct fixture *fx = *state;
+	int64_t a = user(fx, "ab"), ttl = fx->cfg.session_ttl_s * 1000;
+	char token[AUTH_TOKEN_LEN + 1];
+	struct store_session s1, s2;
+	struct conn *c1, *c2;
+
+	assert_int_equal(accounts_session_open(&fx->srv, a, token, &s1), 0);
+	c1 = conn_new(&fx->srv, "t", count_wake, NULL);
+	c1->user_id = a;
+	c1->session_id = s1.id;
+	server_sweep_sessions(&fx->srv);
+	assert_int_equal(c1->close_code, 0);
+	assert_int_equal(fx->srv.sessions_expire_at, s1.expires_at);
+
+	/* A later connection with a session that ends sooner is read on
+	 * the next sweep, and its expiry becomes the soonest. */
+	clock_fake_advance(&fx->clock, 1000);
+	assert_int_equal(accounts_session_open(&fx->srv, a, token, &s2), 0);
+	assert_int_equal(store_session_touch(fx->st, s2.id, s2.created_at,
+					     s2.expires_at - ttl / 2), 0);
+	c2 = conn_new(&fx->srv, "t", count_wake, NULL);
+	c2->user_id = a;
+	c2->session_id = s2.id;
+	server_sweep_sessions(&fx->srv);
+	assert_int_equal(c2->close_code, 0);
+	assert_int_equal(fx->srv.sessions_expire_at, s2.expires_at - ttl / 2);
+
+	/* Behind the sweep's back in this very process (no path of the
+	 * server does this): an idle sweep does not notice on SQLite. */
+	assert_int_equal(store_session_delete(fx->st, s1.id), 0);
+	server_sweep_sessions(&fx->srv);
+	assert_int_equal(c1->close_code, test_store_is_pg() ?
+			 CONN_CLOSE_SESSION_ENDED : 0);
+
+	/* Its expiry comes: every session is read again, so c1's end is
+	 * seen too, and c2's closes. */
+	clock_fake_advance(&fx->clock, ttl / 2);
+	server_sweep_sessions(&fx->srv);
+	assert_int_equal(c1->close_code, CONN_CLOSE_SESSION_ENDED);
+	assert_int_equal(c2->close_code, CONN_CLOSE_SESSION_ENDED);
+	assert_int_equal(fx->srv.sessions_expire_at, INT64_MAX);
 }
 
 static void test_delete_account(void **state)
@@ -528,6 +585,7 @@ int main(void)
 		T(test_archived_is_read_only),
 		T(test_leave_and_remove),
 		T(test_sessions),
+		T(test_sweep_reads_at_expiry),
 		T(test_sweep_closes_revoked_sessions),
 		T(test_delete_account),
 		T(test_server_caps),
