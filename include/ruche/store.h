@@ -126,6 +126,13 @@ bool store_changed_elsewhere(struct store *st);
  */
 
 /*
+ * SQLite: pages of write-ahead log after which it is copied back into the
+ * database (a checkpoint, in a thread of the store's own): 40 MiB of log
+ * at most between two, beside the database file.
+ */
+#define STORE_CHECKPOINT_PAGES 10000
+
+/*
  * Copies the database at src to dest, consistently (one snapshot, copied
  * a step at a time with the backup API, never started over however much
  * is written meanwhile), through a file beside dest that is checked and

@@ -250,12 +250,16 @@ static bool copied(const char *path, long before)
 
 /*
  * Checkpoints run in a thread of their own, not inside commits: the log
- * is still copied back into the database as it passes 1,000 pages, and
- * starts again from its beginning, so it does not grow without end.
+ * is still copied back into the database as it passes
+ * STORE_CHECKPOINT_PAGES, and starts again from its beginning, so it
+ * does not grow without end.
  */
 static void test_checkpoints_bound_the_log(void **state)
 {
 	struct fixture *fx = *state;
+	/* A user of this test is ~230 bytes, with its handle's index
+	 * entry: 20 of them fill more than a page. */
+	const int users = STORE_CHECKPOINT_PAGES * 20;
 	char wal[320], handle[32];
 	long db0 = file_size(fx->path);
 
@@ -263,22 +267,24 @@ static void test_checkpoints_bound_the_log(void **state)
 	for (int round = 0; round < 4; round++) {
 		long before = file_size(fx->path);
 
-		/* Over 1,000 pages of the log per round: each commit
-		 * makes a checkpoint due, and the thread makes it. */
+		/* Over STORE_CHECKPOINT_PAGES pages of the log per round:
+		 * each commit makes a checkpoint due, and the thread makes
+		 * it. */
 		assert_int_equal(store_begin(fx->st), 0);
-		for (int i = 0; i < 20000; i++) {
+		for (int i = 0; i < users; i++) {
 			snprintf(handle, sizeof(handle), "u%d-%d", round, i);
 			assert_int_equal(add_user(fx->st, handle), 0);
 		}
 		assert_int_equal(store_end(fx->st, 0), 0);
 		assert_true(copied(fx->path, before));
 	}
-	assert_true(file_size(fx->path) > db0 + 4000L * 4096);
-	/* Four rounds wrote over 5,000 pages to the log, which started
-	 * again from its beginning after each checkpoint: its file is the
-	 * size of the longest stretch between two (SQLite does not shrink
-	 * it), a round or two. */
-	assert_true(file_size(wal) < 3000L * 4096);
+	assert_true(file_size(fx->path) >
+		    db0 + 4L * STORE_CHECKPOINT_PAGES * 4096);
+	/* Four rounds wrote over 4 * STORE_CHECKPOINT_PAGES pages to the
+	 * log, which started again from its beginning after each
+	 * checkpoint: its file is the size of the longest stretch between
+	 * two (SQLite does not shrink it), a round or two. */
+	assert_true(file_size(wal) < 3L * STORE_CHECKPOINT_PAGES * 4096);
 }
 
 /*
