@@ -32,6 +32,7 @@ static const char usage[] =
 "  backup      copy the database, safe while serving (ruche backup --help)\n"
 "  restore     put a backup in place of the database (ruche restore --help)\n"
 "  check       check the database (ruche check --help)\n"
+"  optimize    merge the search index, server stopped (ruche optimize --help)\n"
 "  version     print the version\n"
 "  help        show this help\n";
 
@@ -283,6 +284,8 @@ int main(int argc, char **argv)
 		return cli_restore(argc - 2, argv + 2);
 	if (strcmp(cmd, "check") == 0)
 		return cli_check(argc - 2, argv + 2);
+	if (strcmp(cmd, "optimize") == 0)
+		return cli_optimize(argc - 2, argv + 2);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
 		return cmd_version(argc - 2, argv + 2);
 	fprintf(stderr, "ruche: unknown command '%.64s' (see ruche --help)\n",

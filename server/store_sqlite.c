@@ -1523,12 +1523,34 @@ int store_backup(const char *src, const char *dest, bool replace, char *err,
 }
 
 /*
- * RUCHE_EBUSY when a process has the database open.  Every connection to
- * a WAL database holds a shared lock on its file for as long as it is
- * open, so an exclusive lock taken at once (no waiting) proves that no
- * server uses it.  Closing, as its last user, folds its write-ahead log
- * in and removes it.
+ * Opens an exclusive transaction on db, kept by this connection until it
+ * closes; RUCHE_EBUSY when another process has the database open.  Every
+ * connection to a WAL database holds a shared lock on its file for as
+ * long as it is open, so an exclusive lock taken at once (no waiting)
+ * proves that no server uses it.  Closing, as its last user, folds its
+ * write-ahead log in and removes it.
  */
+static int lock_alone(sqlite3 *db, const char *path, char *err,
+		      size_t errlen)
+{
+	int rc;
+
+	sqlite3_busy_timeout(db, 0);
+	rc = sqlite3_exec(db, "PRAGMA locking_mode = EXCLUSIVE; "
+			  "BEGIN EXCLUSIVE", NULL, NULL, NULL);
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+		snprintf(err, errlen, "%s is in use (is a server running on "
+			 "it?): stop it first", path);
+		return RUCHE_EBUSY;
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		return RUCHE_EIO;
+	}
+	return 0;
+}
+
+/* RUCHE_EBUSY when a process has the database open (lock_alone()). */
 static int in_use(const char *path, char *err, size_t errlen)
 {
 	sqlite3 *db = open_file(path, SQLITE_OPEN_READWRITE, err, errlen);
@@ -1536,17 +1558,11 @@ static int in_use(const char *path, char *err, size_t errlen)
 
 	if (!db)
 		return RUCHE_EIO;
-	sqlite3_busy_timeout(db, 0);
-	rc = sqlite3_exec(db, "PRAGMA locking_mode = EXCLUSIVE; "
-			  "BEGIN EXCLUSIVE; ROLLBACK", NULL, NULL, NULL);
+	rc = lock_alone(db, path, err, errlen);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
 	/* Another error (a damaged file) is no sign of a user. */
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-		snprintf(err, errlen, "%s is in use (is a server running on "
-			 "it?): stop it first", path);
-		return RUCHE_EBUSY;
-	}
-	return 0;
+	return rc == RUCHE_EBUSY ? rc : 0;
 }
 
 /* Refuses to replace a database that a process has open. */
@@ -1769,6 +1785,94 @@ int store_check_file(const char *path, struct store_check *out,
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return 0;
+}
+
+/* The pieces (FTS5 segments) of the search index, or -1. */
+static int search_segments(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT segid) FROM "
+			       "messages_fts_idx", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* The schema version of a database opened with open_file(), or -1. */
+static int file_version(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM "
+			       "schema_migrations", -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* What went wrong on db, in err: RUCHE_EFULL for a full disk. */
+static int file_error(sqlite3 *db, const char *path, char *err,
+		      size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+	return (sqlite3_errcode(db) & 0xff) == SQLITE_FULL ? RUCHE_EFULL :
+							      RUCHE_EIO;
+}
+
+int store_optimize_search(const char *path, int *before, int *after,
+			  char *err, size_t errlen)
+{
+	const char *steps[] = {
+		sql_text[S_SEARCH_INDEX], sql_text[S_SEARCH_INDEXED],
+		"INSERT INTO messages_fts(messages_fts) VALUES ('optimize')",
+	};
+	int known = store_migrations[store_nmigrations - 1].version;
+	sqlite3 *db;
+	int rc, version;
+
+	*before = *after = 0;
+	if (store_is_postgres(path)) {
+		snprintf(err, errlen, "PostgreSQL keeps its own search index: "
+			 "nothing to optimize");
+		return RUCHE_EINVAL;
+	}
+	if (!file_exists(path)) {
+		snprintf(err, errlen, "%s: no such database", path);
+		return RUCHE_ENOTFOUND;
+	}
+	db = open_file(path, SQLITE_OPEN_READWRITE, err, errlen);
+	if (!db)
+		return RUCHE_EIO;
+	/* Alone on it until the end: a server would wait for the write
+	 * lock for as long as the index is rewritten. */
+	rc = lock_alone(db, path, err, errlen);
+	version = rc ? 0 : file_version(db);
+	if (!rc && version != known) {
+		snprintf(err, errlen, "%s has schema version %d, this ruche %d: "
+			 "%s", path, version, known, version > known ?
+			 "run a newer ruche" : "start the server on it once, "
+			 "to migrate it, then optimize");
+		rc = RUCHE_EINVAL;
+	}
+	if (!rc)
+		*before = search_segments(db);
+	/* The messages still waiting go in first, in the same piece. */
+	for (size_t i = 0; !rc && i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (sqlite3_exec(db, steps[i], NULL, NULL, NULL) != SQLITE_OK)
+			rc = file_error(db, path, err, errlen);
+	if (!rc)
+		*after = search_segments(db);
+	if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = file_error(db, path, err, errlen);
+	if (rc)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
 }
 
 static int sq_test_fault(struct store *st, enum store_fault fault)

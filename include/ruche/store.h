@@ -156,6 +156,20 @@ int store_backup(const char *src, const char *dest, bool replace, char *err,
 int store_restore(const char *src, const char *dest, bool replace,
 		  char *err, size_t errlen);
 
+/*
+ * Merges the search index of the SQLite database at path into one piece
+ * (FTS5 segment), after indexing the messages still waiting: a database
+ * grown message by message has its index in many pieces, and a search
+ * reads each.  Takes the database to itself for as long (minutes for
+ * millions of messages) and refuses with RUCHE_EBUSY while a process has
+ * it open; RUCHE_EINVAL for PostgreSQL or a schema version other than
+ * this binary's newest, RUCHE_ENOTFOUND when there is no database,
+ * RUCHE_EFULL when the disk is full (nothing changes then).  The pieces
+ * before and after go to *before and *after.
+ */
+int store_optimize_search(const char *path, int *before, int *after,
+			  char *err, size_t errlen);
+
 /* What store_check_file() found. */
 struct store_check {
 	int problems;	/* 0: the database is sound */

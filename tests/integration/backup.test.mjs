@@ -3,7 +3,8 @@
 // message acknowledged before it began; it restores into a new place,
 // where a server starts on it; restore refuses a database in use, an
 // existing one without --force, and a damaged backup; check finds a
-// damaged file and says so with exit status 1.
+// damaged file and says so with exit status 1.  `ruche optimize` merges
+// the search index of a stopped server's database into one piece.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -18,24 +19,27 @@ const PAGE = 4096;
 
 describe('backup, restore and check', { timeout: 180000 }, () => {
   test('--help of each command', async () => {
-    for (const cmd of ['backup', 'restore', 'check']) {
+    for (const cmd of ['backup', 'restore', 'check', 'optimize']) {
       const r = await run([cmd, '--help']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^Usage: ruche ${cmd} `));
       assert.match(r.stdout, /--db PATH/);
     }
     const top = await run(['--help']);
-    for (const cmd of ['backup', 'restore', 'check']) assert.match(top.stdout, new RegExp(`\\n  ${cmd} `));
+    for (const cmd of ['backup', 'restore', 'check', 'optimize']) assert.match(top.stdout, new RegExp(`\\n  ${cmd} `));
     const bad = await run(['backup']);
     assert.equal(bad.code, 2, 'a missing DEST is a usage error');
     assert.match(bad.stderr, /missing DEST/);
     assert.equal((await run(['check', '--db'])).code, 2);
     assert.equal((await run(['restore', 'a', 'b'])).code, 2);
+    assert.equal((await run(['optimize', 'extra'])).code, 2);
+    assert.equal((await run(['optimize', '--force'])).code, 2);
   });
 
   test('a PostgreSQL store is PostgreSQL\'s tools\' to back up: refused, said so', async () => {
     const where = 'postgres://ruche:s3cret@127.0.0.1/ruche';
-    for (const args of [['backup', '--db', where, 'x.db'], ['check', '--db', where], ['restore', 'x.db', '--db', where]]) {
+    for (const args of [['backup', '--db', where, 'x.db'], ['check', '--db', where], ['restore', 'x.db', '--db', where],
+      ['optimize', '--db', where]]) {
       const r = await run(args);
       assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
       assert.match(r.stderr, /pg_dump/);
@@ -138,6 +142,53 @@ describe('backup, restore and check', { timeout: 180000 }, () => {
       assert.ok(texts.length <= acked.size - 50, 'the copy is the database as it was during the backup, not later');
       t.diagnostic(`${texts.length} messages in the copy`);
       await ann2.call('msg.send', { channel_id: general.id, text: 'after the restore' });
+      await ann2.close();
+    } finally {
+      if (second) await stopOk(second);
+    }
+  });
+
+  test('optimize: the search index in one piece, refused while the server runs; searches unchanged', async (t) => {
+    const env = cleanEnv();
+    const server = killAfter(t, await startServer({ env }));
+    let second;
+    try {
+      const hive = await makeHive(server, 'Optimize', { learners: ['ann'] });
+      const tok = await loginAll(server, hive.handles);
+      const ann = await chatClient(server, tok.ann.token);
+      const general = await channelByName(ann, hive.id, 'general');
+      // Each search indexes the messages waiting: a piece each round.
+      const kestrels = [];
+      for (let round = 0; round < 5; round++) {
+        kestrels.unshift((await ann.call('msg.send', { channel_id: general.id, text: `kestrel round ${round}` })).message.id);
+        await ann.call('msg.send', { channel_id: general.id, text: `filler ${round}` });
+        const r = await ann.call('msg.search', { query: 'kestrel' });
+        assert.deepEqual(r.results.map((m) => m.message_id), kestrels);
+      }
+      kestrels.unshift((await ann.call('msg.send', { channel_id: general.id, text: 'kestrel still waiting' })).message.id);
+      const busy = await run(['optimize', '--db', server.dbPath]);
+      assert.equal(busy.code, 1);
+      assert.match(busy.stderr, /in use.*\(busy\)/);
+      await ann.close();
+      await stopOk(server);
+
+      const pieces = () => sqlite(server.dbPath, 'SELECT count(DISTINCT segid) AS n FROM messages_fts_idx')[0].n;
+      const before = pieces();
+      assert.ok(before >= 4, `pieces before: ${before}`);
+      const r = await run(['optimize', '--db', server.dbPath], { timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `optimized the search index of ${server.dbPath}: ${before} pieces, now 1\n`);
+      assert.equal(pieces(), 1);
+      assert.equal(sqlite(server.dbPath, 'SELECT count(*) AS n FROM messages_fts_pending')[0].n, 0, 'nothing waits');
+      const check = await run(['check', '--db', server.dbPath]);
+      assert.equal(check.code, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /^search index: ok$/m);
+
+      second = killAfter(t, await startServer({ dir: path.dirname(server.dbPath), env }));
+      const ann2 = await chatClient(second, tok.ann.token);
+      const found = await ann2.call('msg.search', { query: 'kestrel' });
+      assert.deepEqual(found.results.map((m) => m.message_id), kestrels);
+      assert.equal(found.results[0].excerpt, '[kestrel] still waiting');
       await ann2.close();
     } finally {
       if (second) await stopOk(second);

@@ -325,6 +325,27 @@ static int64_t message(struct store *st, int64_t c, int64_t a,
 	return m.id;
 }
 
+/* A learner, *u, in a hive of two chat channels, c[0] and c[1]. */
+static void learner_hive(struct store *st, struct store_user *u,
+			 struct store_channel c[2])
+{
+	struct store_hive h = { .capacity = 12, .created_at = 1 };
+
+	assert_int_equal(add_user(st, "learner"), 0);
+	assert_int_equal(store_user_by_handle(st, "learner", u), 0);
+	snprintf(h.name, sizeof(h.name), "Hive");
+	assert_int_equal(store_hive_insert(st, &h), 0);
+	assert_int_equal(store_member_insert(st, h.id, u->id, ROLE_LEARNER, 1),
+			 0);
+	for (int i = 0; i < 2; i++) {
+		c[i] = (struct store_channel){ .hive_id = h.id,
+					       .kind = CHANNEL_CHAT,
+					       .position = i, .created_at = 1 };
+		snprintf(c[i].name, sizeof(c[i].name), "chan-%d", i);
+		assert_int_equal(store_channel_insert(st, &c[i]), 0);
+	}
+}
+
 /* The ids a search as who finds, newest first, into ids. */
 static size_t found(struct store *st, int64_t who, const char *q,
 		    int64_t *ids)
@@ -348,7 +369,6 @@ static size_t found(struct store *st, int64_t who, const char *q,
 static void test_search_keys_migrated(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_hive h = { .capacity = 12, .created_at = 1 };
 	struct store_channel c[2];
 	struct store_user u;
 	struct store *old;
@@ -361,19 +381,7 @@ static void test_search_keys_migrated(void **state)
 	snprintf(path, sizeof(path), "%s/old.db", fx->dir);
 	assert_int_equal(store_open_with(path, store_migrations, n, &old, err,
 					 sizeof(err)), 0);
-	assert_int_equal(add_user(old, "learner"), 0);
-	assert_int_equal(store_user_by_handle(old, "learner", &u), 0);
-	snprintf(h.name, sizeof(h.name), "Old hive");
-	assert_int_equal(store_hive_insert(old, &h), 0);
-	assert_int_equal(store_member_insert(old, h.id, u.id, ROLE_LEARNER, 1),
-			 0);
-	for (int i = 0; i < 2; i++) {
-		c[i] = (struct store_channel){ .hive_id = h.id,
-					       .kind = CHANNEL_CHAT,
-					       .position = i, .created_at = 1 };
-		snprintf(c[i].name, sizeof(c[i].name), "chan-%d", i);
-		assert_int_equal(store_channel_insert(old, &c[i]), 0);
-	}
+	learner_hive(old, &u, c);
 	/* 300 in one transaction are indexed at its commit; the last two
 	 * outside one still wait. */
 	assert_int_equal(store_begin(old), 0);
@@ -404,6 +412,69 @@ static void test_search_keys_migrated(void **state)
 	store_close(old);
 }
 
+/*
+ * `ruche optimize`: a search index written batch by batch (a segment for
+ * each search that found messages waiting) is merged into one piece,
+ * the messages still waiting included; searches find what they found.
+ * Refused while the database is open, on an older schema, for
+ * PostgreSQL and for no database at all.
+ */
+static void test_optimize_search(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_channel c[2];
+	struct store_user u;
+	struct store *old;
+	int64_t ids[50], last = 0;
+	char path[400], err[512] = "";
+	int before = -1, after = -1, n = 0;
+
+	learner_hive(fx->st, &u, c);
+	/* Each search indexes what waits: a piece each round. */
+	for (int round = 0; round < 6; round++) {
+		message(fx->st, c[round % 2].id, u.id, "alpha of a round");
+		message(fx->st, c[0].id, u.id, "filler words");
+		assert_int_equal(found(fx->st, u.id, "alpha", ids),
+				 (size_t)round + 1);
+	}
+	last = message(fx->st, c[1].id, u.id, "alpha still waiting");
+
+	assert_int_equal(store_optimize_search(fx->path, &before, &after, err,
+					       sizeof(err)), RUCHE_EBUSY);
+	assert_non_null(strstr(err, "in use"));
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(store_optimize_search(fx->path, &before, &after, err,
+					       sizeof(err)), 0);
+	assert_true(before >= 4);
+	assert_int_equal(after, 1);
+
+	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
+	assert_int_equal(found(fx->st, u.id, "alpha", ids), 7);
+	assert_int_equal(ids[0], last);
+	assert_int_equal(found(fx->st, u.id, "filler", ids), 6);
+	assert_int_equal(store_search_check(fx->st), 0);
+
+	/* A database this ruche has not migrated yet is left alone. */
+	while (n < store_nmigrations &&
+	       store_migrations[n].version < store_migrations[
+			store_nmigrations - 1].version)
+		n++;
+	snprintf(path, sizeof(path), "%s/old.db", fx->dir);
+	assert_int_equal(store_open_with(path, store_migrations, n, &old, err,
+					 sizeof(err)), 0);
+	store_close(old);
+	assert_int_equal(store_optimize_search(path, &before, &after, err,
+					       sizeof(err)), RUCHE_EINVAL);
+	assert_non_null(strstr(err, "migrate it"));
+	snprintf(path, sizeof(path), "%s/none.db", fx->dir);
+	assert_int_equal(store_optimize_search(path, &before, &after, err,
+					       sizeof(err)), RUCHE_ENOTFOUND);
+	assert_int_equal(store_optimize_search("postgres://localhost/ruche",
+					       &before, &after, err,
+					       sizeof(err)), RUCHE_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +488,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_older_schema,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_optimize_search, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_search_keys_migrated,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints_bound_the_log,
