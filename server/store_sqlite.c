@@ -1722,12 +1722,25 @@ static int sq_search_check(struct store *st)
 	return check_search(st->db) == SQLITE_OK ? 0 : RUCHE_EIO;
 }
 
+/* The schema version of a database opened with open_file(), or -1. */
+static int file_version(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM "
+			       "schema_migrations", -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 int store_check_file(const char *path, struct store_check *out,
 		     void (*say)(void *arg, bool problem, const char *line),
 		     void *arg, char *err, size_t errlen)
 {
 	int known = store_migrations[store_nmigrations - 1].version;
-	sqlite3_stmt *s = NULL;
 	char line[600];
 	sqlite3 *db;
 	bool busy;
@@ -1763,10 +1776,8 @@ int store_check_file(const char *path, struct store_check *out,
 		snprintf(line, sizeof(line), "search index: ok");
 	}
 	say(arg, rc != SQLITE_OK, line);
-	rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM "
-				"schema_migrations", -1, &s, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
-		out->version = sqlite3_column_int(s, 0);
+	out->version = file_version(db);
+	if (out->version >= 0) {
 		snprintf(line, sizeof(line),
 			 "schema version: %d (this ruche knows up to %d%s)",
 			 out->version, known, out->version > known ?
@@ -1781,8 +1792,8 @@ int store_check_file(const char *path, struct store_check *out,
 			 "database?", sqlite3_errmsg(db));
 		out->problems++;
 		say(arg, true, line);
+		out->version = 0;
 	}
-	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return 0;
 }
@@ -1799,20 +1810,6 @@ static int search_segments(sqlite3 *db)
 		n = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return n;
-}
-
-/* The schema version of a database opened with open_file(), or -1. */
-static int file_version(sqlite3 *db)
-{
-	sqlite3_stmt *s = NULL;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM "
-			       "schema_migrations", -1, &s, NULL) ==
-	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
 }
 
 /* What went wrong on db, in err: RUCHE_EFULL for a full disk. */
@@ -1852,9 +1849,13 @@ int store_optimize_search(const char *path, int *before, int *after,
 	 * lock for as long as the index is rewritten. */
 	rc = lock_alone(db, path, err, errlen);
 	version = rc ? 0 : file_version(db);
-	if (!rc && version != known) {
-		snprintf(err, errlen, "%s has schema version %d, this ruche %d: "
-			 "%s", path, version, known, version > known ?
+	if (!rc && version < 0) {
+		snprintf(err, errlen, "%s has no schema version: not a Ruche "
+			 "database?", path);
+		rc = RUCHE_EINVAL;
+	} else if (!rc && version != known) {
+		snprintf(err, errlen, "%s has schema version %d, this ruche "
+			 "%d: %s", path, version, known, version > known ?
 			 "run a newer ruche" : "start the server on it once, "
 			 "to migrate it, then optimize");
 		rc = RUCHE_EINVAL;

@@ -162,10 +162,10 @@ int store_restore(const char *src, const char *dest, bool replace,
  * grown message by message has its index in many pieces, and a search
  * reads each.  Takes the database to itself for as long (minutes for
  * millions of messages) and refuses with RUCHE_EBUSY while a process has
- * it open; RUCHE_EINVAL for PostgreSQL or a schema version other than
- * this binary's newest, RUCHE_ENOTFOUND when there is no database,
- * RUCHE_EFULL when the disk is full (nothing changes then).  The pieces
- * before and after go to *before and *after.
+ * it open; RUCHE_EINVAL for PostgreSQL, a file that is not Ruche's or a
+ * schema version other than this binary's newest, RUCHE_ENOTFOUND when
+ * there is no database, RUCHE_EFULL when the disk is full (nothing
+ * changes then).  The pieces before and after go to *before and *after.
  */
 int store_optimize_search(const char *path, int *before, int *after,
 			  char *err, size_t errlen);

@@ -239,6 +239,16 @@ describe('backup, restore and check', { timeout: 180000 }, () => {
     assert.equal(off.code, 1, off.stdout);
     assert.match(off.stdout, /^integrity: ok\nforeign keys: ok\nproblem: search index: /);
 
+    // A sound SQLite file that is not Ruche's says so.
+    const other = path.join(work, 'other.db');
+    sqlite(other, 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)');
+    const foreign = await run(['check', '--db', other]);
+    assert.equal(foreign.code, 1, foreign.stdout);
+    assert.match(foreign.stdout, /^problem: schema version: cannot read \(no such table: schema_migrations\): not a Ruche database\?$/m);
+    const opt = await run(['optimize', '--db', other]);
+    assert.equal(opt.code, 1, opt.stderr);
+    assert.match(opt.stderr, /other\.db has no schema version: not a Ruche database\? \(invalid/);
+
     const target = path.join(work, 'target.db');
     const r = await run(['restore', damaged, '--db', target]);
     assert.equal(r.code, 1);
