@@ -4,8 +4,8 @@
  *
  * The work is the store's (store_backup(), store_restore(),
  * store_check_file(), store_optimize_search()); this file reads the
- * command line, prints the
- * report and picks the exit status: 0 done, 1 failed, 2 a usage error.
+ * command line, prints the report and picks the exit status: 0 done, 1
+ * failed, 2 a usage error.
  */
 #include <stdbool.h>
 #include <stdio.h>
