@@ -148,7 +148,7 @@ void server_close_user(struct server *srv, int64_t user_id,
  * session from the store when the connection is new to it, and every
  * connection's only when the soonest expiry it read has come or someone
  * else wrote to the database (store_changed_elsewhere()): an idle server
- * reads nothing.
+ * on SQLite reads nothing (PostgreSQL cannot tell, and reads them all).
  */
 #define SERVER_SWEEP_MS 2000
 void server_sweep_sessions(struct server *srv);
